@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getView, VIEW_NAMES, type ViewName } from '../../src/registry.js';
 import { droppedFieldOf, newFieldOf, type ViewFault } from '../../src/simulator/index.js';
-import { fetchRecords, fetchView, parseSourceInstant, withSimulator, type SourceRecord } from './simulator-helpers.js';
+import { fetchRecords, fetchView, parseSourceInstant, withSimulator, type SourceRecord } from '../support/simulator-helpers.js';
 
 test('failNext answers its status for the next N requests of any view, then data again', async () => {
   await withSimulator({ faults: { failNext: { status: 503, count: 2 } } }, async (sim) => {

@@ -12,7 +12,7 @@ import {
   viewUrl,
   withSimulator,
   type SourceRecord,
-} from './simulator-helpers.js';
+} from '../support/simulator-helpers.js';
 
 test('a request without credentials is refused with 401, and a wrong password gets the very same body', async () => {
   await withSimulator({}, async (sim) => {

@@ -1,0 +1,37 @@
+/** `otc-etl migrate [--dry-run] [--keep-timezone]`: apply the shipped migrations under the run lock. */
+import { EXIT, type ExitCode } from '../../errors.js';
+import { applyMigrations, inspectSchema } from '../../load/migrate.js';
+import { acquireRunLock } from '../../load/run-lock.js';
+import { withDb, type Runtime } from '../runtime.js';
+
+export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; keepTimezone?: boolean }): Promise<ExitCode> {
+  const { schema } = rt.config;
+  const timezone = flags.keepTimezone ? null : rt.config.timezone;
+  return withDb(rt.config, async (db) => {
+    const release = await acquireRunLock(db, schema, 'migrate');
+    try {
+      const before = await inspectSchema(db, schema);
+      const plan = before.pending.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
+      if (flags.dryRun) {
+        rt.print({ dryRun: true, schema, state: before.state, pending: plan, timezone }, () =>
+          [
+            `schema ${schema}: ${before.state}`,
+            plan.length ? `would apply: ${plan.join(', ')}` : 'nothing to apply',
+            timezone ? `would set the database TimeZone to ${timezone}` : 'would keep the database TimeZone',
+          ].join('\n'),
+        );
+        return EXIT.ok;
+      }
+      const result = await applyMigrations(db, { schema, timezone });
+      rt.print({ dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone }, () =>
+        [
+          result.applied.length ? `applied: ${result.applied.join(', ')}` : `schema ${schema} is up to date`,
+          timezone ? `database TimeZone set to ${timezone}` : 'database TimeZone left as it was',
+        ].join('\n'),
+      );
+      return EXIT.ok;
+    } finally {
+      await release();
+    }
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * The command line: parses arguments, calls the pipeline, prints, and maps outcomes to the documented
+ * exit codes (0 ok, 1 a view failed or a check found a problem, 2 usage/configuration, 3 locked,
+ * 4 database unreachable or needs migrate).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, type ExitCode } from '../errors.js';
+import { configCommand } from './commands/config.js';
+import { demoCommand } from './commands/demo.js';
+import { migrateCommand } from './commands/migrate.js';
+import { simulateCommand, type SimulateFlags } from './commands/simulate.js';
+import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
+import { runCommand, type CommonFlags } from './runtime.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one machine-readable JSON document on stdout')
+    .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'));
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.ok;
+  const set = (code: ExitCode) => {
+    exitCode = code;
+  };
+  const program = new Command('otc-etl')
+    .description('Keeps a PostgreSQL copy of the OTC service desk views (tickets, comments, timesheets) current.')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  withCommon(program.command('sync').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
+    .description('fetch the views from OTC and load them')
+    .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
+    .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean }) => {
+      set(await runCommand(flags, (rt) => syncCommand(rt, views, flags)));
+    });
+
+  withCommon(program.command('migrate'))
+    .description('apply the database migrations (adopting a legacy schema)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--keep-timezone', "do not set the database's default TimeZone to OTC_TIMEZONE")
+    .action(async (flags: CommonFlags & { dryRun?: boolean; keepTimezone?: boolean }) => {
+      set(await runCommand(flags, (rt) => migrateCommand(rt, flags)));
+    });
+
+  withCommon(program.command('status'))
+    .description('per view: last success, age against its window, rows, last run, newest cursor, gaps')
+    .action(async (flags: CommonFlags) => {
+      set(await runCommand(flags, (rt) => statusCommand(rt)));
+    });
+
+  withCommon(program.command('config'))
+    .description('print the effective configuration, secrets redacted')
+    .action(async (flags: CommonFlags) => {
+      set(await runCommand(flags, (rt) => configCommand(rt)));
+    });
+
+  withCommon(program.command('simulate'))
+    .description('run a local OTC look-alike (for trying otc-etl without the real source)')
+    .option('--port <n>', 'port to listen on (0 = any free port)', '8787')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--seed <n>', 'seed of the generated data', '1')
+    .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
+    .option('--username <name>', 'Basic auth user (default OTC_USERNAME)')
+    .option('--password <password>', 'Basic auth password (default OTC_PASSWORD, else generated)')
+    .action(async (flags: CommonFlags & SimulateFlags) => {
+      set(await runCommand(flags, (rt) => simulateCommand(rt, flags)));
+    });
+
+  withCommon(program.command('demo'))
+    .description('simulator + ./.otc-etl-demo embedded database + sync + status (what `npm start` runs)')
+    .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
+    .option('--seed <n>', 'seed of the generated data', '1')
+    .action(async (flags: CommonFlags & { scale?: string; seed?: string }) => {
+      set(await runCommand(flags, (rt) => demoCommand(rt, flags)));
+    });
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      return done ? EXIT.ok : EXIT.usage;
+    }
+    throw error;
+  }
+  return exitCode;
+}

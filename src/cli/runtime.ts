@@ -1,0 +1,95 @@
+/**
+ * What every command shares: the configuration, the logger, stdout output (exactly one JSON document
+ * with --json, also on failure) and the mapping of outcomes to exit codes.
+ */
+import { ConfigError, EXIT, OtcEtlError, type ExitCode } from '../errors.js';
+import { loadConfig, type Config, type EnvInput } from '../config.js';
+import { createLogger, registerSecret, scrub, type Logger, type LogFormat } from '../log.js';
+import type { Db } from '../load/db.js';
+import { openDb } from '../load/open-db.js';
+
+export interface CommonFlags {
+  json?: boolean;
+  logFormat?: string;
+  logLevel?: string;
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly json: boolean;
+  /** Prints the command's result: the JSON document with --json, else the human text. */
+  print(doc: unknown, human: () => string): void;
+}
+
+function logFormatOf(flags: CommonFlags): LogFormat {
+  if (flags.logFormat === undefined || flags.logFormat === 'text') return 'text';
+  if (flags.logFormat === 'json') return 'json';
+  throw new ConfigError(`--log-format must be text or json, not ${flags.logFormat}`);
+}
+
+/**
+ * Runs a command body and returns its exit code. Expected failures (configuration, lock, database
+ * unreachable) print one clear line — or one JSON document — never a stack trace.
+ */
+export async function runCommand(
+  flags: CommonFlags,
+  body: (rt: Runtime) => Promise<ExitCode>,
+  overrides: EnvInput = {},
+): Promise<ExitCode> {
+  const json = flags.json === true;
+  let log: Logger | null = null;
+  try {
+    log = createLogger({ format: logFormatOf(flags), level: flags.logLevel });
+    const config = loadConfig({ overrides });
+    registerSecret(config.password);
+    registerSecret(passwordOfUrl(config.databaseUrl));
+    for (const warning of config.warnings) log.warn(warning);
+    const rt: Runtime = {
+      config,
+      log,
+      json,
+      print: (doc, human) => {
+        process.stdout.write(json ? `${JSON.stringify(doc)}\n` : `${human()}\n`);
+      },
+    };
+    return await body(rt);
+  } catch (error) {
+    return reportFailure(error, json, log);
+  }
+}
+
+export function reportFailure(error: unknown, json: boolean, log: Logger | null): ExitCode {
+  const expected = error instanceof OtcEtlError;
+  const exitCode = expected ? error.exitCode : EXIT.failed;
+  const message = scrub(error instanceof Error ? error.message : String(error));
+  if (json) process.stdout.write(`${JSON.stringify({ error: message, exitCode })}\n`);
+  if (expected) {
+    process.stderr.write(`otc-etl: ${message}\n`);
+  } else {
+    // An unexpected error is a bug: keep the stack (scrubbed) for the report.
+    const stack = error instanceof Error && error.stack ? scrub(error.stack) : message;
+    if (log) log.error({ err: stack }, 'unexpected error');
+    else process.stderr.write(`otc-etl: ${stack}\n`);
+  }
+  return exitCode;
+}
+
+function passwordOfUrl(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    return decodeURIComponent(new URL(url).password) || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Opens the database for the duration of `fn`; one pool serves the whole command. */
+export async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>, options: { dataDir?: string } = {}): Promise<T> {
+  const db = await openDb(config, options);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}

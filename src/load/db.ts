@@ -1,0 +1,69 @@
+/**
+ * The one small database interface the rest of the product sees. Two adapters implement it —
+ * server PostgreSQL (`pg-db.ts`) and the embedded PGlite (`pglite-db.ts`) — so the pipeline never
+ * knows which it has. SQL handed to it must run on PostgreSQL 15 and on PGlite alike.
+ */
+
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<R = Row> {
+  readonly rows: R[];
+  readonly rowCount: number;
+}
+
+export interface Queryable {
+  /** One statement with `$n` parameters. Values are always parameters, never spliced into SQL. */
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Several statements without parameters (migrations, DDL). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Tx extends Queryable {
+  /**
+   * Bulk-loads rows with COPY (text format). Each line is one row, tab-separated, ending in "\n",
+   * escaped by `copyLine` in copy-format.ts.
+   */
+  copyLines(table: string, columns: readonly string[], lines: readonly string[]): Promise<void>;
+}
+
+export type DbKind = 'server' | 'embedded';
+
+export interface Db extends Queryable {
+  readonly kind: DbKind;
+  /** Where the data is, safe to print (no password). */
+  readonly label: string;
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Takes a session-level advisory lock without waiting. Returns its release function, or null when
+   * another session holds it.
+   */
+  tryAdvisoryLock(key: number): Promise<(() => Promise<void>) | null>;
+  close(): Promise<void>;
+}
+
+/** SQLSTATE codes the product reacts to (matched by code, never by message text). */
+export const SQLSTATE = {
+  undefinedTable: '42P01',
+  invalidSchemaName: '3F000',
+  uniqueViolation: '23505',
+  lockNotAvailable: '55P03',
+  queryCanceled: '57014',
+  adminShutdown: '57P01',
+  invalidCatalogName: '3D000',
+} as const;
+
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Quotes an identifier (schema, table, column). The only way identifiers enter SQL. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A schema-qualified, quoted name. */
+export function qualified(schema: string, name: string): string {
+  return `${ident(schema)}.${ident(name)}`;
+}

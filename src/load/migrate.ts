@@ -1,0 +1,149 @@
+/**
+ * Versioned, checksummed, forward-only migrations (`migrations/NNN_name.sql`), applied under an
+ * advisory lock so two processes never run them at once. The same files run on the embedded database
+ * and on a server.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MigrationRequiredError } from '../errors.js';
+import { ident, qualified, type Db, type Queryable } from './db.js';
+
+/** Serialises migration runs across processes (transaction-scoped advisory lock). */
+const MIGRATION_LOCK_KEY = 0x07c_e71_01;
+/** How long DDL waits for the analysts' queries to let go of a table before giving up. */
+const LOCK_TIMEOUT = '15s';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+  readonly checksum: string;
+}
+
+/** The migrations shipped with this version, in order. */
+export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => /^\d{3}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(`${dir}/${file}`, 'utf8');
+      return {
+        version: Number(file.slice(0, 3)),
+        name: file.slice(4, -4),
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
+    });
+}
+
+/**
+ * - empty:   no schema or no tables in it; `sync` may migrate it by itself
+ * - legacy:  tables built by the previous loader, no schema_migrations; needs `migrate`
+ * - behind:  some shipped migrations not applied (half-migrated or older); needs `migrate`
+ * - current: everything applied
+ */
+export type SchemaState = 'empty' | 'legacy' | 'behind' | 'current';
+
+export interface SchemaInspection {
+  readonly state: SchemaState;
+  readonly applied: ReadonlyMap<number, string>;
+  readonly pending: readonly Migration[];
+}
+
+export async function inspectSchema(db: Queryable, schema: string): Promise<SchemaInspection> {
+  const migrations = listMigrations();
+  const { rows } = await db.query<{ table_name: string }>(
+    'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+    [schema],
+  );
+  const tables = new Set(rows.map((r) => r.table_name));
+  if (tables.size === 0) return { state: 'empty', applied: new Map(), pending: migrations };
+  if (!tables.has('schema_migrations')) return { state: 'legacy', applied: new Map(), pending: migrations };
+  const applied = await readApplied(db, schema);
+  verifyChecksums(migrations, applied);
+  const pending = migrations.filter((m) => !applied.has(m.version));
+  return { state: pending.length > 0 ? 'behind' : 'current', applied, pending };
+}
+
+async function readApplied(db: Queryable, schema: string): Promise<Map<number, string>> {
+  const { rows } = await db.query<{ version: number; checksum: string }>(
+    `SELECT version, checksum FROM ${qualified(schema, 'schema_migrations')}`,
+  );
+  return new Map(rows.map((r) => [Number(r.version), r.checksum]));
+}
+
+function verifyChecksums(migrations: readonly Migration[], applied: ReadonlyMap<number, string>): void {
+  for (const m of migrations) {
+    const checksum = applied.get(m.version);
+    if (checksum !== undefined && checksum !== m.checksum) {
+      throw new MigrationRequiredError(
+        `migration ${m.version} (${m.name}) differs from the one applied to this database; ` +
+          'migrations are forward-only: restore the shipped file or add a new migration.',
+      );
+    }
+  }
+}
+
+export interface MigrateResult {
+  readonly stateBefore: SchemaState;
+  readonly applied: readonly string[];
+  readonly timezone: string | null;
+}
+
+/** Applies every pending migration, each in its own transaction. Safe to run twice or concurrently. */
+export async function applyMigrations(
+  db: Db,
+  options: { schema: string; timezone: string | null },
+): Promise<MigrateResult> {
+  const before = await inspectSchema(db, options.schema);
+  const applied: string[] = [];
+  for (const migration of before.pending) {
+    const done = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await tx.exec(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(options.schema)}`);
+      await tx.exec(`SET LOCAL search_path TO ${ident(options.schema)}, public`);
+      await tx.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, ' +
+          'checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      // Another process may have applied it while we waited for the lock.
+      const { rowCount } = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);
+      if (rowCount > 0) return false;
+      await tx.exec(migration.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        migration.checksum,
+      ]);
+      return true;
+    });
+    if (done) applied.push(`${String(migration.version).padStart(3, '0')}_${migration.name}`);
+  }
+  if (options.timezone) await setDatabaseTimezone(db, options.timezone);
+  return { stateBefore: before.state, applied, timezone: options.timezone };
+}
+
+/** Makes the analysts' date_trunc and ::date follow the source's local days. */
+export async function setDatabaseTimezone(db: Queryable, timezone: string): Promise<void> {
+  const { rows } = await db.query<{ sql: string }>(
+    'SELECT format($$ALTER DATABASE %I SET TimeZone TO %L$$, current_database(), $1::text) AS sql',
+    [timezone],
+  );
+  await db.exec(rows[0]!.sql);
+  // ALTER DATABASE applies to new sessions; the embedded database has only this one.
+  await db.query(`SELECT set_config('TimeZone', $1, false)`, [timezone]);
+}
+
+/** Refuses to work on a schema that is not current (exit 4 with what to run). */
+export function requireCurrent(inspection: SchemaInspection, schema: string): void {
+  if (inspection.state === 'current') return;
+  const why =
+    inspection.state === 'legacy'
+      ? `schema ${schema} was built by the previous loader`
+      : `schema ${schema} is missing migrations ${inspection.pending.map((m) => m.version).join(', ')}`;
+  throw new MigrationRequiredError(`${why}; run \`otc-etl migrate\` (see \`otc-etl migrate --dry-run\` for the plan).`);
+}

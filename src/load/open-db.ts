@@ -1,0 +1,11 @@
+/** Chooses the database from the configuration: a server URL, the PG* variables, or the embedded one. */
+import type { Config } from '../config.js';
+import type { Db } from './db.js';
+import { openPgDb } from './pg-db.js';
+import { openPgliteDb } from './pglite-db.js';
+
+export async function openDb(config: Config, options: { dataDir?: string } = {}): Promise<Db> {
+  if (config.databaseUrl) return openPgDb({ connectionString: config.databaseUrl });
+  if (config.usePgEnv) return openPgDb({ connectionString: null });
+  return openPgliteDb(options.dataDir ?? config.dataDir);
+}

@@ -1,0 +1,119 @@
+/** Server PostgreSQL adapter: one pool for the whole run, COPY through pg-copy-streams. */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { DatabaseUnavailableError } from '../errors.js';
+import { scrub } from '../log.js';
+import { ident, type Db, type QueryResult, type Tx } from './db.js';
+
+// Counts and ids come back as numbers (int8 → Number); numeric stays text to keep its precision.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Connection errors that mean the server is not there (as opposed to a bad query). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', '3D000', '28P01', '28000', '57P03']);
+
+export interface PgDbOptions {
+  /** Connection string, or null to use the standard PG* environment variables. */
+  readonly connectionString: string | null;
+  readonly applicationName?: string;
+}
+
+function wrapConnectError(error: unknown, label: string): unknown {
+  const code = (error as { code?: string }).code;
+  if (code && UNREACHABLE.has(code)) {
+    const reason = scrub(error instanceof Error ? error.message : String(error));
+    return new DatabaseUnavailableError(
+      `cannot reach the database at ${label}: ${reason}. Check DATABASE_URL (or the PG* variables) and that the server is running.`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+function txOf(client: pg.PoolClient): Tx {
+  return {
+    query: async <R>(sql: string, params?: readonly unknown[]) => {
+      const result = await client.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    },
+    exec: async (sql: string) => {
+      await client.query(sql);
+    },
+    copyLines: async (table, columns, lines) => {
+      const sql = `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`;
+      await pipeline(Readable.from(lines), client.query(copyStreams.from(sql)));
+    },
+  };
+}
+
+export async function openPgDb(options: PgDbOptions): Promise<Db> {
+  const label = options.connectionString ? scrub(options.connectionString) : 'the server named by PG* variables';
+  const pool = new pg.Pool({
+    ...(options.connectionString ? { connectionString: options.connectionString } : {}),
+    application_name: options.applicationName ?? 'otc-etl',
+    // The run lock, one view transaction and the source-state writes run side by side.
+    max: 4,
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  try {
+    const probe = await pool.connect();
+    probe.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw wrapConnectError(error, label);
+  }
+
+  const query = async <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
+    try {
+      const result = await pool.query(sql, params as unknown[] | undefined);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw wrapConnectError(error, label);
+    }
+  };
+
+  return {
+    kind: 'server',
+    label,
+    query,
+    exec: async (sql) => {
+      await query(sql);
+    },
+    transaction: async (fn) => {
+      const client = await pool.connect().catch((error: unknown) => {
+        throw wrapConnectError(error, label);
+      });
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(txOf(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    tryAdvisoryLock: async (key) => {
+      const client = await pool.connect();
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+      if (!rows[0]?.ok) {
+        client.release();
+        return null;
+      }
+      return async () => {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
+        client.release();
+      };
+    },
+    close: async () => {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Embedded PostgreSQL (PGlite) adapter. PGlite is one connection in this process and does not lock
+ * its data directory itself, so `process-lock.ts` keeps a second process out before it opens the files.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite, types } from '@electric-sql/pglite';
+import { ident, type Db, type Tx } from './db.js';
+import { acquireProcessLock } from './process-lock.js';
+
+const PARSERS = {
+  [types.INT8]: (v: string) => Number(v),
+  [types.NUMERIC]: (v: string) => v,
+};
+
+type PgliteQueryable = Pick<PGlite, 'query' | 'exec'>;
+
+function txOf(conn: PgliteQueryable): Tx {
+  return {
+    query: async <R>(sql: string, params?: readonly unknown[]) => {
+      const result = await conn.query<R>(sql, params as unknown[] | undefined, { parsers: PARSERS });
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    exec: async (sql: string) => {
+      await conn.exec(sql);
+    },
+    copyLines: async (table, columns, lines) => {
+      const sql = `COPY ${table} (${columns.map(ident).join(', ')}) FROM '/dev/blob'`;
+      await conn.query(sql, [], { blob: new Blob(lines as string[]) });
+    },
+  };
+}
+
+/**
+ * PGlite starts every session in UTC and ignores `ALTER DATABASE … SET TimeZone`, so apply the
+ * database's stored default ourselves: the analysts' ::date must follow the source's local days.
+ */
+async function applyDatabaseTimezone(conn: Tx): Promise<void> {
+  const { rows } = await conn.query<{ tz: string }>(
+    `SELECT split_part(c, '=', 2) AS tz
+     FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) AS c
+     WHERE d.datname = current_database() AND s.setrole = 0 AND lower(c) LIKE 'timezone=%'`,
+  );
+  if (rows[0]) await conn.query(`SELECT set_config('TimeZone', $1, false)`, [rows[0].tz]);
+}
+
+/** Opens (creating if needed) the embedded database in `dataDir`. */
+export async function openPgliteDb(dataDir: string): Promise<Db> {
+  mkdirSync(dataDir, { recursive: true });
+  const releaseProcessLock = acquireProcessLock(join(dataDir, 'otc-etl.lock'));
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(join(dataDir, 'pgdata'));
+  } catch (error) {
+    releaseProcessLock();
+    throw error;
+  }
+  const root = txOf(pglite);
+  await applyDatabaseTimezone(root);
+  return {
+    kind: 'embedded',
+    label: `embedded database in ${dataDir}`,
+    query: root.query,
+    exec: root.exec,
+    transaction: (fn) => pglite.transaction((tx) => fn(txOf(tx))),
+    // One connection in one process (the process lock keeps others out), so a plain advisory lock
+    // only guards against re-entry within this process.
+    tryAdvisoryLock: async (key) => {
+      const { rows } = await root.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+      if (!rows[0]?.ok) return null;
+      return async () => {
+        await root.query('SELECT pg_advisory_unlock($1)', [key]);
+      };
+    },
+    close: async () => {
+      try {
+        await pglite.close();
+      } finally {
+        releaseProcessLock();
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Run records: one `etl_metadata` row per view per run, written outside the view's data transaction
+ * so a failed or cancelled load is still recorded; and the quarantine (`load_rejects`).
+ */
+import { hostname } from 'node:os';
+import { scrub } from '../log.js';
+import { qualified, type Queryable } from './db.js';
+
+export type LoadStatus = 'running' | 'success' | 'partial' | 'failed' | 'cancelled';
+
+export interface ViewCounts {
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  duplicates: number;
+  valueErrors: number;
+  removed: number;
+}
+
+export const ZERO_COUNTS: Readonly<ViewCounts> = Object.freeze({
+  fetched: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  rejected: 0,
+  duplicates: 0,
+  valueErrors: 0,
+  removed: 0,
+});
+
+export interface RunFinish {
+  readonly status: Exclude<LoadStatus, 'running'>;
+  readonly counts: ViewCounts;
+  readonly error: string | null;
+  readonly newestCursor: string | null;
+  readonly fieldsNew: readonly string[];
+  readonly fieldsMissing: readonly string[];
+}
+
+export class RunRecorder {
+  private readonly table: string;
+
+  constructor(
+    private readonly db: Queryable,
+    schema: string,
+  ) {
+    this.table = qualified(schema, 'etl_metadata');
+  }
+
+  /**
+   * Marks rows left `running` by a process that died. Only called while holding the run lock, so no
+   * live process can own them.
+   */
+  async failInterrupted(): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE ${this.table} SET load_status = 'failed', load_end = coalesce(load_end, now()),
+         error_message = 'interrupted: the process running this load stopped before it finished (killed or crashed); the view was rolled back'
+       WHERE load_status = 'running'`,
+    );
+    return rowCount;
+  }
+
+  /** Records the start of a view's load; returns the row id. */
+  async start(runId: string, view: string, source: string): Promise<number> {
+    const { rows } = await this.db.query<{ id: number }>(
+      `INSERT INTO ${this.table} (run_id, view_name, source, load_status, load_start, pid, host)
+       VALUES ($1, $2, $3, 'running', now(), $4, $5) RETURNING id`,
+      [runId, view, source, process.pid, hostname()],
+    );
+    return Number(rows[0]!.id);
+  }
+
+  async finish(id: number, finish: RunFinish): Promise<void> {
+    const c = finish.counts;
+    const committed = finish.status === 'success' || finish.status === 'partial';
+    await this.db.query(
+      `UPDATE ${this.table} SET load_status = $2, records_fetched = $3, records_inserted = $4,
+         records_updated = $5, records_unchanged = $6, records_errors = $7, records_duplicates = $8,
+         records_value_errors = $9, records_removed = $10, error_message = $11, newest_cursor = $12,
+         fields_new = $13, fields_missing = $14, load_end = now(),
+         load_duration_seconds = round(extract(epoch FROM now() - load_start)::numeric, 3),
+         last_load_time = CASE WHEN $15 THEN now() END
+       WHERE id = $1`,
+      [
+        id,
+        finish.status,
+        c.fetched,
+        c.inserted,
+        c.updated,
+        c.unchanged,
+        c.rejected,
+        c.duplicates,
+        c.valueErrors,
+        c.removed,
+        finish.error === null ? null : scrub(finish.error),
+        finish.newestCursor,
+        finish.fieldsNew,
+        finish.fieldsMissing,
+        committed,
+      ],
+    );
+  }
+}
+
+/** A record we could not store (kind `record`) or a value stored as NULL (kind `value`). */
+export interface RejectEntry {
+  readonly position: number;
+  readonly recordKey: string | null;
+  readonly kind: 'record' | 'value';
+  readonly field: string | null;
+  readonly reason: string;
+  /** The raw record as JSON text if jsonb can hold it, else null (see rawText). */
+  readonly rawJson: string | null;
+  /** The raw record as escaped text, when jsonb cannot hold it (NUL, broken surrogates). */
+  readonly rawText: string | null;
+}
+
+const REJECT_CHUNK = 500;
+
+/** Writes rejects in chunks of one statement each (array parameters, not a statement per reject). */
+export async function writeRejects(
+  db: Queryable,
+  schema: string,
+  run: { runId: string; view: string; source: string },
+  rejects: readonly RejectEntry[],
+): Promise<void> {
+  for (let i = 0; i < rejects.length; i += REJECT_CHUNK) {
+    const chunk = rejects.slice(i, i + REJECT_CHUNK);
+    await db.query(
+      `INSERT INTO ${qualified(schema, 'load_rejects')}
+         (run_id, view_name, source, position, record_key, kind, field, reason, raw_record, raw_text)
+       SELECT $1, $2, $3, u.position, u.record_key, u.kind, u.field, u.reason, u.raw_json::jsonb, u.raw_text
+       FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         AS u(position, record_key, kind, field, reason, raw_json, raw_text)`,
+      [
+        run.runId,
+        run.view,
+        run.source,
+        chunk.map((r) => r.position),
+        chunk.map((r) => r.recordKey),
+        chunk.map((r) => r.kind),
+        chunk.map((r) => r.field),
+        chunk.map((r) => r.reason),
+        chunk.map((r) => r.rawJson),
+        chunk.map((r) => r.rawText),
+      ],
+    );
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Structured logs on stderr: JSON lines with `--log-format json`, short readable lines otherwise.
+ * Results go to stdout, never here. Secrets are scrubbed at the logger, whatever the caller passes:
+ * credentials in URLs, `password` fields, and the configured passwords themselves.
+ */
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+export type LogFormat = 'text' | 'json';
+
+const secrets = new Set<string>();
+
+/** Registers a value (a password) that must never appear in a log line. */
+export function registerSecret(value: string | null | undefined): void {
+  if (value && value.length >= 3) secrets.add(value);
+}
+
+/** Removes registered secrets and URL credentials from any text headed for a log, error or output. */
+export function scrub(text: string): string {
+  let out = text.replace(/(\/\/[^:/?#@\s]*):[^@/?#\s]*@/g, '$1:***@');
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const HIDDEN_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+
+function formatText(line: string): string {
+  const entry = JSON.parse(line) as Record<string, unknown>;
+  const time = new Date(entry.time as number).toISOString().slice(11, 19);
+  const level = (LEVEL_NAMES[entry.level as number] ?? 'info').padEnd(5);
+  const extras = Object.entries(entry)
+    .filter(([k]) => !HIDDEN_KEYS.has(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${time} ${level} ${entry.msg ?? ''}${extras ? ` ${extras}` : ''}\n`;
+}
+
+function stderrSink(format: LogFormat): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const line = scrub(chunk.toString('utf8'));
+      process.stderr.write(format === 'json' ? line : formatText(line), () => done());
+    },
+  });
+}
+
+export function createLogger(options: { format?: LogFormat; level?: string } = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      redact: { paths: ['password', '*.password', 'authorization', '*.authorization'], censor: '***' },
+    },
+    stderrSink(options.format ?? 'text'),
+  );
+}
+
+/** A logger that drops everything, for library use and tests. */
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,242 @@
+/**
+ * Loads one view from a stream of record batches: normalize → stage → merge in one transaction,
+ * with the run recorded before and after, outside that transaction. Used by sync, import and
+ * reprocess alike, so every input path gets the same parser, merge, counts and quarantine.
+ */
+import type { Config } from '../config.js';
+import { CancelledError, LoadRefusedError, OtcEtlError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { scrub } from '../log.js';
+import { qualified, type Db, type Queryable } from '../load/db.js';
+import { ViewLoader } from '../load/load-view.js';
+import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
+import type { ViewSpec } from '../registry.js';
+import { PayloadIndex } from './payload-index.js';
+import { Normalizer, storable, type RejectedRecord } from '../transform/normalize.js';
+import type { RecordBatch } from '../transform/record-stream.js';
+import { Zone } from '../transform/values.js';
+
+export interface ViewOutcome {
+  readonly view: string;
+  readonly source: string;
+  readonly status: Exclude<LoadStatus, 'running'>;
+  readonly counts: ViewCounts;
+  readonly error: string | null;
+  /** Newest cursor (or window column) value seen in the payload. */
+  readonly cursor: string | null;
+  readonly fieldsNew: readonly string[];
+  readonly fieldsMissing: readonly string[];
+}
+
+export interface LoadContext {
+  readonly db: Db;
+  readonly config: Config;
+  readonly runId: string;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+  /** Accept a payload much smaller than the last one (`sync --allow-shrink`). */
+  readonly allowShrink?: boolean;
+}
+
+/** Where a view's records come from: opened after the run row is written, closed after the load. */
+export interface RecordSource {
+  readonly name: string;
+  open(): Promise<{ batches: AsyncIterable<RecordBatch>; close(): Promise<void> }>;
+  readonly serialDates?: '1900' | '1904' | false;
+}
+
+class LoadState {
+  fetched = 0;
+  rejected = 0;
+  valueErrors = 0;
+  readonly rejects: RejectEntry[] = [];
+  readonly payload = new PayloadIndex();
+}
+
+export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordSource): Promise<ViewOutcome> {
+  const { db, config, runId } = ctx;
+  const log = ctx.log.child({ view: view.name, source: source.name });
+  const recorder = new RunRecorder(db, config.schema);
+  const rowId = await recorder.start(runId, view.name, source.name);
+  const normalizer = new Normalizer(view, { zone: new Zone(config.timezone), serialDates: source.serialDates ?? false });
+  const state = new LoadState();
+  let outcome: ViewOutcome;
+  try {
+    const counts = await loadInTransaction(ctx, view, source, normalizer, state);
+    const status = counts.rejected > 0 ? 'partial' : 'success';
+    outcome = finishOutcome(view, source, status, counts, null, state, normalizer);
+  } catch (error) {
+    const cancelled = error instanceof CancelledError || ctx.signal?.aborted === true;
+    const message = errorMessage(error);
+    log.error({ err: message }, `${view.name}: load ${cancelled ? 'cancelled' : 'failed'}, rolled back`);
+    const counts = { ...ZERO_COUNTS, fetched: state.fetched, rejected: state.rejected, valueErrors: state.valueErrors };
+    outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state, normalizer);
+  }
+  // Outside the transaction: the quarantine and the run record survive a rollback.
+  await writeRejects(db, config.schema, { runId, view: view.name, source: source.name }, state.rejects);
+  await recorder.finish(rowId, {
+    status: outcome.status,
+    counts: outcome.counts,
+    error: outcome.error,
+    newestCursor: outcome.cursor,
+    fieldsNew: outcome.fieldsNew,
+    fieldsMissing: outcome.fieldsMissing,
+  });
+  return outcome;
+}
+
+async function loadInTransaction(
+  ctx: LoadContext,
+  view: ViewSpec,
+  source: RecordSource,
+  normalizer: Normalizer,
+  state: LoadState,
+): Promise<ViewCounts> {
+  const opened = await source.open();
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const loader = new ViewLoader(tx, view, ctx.config.schema);
+      await loader.begin();
+      const stored = await loader.storedHashes();
+      for await (const batch of opened.batches) {
+        if (ctx.signal?.aborted) throw new CancelledError(`${view.name}: cancelled by a signal`, { view: view.name });
+        const { rows, rejects } = normalizer.normalize(batch.records, batch.firstPosition);
+        state.fetched += batch.records.length;
+        collectRejects(state, rejects);
+        await loader.stage(rows.filter((row) => state.payload.admit(row, stored.get(row.key))));
+      }
+      stored.clear();
+      refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
+      if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
+      const merged = await loader.merge({
+        runId: ctx.runId,
+        source: source.name,
+        hasDuplicates: state.payload.stagedDuplicates,
+      });
+      const removed = source.name === 'api' ? await removeMissing(loader, state.payload, ctx.runId) : 0;
+      await loader.analyzeIfLarge(merged);
+      const distinct = state.payload.size;
+      return {
+        ...ZERO_COUNTS,
+        fetched: state.fetched,
+        inserted: merged.inserted,
+        updated: merged.updated,
+        unchanged: distinct - merged.inserted - merged.updated,
+        duplicates: state.payload.rows - distinct,
+        rejected: state.rejected,
+        valueErrors: state.valueErrors,
+        removed,
+      };
+    });
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
+ * Timesheets and comments come back whole for their window: a stored row inside the payload's window
+ * (one day after its earliest value to its latest) that the payload lacks was edited or deleted
+ * upstream, and is moved to the side table so its hours are not counted twice.
+ */
+async function removeMissing(loader: ViewLoader, payload: PayloadIndex, runId: string): Promise<number> {
+  if (payload.windowMin === null || payload.windowMax === null) return 0;
+  const inWindow = await loader.storedKeysInWindow(payload.windowMin, payload.windowMax);
+  const missing = inWindow.filter((key) => !payload.has(key));
+  return loader.moveToRemoved(missing, runId);
+}
+
+/**
+ * The volume guard: a payload far smaller than the last successful fetch (or empty where there was
+ * data) usually means a truncated or broken source, and loading it would make the removal step
+ * discard good rows. Refused unless `sync --allow-shrink`.
+ */
+async function refuseOnShrink(tx: Queryable, ctx: LoadContext, spec: ViewSpec, fetched: number): Promise<void> {
+  const view = spec.name;
+  if (ctx.allowShrink) return;
+  const { rows } = await tx.query<{ last: number | null; stored: boolean }>(
+    `SELECT (SELECT records_fetched FROM ${qualified(ctx.config.schema, 'etl_metadata')}
+             WHERE view_name = $1 AND source = 'api' AND load_status IN ('success', 'partial')
+             ORDER BY load_end DESC LIMIT 1) AS last,
+            EXISTS (SELECT 1 FROM ${qualified(ctx.config.schema, spec.table)}) AS stored`,
+    [view],
+  );
+  const last = Number(rows[0]?.last ?? 0);
+  const hadData = last > 0 || rows[0]?.stored === true;
+  if (fetched === 0 && hadData) {
+    throw new LoadRefusedError(
+      `${view}: the source sent no records although the view had data; nothing was loaded or removed. ` +
+        'If the view really is empty now, run `otc-etl sync --allow-shrink`.',
+      { view },
+    );
+  }
+  if (last > 0 && fetched < last * ctx.config.minVolumeRatio) {
+    throw new LoadRefusedError(
+      `${view}: the source sent ${fetched} records, fewer than OTC_MIN_VOLUME_RATIO=${ctx.config.minVolumeRatio} ` +
+        `of the last successful fetch (${last}); nothing was loaded or removed. If the shrink is real, run ` +
+        '`otc-etl sync --allow-shrink`.',
+      { view },
+    );
+  }
+}
+
+function collectRejects(state: LoadState, rejects: readonly RejectedRecord[]): void {
+  for (const reject of rejects) {
+    if (reject.kind === 'record') state.rejected++;
+    else state.valueErrors++;
+    state.rejects.push(toEntry(reject));
+  }
+}
+
+function refuseOnRejectRate(maxRate: number, view: string, state: LoadState): void {
+  if (state.fetched === 0 || state.rejected / state.fetched <= maxRate) return;
+  const pct = ((state.rejected / state.fetched) * 100).toFixed(1);
+  throw new LoadRefusedError(
+    `${view}: ${state.rejected} of ${state.fetched} records rejected (${pct}%, above OTC_MAX_REJECT_RATE=${maxRate}); ` +
+      'nothing was loaded. The source may have changed its format: see load_rejects for the reasons.',
+    { view },
+  );
+}
+
+function toEntry(reject: RejectedRecord): RejectEntry {
+  const json = JSON.stringify(reject.raw) ?? 'null';
+  const storableJson = JSON.stringify(storable(reject.raw)) ?? 'null';
+  const exact = json === storableJson;
+  return {
+    position: reject.position,
+    recordKey: reject.recordKey,
+    kind: reject.kind,
+    field: reject.field,
+    reason: reject.reason,
+    rawJson: exact ? json : null,
+    // jsonb cannot hold it: keep it as text with every non-printable or unpaired character escaped.
+    rawText: exact ? null : escapeText(json),
+  };
+}
+
+function escapeText(text: string): string {
+  return text.replace(/[\u0000-\u001f\ud800-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function finishOutcome(
+  view: ViewSpec,
+  source: RecordSource,
+  status: ViewOutcome['status'],
+  counts: ViewCounts,
+  error: string | null,
+  state: LoadState,
+  normalizer: Normalizer,
+): ViewOutcome {
+  const known = new Set(view.fields.flatMap((f) => [f.api, ...(f.aliases ?? [])]));
+  const seen = normalizer.fieldsSeen;
+  const fieldsNew = [...seen].filter((f) => !known.has(f)).sort();
+  const fieldsMissing =
+    state.fetched === 0 ? [] : view.fields.filter((f) => !seen.has(f.api) && !(f.aliases ?? []).some((a) => seen.has(a))).map((f) => f.api);
+  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew, fieldsMissing };
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof OtcEtlError) return scrub(error.message);
+  const code = (error as { code?: string } | null)?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  return scrub(code ? `${text} (SQLSTATE ${code})` : text);
+}

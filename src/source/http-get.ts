@@ -1,0 +1,106 @@
+/**
+ * One HTTP GET of a view with Basic auth, streamed into a spool file. Status codes become typed
+ * errors here, where their meaning is known: 5xx/429/timeouts/dropped connections are transient,
+ * 401/403/404 are terminal and say what to fix.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { request } from 'undici';
+import { SourceError } from '../errors.js';
+import type { FetchedBody } from './view-source.js';
+
+export interface GetOptions {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly view: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** A failed response, with what the protective client needs to decide on a retry. */
+export class HttpStatusError extends SourceError {
+  constructor(
+    message: string,
+    fields: { view: string; status: number; transient: boolean },
+    readonly retryAfterMs: number | null,
+  ) {
+    super(message, fields);
+  }
+}
+
+function describeStatus(status: number, view: string): { message: string; transient: boolean } {
+  if (status === 401) {
+    return { transient: false, message: `OTC rejected the credentials for view ${view} (401): check OTC_USERNAME and OTC_PASSWORD.` };
+  }
+  if (status === 403) {
+    return { transient: false, message: `OTC refused access to view ${view} (403): the service account lacks permission for this view; ask the OTC administrators.` };
+  }
+  if (status === 404) {
+    return { transient: false, message: `OTC does not know view ${view} (404): check its GUID (OTC_VIEW_GUID_${view.toUpperCase()}) and OTC_BASE_URL.` };
+  }
+  if (status === 429) {
+    return { transient: true, message: `OTC rate-limited the request for view ${view} (429).` };
+  }
+  if (status >= 500) {
+    return { transient: true, message: `OTC answered ${status} for view ${view} (overloaded or in maintenance).` };
+  }
+  return { transient: false, message: `OTC answered an unexpected status ${status} for view ${view}.` };
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+
+function networkError(error: unknown, view: string, timedOut: boolean): SourceError {
+  if (timedOut) return new SourceError(`OTC did not answer view ${view} in time (timeout).`, { view, transient: true, cause: error });
+  const code = (error as { code?: string }).code ?? '';
+  const transient = NETWORK_CODES.has(code) || code.startsWith('UND_ERR');
+  const detail = code || (error instanceof Error ? error.name : 'error');
+  return new SourceError(`the connection to OTC failed while fetching view ${view} (${detail}).`, { view, transient, cause: error });
+}
+
+/** GETs the view into a new spool file. Throws HttpStatusError or SourceError. */
+export async function getToFile(options: GetOptions): Promise<FetchedBody> {
+  const dir = await mkdtemp(join(tmpdir(), 'otc-etl-'));
+  const file = join(dir, `${options.view}.json`);
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const started = Date.now();
+  try {
+    const auth = Buffer.from(`${options.username}:${options.password}`).toString('base64');
+    const response = await request(options.url, {
+      method: 'GET',
+      headers: { authorization: `Basic ${auth}`, accept: 'application/json' },
+      signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    if (response.statusCode !== 200) {
+      await response.body.dump().catch(() => undefined);
+      const { message, transient } = describeStatus(response.statusCode, options.view);
+      const retryAfter = parseRetryAfter(response.headers['retry-after']);
+      throw new HttpStatusError(message, { view: options.view, status: response.statusCode, transient }, retryAfter);
+    }
+    await pipeline(response.body, createWriteStream(file));
+    const { size } = await stat(file);
+    return { file, bytes: size, elapsedMs: Date.now() - started, dispose };
+  } catch (error) {
+    await dispose();
+    if (error instanceof SourceError) throw error;
+    if (options.signal?.aborted) throw error;
+    throw networkError(error, options.view, timeout.aborted);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Turns source records into rows ready to stage, and the records (or values) we could not store into
+ * rejects with their reason. Pure: no I/O, no clock. Results, not exceptions, for bad records.
+ */
+import { hash } from 'node:crypto';
+import type { FieldSpec, ViewSpec } from '../registry.js';
+import { parseValue, ValueError, type ParseContext } from './values.js';
+
+export interface NormalizedRow {
+  readonly position: number;
+  readonly values: Array<string | boolean | null>;
+  /** Columns whose stored value must be kept: absent from the record, or their value did not parse. */
+  readonly keep: string[] | null;
+  /** The record as JSON text (API field names), storable as jsonb. */
+  readonly raw: string;
+  /** Hash of what the record would store; equal hashes mean an unchanged record. */
+  readonly hash: string;
+  /** The natural key as one string (NULL parts included), unique per row. */
+  readonly key: string;
+  /** The change cursor's value (canonical text), or null when absent or the view has none. */
+  readonly cursor: string | null;
+  /** The window column's value (canonical text), or null. */
+  readonly windowValue: string | null;
+}
+
+export interface RejectedRecord {
+  readonly position: number;
+  readonly recordKey: string | null;
+  readonly kind: 'record' | 'value';
+  readonly field: string | null;
+  readonly reason: string;
+  readonly raw: unknown;
+}
+
+export interface NormalizedBatch {
+  readonly rows: NormalizedRow[];
+  readonly rejects: RejectedRecord[];
+}
+
+/** Bump when parsing rules change, so stored hashes stop matching and rows are re-derived. */
+export const PARSER_VERSION = 1;
+
+/** jsonb cannot hold \u0000, and PostgreSQL rejects escaped unpaired surrogates. */
+const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+
+interface FieldSlot {
+  readonly index: number;
+  readonly field: FieldSpec;
+}
+
+export class Normalizer {
+  private readonly slots = new Map<string, FieldSlot>();
+  private readonly keySlots: number[];
+  private readonly cursorSlot: number;
+  private readonly windowSlot: number;
+  private readonly usesAliases: boolean;
+  /** Every field name seen in this payload, for the drift report. */
+  readonly fieldsSeen = new Set<string>();
+
+  constructor(
+    readonly view: ViewSpec,
+    private readonly ctx: ParseContext,
+  ) {
+    view.fields.forEach((field, index) => {
+      this.slots.set(field.api, { index, field });
+      for (const alias of field.aliases ?? []) this.slots.set(alias, { index, field });
+    });
+    this.usesAliases = view.fields.some((f) => (f.aliases ?? []).length > 0);
+    this.keySlots = view.key.map((column) => view.fields.findIndex((f) => f.column === column));
+    this.cursorSlot = view.cursor ? view.fields.findIndex((f) => f.column === view.cursor) : -1;
+    this.windowSlot = view.windowColumn ? view.fields.findIndex((f) => f.column === view.windowColumn) : -1;
+  }
+
+  normalize(records: readonly unknown[], firstPosition: number): NormalizedBatch {
+    const rows: NormalizedRow[] = [];
+    const rejects: RejectedRecord[] = [];
+    records.forEach((record, i) => {
+      const row = this.normalizeOne(record, firstPosition + i, rejects);
+      if (row) rows.push(row);
+    });
+    return { rows, rejects };
+  }
+
+  private normalizeOne(record: unknown, position: number, rejects: RejectedRecord[]): NormalizedRow | null {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      rejects.push({ position, recordKey: null, kind: 'record', field: null, reason: `expected a JSON object, got ${describe(record)}`, raw: record });
+      return null;
+    }
+    const source = record as Record<string, unknown>;
+    const fields = this.view.fields;
+    const values: Array<string | boolean | null> = new Array(fields.length).fill(null);
+    const present: boolean[] = new Array(fields.length).fill(false);
+    const valueErrors: Array<{ field: FieldSpec; reason: string }> = [];
+    const apiRecord: Record<string, unknown> = this.usesAliases ? {} : source;
+
+    for (const name in source) {
+      this.fieldsSeen.add(name);
+      const slot = this.slots.get(name);
+      if (this.usesAliases) apiRecord[slot ? slot.field.api : name] = source[name];
+      if (!slot) continue;
+      const parsed = parseValue(slot.field.type, source[name], this.ctx);
+      if (parsed instanceof ValueError) {
+        valueErrors.push({ field: slot.field, reason: parsed.reason });
+        continue;
+      }
+      values[slot.index] = parsed;
+      present[slot.index] = true;
+    }
+
+    const keyError = this.checkKey(values, present, valueErrors);
+    const recordKey = this.displayKey(values);
+    if (keyError) {
+      rejects.push({ position, recordKey, kind: 'record', field: keyError.field, reason: keyError.reason, raw: record });
+      return null;
+    }
+    for (const e of valueErrors) {
+      rejects.push({ position, recordKey, kind: 'value', field: e.field.api, reason: `${e.field.api}: ${e.reason}`, raw: record });
+    }
+    let raw = JSON.stringify(apiRecord);
+    if (UNSTORABLE_JSON.test(raw)) {
+      rejects.push({ position, recordKey, kind: 'value', field: null, reason: 'record holds characters PostgreSQL cannot store (NUL or an unpaired surrogate); stored with U+FFFD in their place', raw: record });
+      raw = JSON.stringify(storable(apiRecord));
+    }
+    const keep = fields.filter((_, i) => !present[i]).map((f) => f.column);
+    return {
+      position,
+      values,
+      keep: keep.length > 0 ? keep : null,
+      raw,
+      hash: hash('sha1', `${PARSER_VERSION}\u0001${raw}`, 'base64'),
+      key: this.keyOf(values),
+      cursor: this.cursorSlot >= 0 ? (values[this.cursorSlot] as string | null) : null,
+      windowValue: this.windowSlot >= 0 ? (values[this.windowSlot] as string | null) : null,
+    };
+  }
+
+  /** A key part that did not parse, or a missing part of a key that cannot be empty, rejects the record. */
+  private checkKey(
+    values: ReadonlyArray<string | boolean | null>,
+    present: readonly boolean[],
+    valueErrors: ReadonlyArray<{ field: FieldSpec; reason: string }>,
+  ): { field: string; reason: string } | null {
+    for (const slot of this.keySlots) {
+      const field = this.view.fields[slot]!;
+      const bad = valueErrors.find((e) => e.field === field);
+      if (bad) return { field: field.api, reason: `key ${field.api}: ${bad.reason}` };
+      if (!this.view.keyNullable && (!present[slot] || values[slot] === null)) {
+        return { field: field.api, reason: `key ${field.api} is missing or empty` };
+      }
+    }
+    return null;
+  }
+
+  /** The same text the database computes for the key (`keyExpr` in merge-sql.ts, `_key` in 001_core.sql). */
+  private keyOf(values: ReadonlyArray<string | boolean | null>): string {
+    if (this.keySlots.length === 1) return String(values[this.keySlots[0]!]);
+    return this.keySlots.map((slot) => keyPart(this.view.fields[slot]!.type, values[slot] ?? null)).join('|');
+  }
+
+  private displayKey(values: ReadonlyArray<string | boolean | null>): string | null {
+    const parts = this.keySlots.map((slot) => values[slot]);
+    if (parts.every((p) => p === null)) return null;
+    return parts.map((p) => (p === null ? '' : String(p))).join(' | ');
+  }
+}
+
+const DAY_MS = 86_400_000;
+const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
+
+/** One part of a composite key: NULL is '~', a date its day number since 2000-01-01, text length-prefixed. */
+function keyPart(type: FieldSpec['type'], value: string | boolean | null): string {
+  if (value === null) return '~';
+  const text = String(value);
+  if (type === 'id') return text;
+  if (type === 'date') {
+    const ms = Date.UTC(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, Number(text.slice(8, 10)));
+    return String(Math.round((ms - EPOCH_2000_MS) / DAY_MS));
+  }
+  // PostgreSQL's length() counts characters (code points), not UTF-16 units.
+  let length = 0;
+  for (const _ of text) length++;
+  return `${length}:${text}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function storableText(text: string): string {
+  return (text as string & { toWellFormed(): string }).toWellFormed().replace(/\u0000/g, '\uFFFD');
+}
+
+/** A copy of a JSON value whose strings and keys jsonb can hold. */
+export function storable(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(storable);
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[storableText(key)] = storable(item);
+  return out;
+}

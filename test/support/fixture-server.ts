@@ -1,0 +1,64 @@
+/**
+ * A tiny real HTTP server playing OTC with records the test chooses (the simulator generates its
+ * own). Same endpoint shape: GET ?id=GUID with Basic auth, `{"message":{"data":[...]}}`.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { VIEWS, type ViewName } from '../../src/registry.js';
+
+export const FIXTURE_USER = 'CloudTicket-Sync';
+export const FIXTURE_PASSWORD = 'fixture-secret-pw';
+
+export interface FixtureServer {
+  readonly url: string;
+  /** Replaces what a view returns: records (wrapped in the usual envelope), or a raw status/body. */
+  set(view: ViewName, response: unknown[] | { status: number; body?: string; headers?: Record<string, string> }): void;
+  readonly hits: Record<string, number>;
+  /** Env for a config or CLI pointing at this server. */
+  env(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startFixtureServer(initial: Partial<Record<ViewName, unknown[]>> = {}): Promise<FixtureServer> {
+  const responses = new Map<string, unknown>();
+  const hits: Record<string, number> = {};
+  for (const view of VIEWS) responses.set(view.guid, initial[view.name] ?? []);
+  const expected = `Basic ${Buffer.from(`${FIXTURE_USER}:${FIXTURE_PASSWORD}`).toString('base64')}`;
+  const server: Server = createServer((req, res) => {
+    const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
+    const view = VIEWS.find((v) => v.guid === id);
+    if (view) hits[view.name] = (hits[view.name] ?? 0) + 1;
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401).end('unauthorized');
+      return;
+    }
+    const response = responses.get(id);
+    if (response === undefined) {
+      res.writeHead(404).end('no such view');
+      return;
+    }
+    if (Array.isArray(response)) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ message: { data: response } }));
+      return;
+    }
+    const raw = response as { status: number; body?: string; headers?: Record<string, string> };
+    res.writeHead(raw.status, raw.headers ?? {}).end(raw.body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/OTC/Data/View/data`;
+  return {
+    url,
+    hits,
+    set: (view, response) => responses.set(VIEWS.find((v) => v.name === view)!.guid, response),
+    env: () => ({
+      OTC_BASE_URL: url,
+      OTC_USERNAME: FIXTURE_USER,
+      OTC_PASSWORD: FIXTURE_PASSWORD,
+      OTC_MIN_INTERVAL_MS: '0',
+      OTC_VIEW_GAP_MS: '0',
+      OTC_BACKOFF_INITIAL_MS: '1',
+      OTC_BACKOFF_MAX_MS: '5',
+    }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
