@@ -62,20 +62,20 @@ export function sourceDataError(problem: BodyProblem, view: string, preview: str
       );
     case 'malformed':
       return new SourceDataError(
-        `The ${view} view's body is not valid JSON at byte offset ${offset} (${detail}). ` +
-          `Try again; if it keeps failing, the source may have changed its format. The body starts: ${preview}`,
+        `The ${view} view's body is not valid JSON at byte offset ${offset} (${detail}). Try again; ` +
+          `if it keeps failing, the source may have changed its format. The body starts: ${preview}`,
         { view, cause },
       );
     case 'cut-off':
       return offset === 0
         ? new SourceDataError(
-            `The ${view} view's body is empty. The source may be in maintenance or the download was cut off; ` +
-              `try again later.`,
+            `The ${view} view's body is empty. The source may be in maintenance or the download was ` +
+              `cut off; try again later.`,
             { view },
           )
         : new SourceDataError(
-            `The ${view} view's body ends at byte offset ${offset}, ${detail}: the download was probably cut off. ` +
-              `Try again. The body starts: ${preview}`,
+            `The ${view} view's body ends at byte offset ${offset}, ${detail}: the download was ` +
+              `probably cut off. Try again. The body starts: ${preview}`,
             { view },
           );
   }

@@ -4,15 +4,24 @@
  * offsets; `readRecordBatches` turns them into user-facing errors.
  */
 
-import { BatchText } from './batch-text.js';
+import { BatchBytes } from './batch-bytes.js';
 import { BodyProblem, PREVIEW_BYTES, previewOf } from './body-errors.js';
 import { envelopeTailProblem, locateRecordList, type ListLocation } from './envelope.js';
-import { JsonSyntaxError } from './json-bytes.js';
+import { JsonSyntaxError, firstInvalidUtf8 } from './json-bytes.js';
 import { ListScanner } from './list-scanner.js';
 import type { RecordBatch } from './record-stream.js';
 
+/**
+ * A batch is cut at the first record boundary past this many bytes even if it has fewer records than
+ * asked for: records vary from 1 KB (timesheets) to many KB (tickets), and a batch's memory (bytes, the
+ * decoded two-byte string, the parsed objects: about 6× this) must not grow with them.
+ */
+const MAX_BATCH_BYTES = 8 << 20;
+
 /** How much envelope may come before the record list, or after it, before the body is refused. */
 const ENVELOPE_MAX_BYTES = 1 << 20;
+
+const AFTER_LIST_PROBLEM = 'after the record list, the envelope does not close cleanly';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
@@ -31,7 +40,7 @@ export class BodyReader {
   private location: ListLocation | undefined;
   private afterOffset = 0;
   private readonly scanner = new ListScanner();
-  private readonly text = new BatchText();
+  private readonly batch = new BatchBytes();
   /** Records ended in the open batch. */
   private count = 0;
   private nextPosition = 1;
@@ -49,16 +58,17 @@ export class BodyReader {
 
   /** Called at the end of the body: it must have closed the list and the envelope around it. */
   finish(): void {
-    if (this.phase === 'envelope') throw new BodyProblem('cut-off', this.bytesRead, 'before the record list starts');
+    if (this.phase === 'envelope') {
+      throw new BodyProblem('cut-off', this.bytesRead, 'before the record list starts');
+    }
     if (this.phase === 'list') {
       const records = this.nextPosition - 1 + this.count;
-      const detail = `before the record list closes (after ${records} complete record${records === 1 ? '' : 's'})`;
-      throw new BodyProblem('cut-off', this.bytesRead, detail);
+      const complete = `${records} complete record${records === 1 ? '' : 's'}`;
+      throw new BodyProblem('cut-off', this.bytesRead, `before the record list closes (after ${complete})`);
     }
+    checkUtf8(this.held, this.afterOffset);
     const problem = envelopeTailProblem(this.location?.path ?? [], this.held.toString('utf8'));
-    if (problem === 'malformed') {
-      throw new BodyProblem('malformed', this.afterOffset, 'unexpected content after the record list');
-    }
+    if (problem === 'malformed') throw new BodyProblem('malformed', this.afterOffset, AFTER_LIST_PROBLEM);
     if (problem === 'duplicate') throw new BodyProblem('not-a-list', 0, 'it holds more than one record list');
   }
 
@@ -76,7 +86,8 @@ export class BodyReader {
   }
 
   private *readEnvelope(chunk: Buffer): Generator<RecordBatch> {
-    this.held = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    // A copy, since the envelope may span chunks and a body source may reuse its chunk buffers.
+    this.held = Buffer.concat([this.held, chunk]);
     const found = locate(this.held);
     if (found === 'none') throw new BodyProblem('not-a-list', 0, 'no record list where OTC puts one');
     if (found === 'incomplete') {
@@ -84,6 +95,7 @@ export class BodyReader {
       throw new BodyProblem('not-a-list', 0, `no record list in the first ${ENVELOPE_MAX_BYTES} bytes`);
     }
     const head = this.held;
+    checkUtf8(head.subarray(0, found.start), 0);
     this.held = EMPTY;
     this.location = found;
     this.phase = 'list';
@@ -95,43 +107,42 @@ export class BodyReader {
     // A plain Uint8Array view keeps the scanner's hot loop monomorphic (and measurably faster than Buffer).
     const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     let pos = from;
-    let batchStart = this.text.isOpen ? from : -1;
-    let safeCut = -1;
+    let batchStart = this.batch.isOpen ? from : -1;
     while (pos < buf.length) {
-      pos = this.scan(bytes, pos, offset);
-      const { firstStart, lastEnd, ended, closed } = this.scanner;
+      const stopAt = (batchStart === -1 ? pos : batchStart) + MAX_BATCH_BYTES - this.batch.byteLength;
+      pos = this.scan(bytes, pos, offset, stopAt);
+      const { firstStart, ended, closed, full } = this.scanner;
       if (batchStart === -1 && firstStart !== -1) {
         batchStart = firstStart;
-        this.text.open(offset + batchStart);
+        this.batch.open(offset + batchStart);
       }
-      if (lastEnd !== -1) safeCut = lastEnd;
       this.count += ended;
-      if (this.count === this.batchSize) {
-        yield this.flush(buf, batchStart, pos, offset);
+      if (full) {
+        yield this.flush(bytes, batchStart, pos);
         batchStart = -1;
       } else if (closed) {
-        if (batchStart !== -1) yield this.flush(buf, batchStart, pos - 1, offset);
+        if (batchStart !== -1) yield this.flush(bytes, batchStart, pos - 1);
         this.phase = 'after';
         this.afterOffset = offset + pos;
         this.keepAfter(buf, pos);
         return;
       }
     }
-    if (batchStart !== -1) this.text.add(buf, batchStart, Math.max(batchStart, safeCut), buf.length, offset);
+    if (batchStart !== -1) this.batch.add(bytes, batchStart, buf.length);
   }
 
-  private scan(buf: Uint8Array, from: number, offset: number): number {
+  private scan(buf: Uint8Array, from: number, offset: number, stopAt: number): number {
     try {
-      return this.scanner.scan(buf, from, this.batchSize - this.count);
+      return this.scanner.scan(buf, from, this.batchSize - this.count, stopAt);
     } catch (error) {
-      if (error instanceof JsonSyntaxError) throw new BodyProblem('malformed', offset + error.at, error.detail);
-      throw error;
+      if (!(error instanceof JsonSyntaxError)) throw error;
+      throw new BodyProblem('malformed', offset + error.at, error.detail);
     }
   }
 
-  private flush(buf: Buffer, from: number, end: number, offset: number): RecordBatch {
-    const startOffset = this.text.startOffset;
-    const records = this.parse(this.text.takeArray(buf, from, end, offset), startOffset);
+  private flush(buf: Uint8Array, from: number, end: number): RecordBatch {
+    const startOffset = this.batch.startOffset;
+    const records = this.parse(this.batch.takeArray(buf, from, end), startOffset);
     const batch = { records, firstPosition: this.nextPosition };
     this.nextPosition += records.length;
     this.count = 0;
@@ -152,8 +163,14 @@ export class BodyReader {
     if (from >= buf.length) return;
     this.held = Buffer.concat([this.held, buf.subarray(from)]);
     if (this.held.length <= ENVELOPE_MAX_BYTES) return;
-    throw new BodyProblem('malformed', this.afterOffset, 'unexpected content after the record list');
+    throw new BodyProblem('malformed', this.afterOffset, AFTER_LIST_PROBLEM);
   }
+}
+
+/** The envelope is not stored, but a body with bytes that are not UTF-8 anywhere is not one to trust. */
+function checkUtf8(bytes: Uint8Array, offset: number): void {
+  const invalid = firstInvalidUtf8(bytes);
+  if (invalid !== -1) throw new BodyProblem('malformed', offset + invalid, 'not UTF-8');
 }
 
 /** The envelope's record list, with syntax errors as body problems (the head starts at offset 0). */

@@ -56,7 +56,10 @@ const PLACEHOLDER = '\u0000record list';
  * hold only whitespace (`'malformed'` otherwise), and must not hold a second list at the same path
  * (`'duplicate'`). Returns undefined when the tail is fine.
  */
-export function envelopeTailProblem(path: readonly string[], tail: string): 'malformed' | 'duplicate' | undefined {
+export function envelopeTailProblem(
+  path: readonly string[],
+  tail: string,
+): 'malformed' | 'duplicate' | undefined {
   // Re-open the envelope around a stand-in for the list, so JSON.parse judges the tail exactly; a string
   // stand-in cannot be extended into another valid token the way a number could (`0` + `.5`).
   const opened = path.map((key) => `{${JSON.stringify(key)}:`).join('');
@@ -66,9 +69,14 @@ export function envelopeTailProblem(path: readonly string[], tail: string): 'mal
   } catch {
     return 'malformed';
   }
-  for (const key of path) value = (value as Record<string, unknown>)[key];
-  // A later duplicate key wins in any JSON reader, so the records we streamed would not be "the" list.
+  // A later duplicate key wins in JSON.parse and most readers, so the records we streamed would not be
+  // "the" list of this body.
+  for (const key of path) value = isObject(value) ? value[key] : undefined;
   return value === PLACEHOLDER ? undefined : 'duplicate';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 function samePath(a: readonly string[], b: readonly string[]): boolean {
@@ -80,7 +88,9 @@ function isListPath(path: readonly string[]): boolean {
 }
 
 function leadsToList(path: readonly string[]): boolean {
-  return LIST_PATHS.some((listPath) => listPath.length > path.length && samePath(listPath.slice(0, path.length), path));
+  return LIST_PATHS.some(
+    (listPath) => listPath.length > path.length && samePath(listPath.slice(0, path.length), path),
+  );
 }
 
 /** A recursive-descent walk over the envelope's bytes; skipped values are validated, not just skipped. */

@@ -31,6 +31,8 @@ export class ListScanner {
   firstStart = -1;
   lastEnd = -1;
   ended = 0;
+  /** Whether the last `scan` call stopped because it reached `maxEnds` or `stopAt`. */
+  full = false;
   /** Set once the list's `]` has been consumed. */
   closed = false;
 
@@ -42,16 +44,22 @@ export class ListScanner {
   private skipNext = false;
   private inScalar = false;
   private expect = Expect.FirstOrClose;
+  private maxEnds = Infinity;
+  private stopAt = Infinity;
 
   /**
    * Scans `buf` from `from` (the position just after the list's `[` on the first call) and stops after
-   * `maxEnds` elements have ended, once the list closes, or at the end of `buf`. Returns where it stopped.
+   * `maxEnds` elements have ended or after the first element that ends at or beyond index `stopAt`, once
+   * the list closes, or at the end of `buf`. Returns where it stopped.
    * Throws `JsonSyntaxError` (index into `buf`) when the list's own punctuation or bracket nesting is wrong.
    */
-  scan(buf: Uint8Array, from: number, maxEnds: number): number {
+  scan(buf: Uint8Array, from: number, maxEnds: number, stopAt = Infinity): number {
     this.firstStart = -1;
     this.lastEnd = -1;
     this.ended = 0;
+    this.full = false;
+    this.maxEnds = maxEnds;
+    this.stopAt = stopAt;
     const n = buf.length;
     let i = from;
     if (this.skipNext && i < n) {
@@ -73,7 +81,7 @@ export class ListScanner {
         inString = false;
         if (depth === 0) {
           this.endElement(i);
-          if (this.ended >= maxEnds) break;
+          if (this.full) break;
         }
         continue;
       }
@@ -83,7 +91,7 @@ export class ListScanner {
         i = this.listLevel(buf, i);
         depth = this.depth;
         inString = this.inString;
-        if (this.closed || this.ended >= maxEnds) break;
+        if (this.closed || this.full) break;
         continue;
       }
       // Inside an element: stay in this loop until it ends, since almost every byte is spent here.
@@ -101,13 +109,15 @@ export class ListScanner {
         } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
           this.push(depth++, byte);
         } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
-          if (this.opens[--depth] !== byte - CLOSE_OFFSET) throw new JsonSyntaxError(i - 1, 'mismatched bracket');
+          if (this.opens[--depth] !== byte - CLOSE_OFFSET) {
+            throw new JsonSyntaxError(i - 1, 'mismatched bracket');
+          }
           if (depth === 0) break;
         }
       }
       if (depth === 0) {
         this.endElement(i);
-        if (this.ended >= maxEnds) break;
+        if (this.full) break;
       }
     }
     this.depth = depth;
@@ -154,13 +164,15 @@ export class ListScanner {
     } else if (isScalarStart(byte)) {
       this.inScalar = true;
     } else {
-      throw new JsonSyntaxError(i, this.expect === Expect.Element ? 'expected a record after a comma' : 'expected a record');
+      const detail = this.expect === Expect.Element ? 'expected a record after a comma' : 'expected a record';
+      throw new JsonSyntaxError(i, detail);
     }
     if (this.firstStart === -1) this.firstStart = i;
   }
 
   private endElement(end: number): void {
     this.ended++;
+    this.full = this.ended >= this.maxEnds || end >= this.stopAt;
     this.lastEnd = end;
     this.expect = Expect.Separator;
   }

@@ -23,7 +23,8 @@ export const DEFAULT_BATCH_SIZE = 5000;
 
 /**
  * Reads a view body chunk by chunk and yields parsed records in batches of about `batchSize` records
- * (default 5000; every batch but the last has exactly that many).
+ * (default 5000): exactly that many, except the last batch and batches cut early at the first record
+ * boundary past 8 MiB of text, which keeps memory flat when records are large.
  *
  * Accepts `{"message":{"data":[…]}}`, `{"data":[…]}` (other keys beside `data`/`message` allowed) and a
  * bare `[…]`, with or without a UTF-8 byte-order mark. Throws `SourceDataError` naming `view` for any other
@@ -48,7 +49,8 @@ export async function* readRecordBatches(
     reader.finish();
   } catch (error) {
     if (!(error instanceof BodyProblem)) throw error;
-    await readPreview(reader, chunks);
+    // The preview is a courtesy: a read error while filling it must not hide the body's problem.
+    await readPreview(reader, chunks).catch(() => undefined);
     throw sourceDataError(error, opts.view, reader.preview);
   } finally {
     await chunks.return?.();
