@@ -18,12 +18,21 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
-export interface Tx extends Queryable {
+/** An open bulk load (COPY … FROM STDIN, text format) into one table. */
+export interface CopyWriter {
   /**
-   * Bulk-loads rows with COPY (text format). Each line is one row, tab-separated, ending in "\n",
-   * escaped by `copyLine` in copy-format.ts.
+   * Sends rows: tab-separated lines ending in "\n", escaped by `copyLine` in copy-format.ts. Resolves
+   * as soon as the data is buffered, so the caller can prepare the next batch while the database
+   * works; rejects if the COPY failed.
    */
-  copyLines(table: string, columns: readonly string[], lines: readonly string[]): Promise<void>;
+  write(lines: string): Promise<void>;
+  /** Completes the COPY; resolves once every row is in the table. */
+  finish(): Promise<void>;
+}
+
+export interface Tx extends Queryable {
+  /** Starts a bulk load into `table` (an identifier or qualified name, already quoted). */
+  beginCopy(table: string, columns: readonly string[]): CopyWriter;
 }
 
 export type DbKind = 'server' | 'embedded';

@@ -5,7 +5,7 @@
  */
 import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
 import { copyLine, textArrayLiteral } from './copy-format.js';
-import { ident, qualified, type Tx } from './db.js';
+import { ident, qualified, type CopyWriter, type Tx } from './db.js';
 import { createStageSql, dedupSql, insertSql, keyExpr, stageColumns, updateSql } from './merge-sql.js';
 
 /** One record ready to stage: typed values in registry order, plus what the merge needs. */
@@ -35,6 +35,11 @@ const DEDUPED = 'otc_stage_dedup';
 
 export class ViewLoader {
   private staged = 0;
+  private copy: CopyWriter | null = null;
+
+  get stagedCount(): number {
+    return this.staged;
+  }
 
   constructor(
     private readonly tx: Tx,
@@ -50,11 +55,20 @@ export class ViewLoader {
   /** Sends one batch to the staging table. */
   async stage(rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const lines = rows.map((r) =>
-      copyLine([r.position, ...r.values, r.raw, r.keep ? textArrayLiteral(r.keep) : null, r.hash]),
-    );
-    await this.tx.copyLines(STAGE, stageColumns(this.view), lines);
+    let lines = '';
+    for (const r of rows) {
+      lines += copyLine([r.position, ...r.values, r.raw, r.keep ? textArrayLiteral(r.keep) : null, r.hash]);
+    }
+    // Opened on the first batch: while a COPY is open the connection can run nothing else.
+    this.copy ??= this.tx.beginCopy(STAGE, stageColumns(this.view));
+    await this.copy.write(lines);
     this.staged += rows.length;
+  }
+
+  /** Completes the staging COPY; the connection can run other statements again afterwards. */
+  async endStaging(): Promise<void> {
+    await this.copy?.finish();
+    this.copy = null;
   }
 
   /**

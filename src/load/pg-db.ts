@@ -1,11 +1,11 @@
 /** Server PostgreSQL adapter: one pool for the whole run, COPY through pg-copy-streams. */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { DatabaseUnavailableError } from '../errors.js';
 import { scrub } from '../log.js';
-import { ident, type Db, type QueryResult, type Tx } from './db.js';
+import { ident, type CopyWriter, type Db, type QueryResult, type Tx } from './db.js';
 
 // Counts and ids come back as numbers (int8 → Number); numeric stays text to keep its precision.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -31,7 +31,42 @@ function wrapConnectError(error: unknown, label: string): unknown {
   return error;
 }
 
-function txOf(client: pg.PoolClient): Tx {
+/**
+ * One COPY stream for the whole payload: the server parses and stores rows while the next batch is
+ * being parsed here, and backpressure keeps the buffered data bounded.
+ */
+function streamingCopy(client: pg.PoolClient, sql: string, open: Set<() => Promise<void>>): CopyWriter {
+  const stream = client.query(copyStreams.from(sql));
+  // If the load fails while the COPY is open, the connection stays in COPY mode and a ROLLBACK
+  // would wait forever: the transaction aborts the stream (CopyFail) first.
+  const abort = async () => {
+    if (stream.writableFinished || stream.destroyed) return;
+    stream.destroy(new Error('load aborted'));
+    await finished(stream).catch(() => undefined);
+  };
+  open.add(abort);
+  let failure: unknown = null;
+  stream.on('error', (error) => {
+    failure = error;
+  });
+  const done = finished(stream);
+  done.catch(() => undefined);
+  return {
+    write: async (lines) => {
+      if (failure) throw failure;
+      if (!stream.write(lines)) await Promise.race([once(stream, 'drain'), done]);
+      if (failure) throw failure;
+    },
+    finish: async () => {
+      if (failure) throw failure;
+      stream.end();
+      await done;
+      open.delete(abort);
+    },
+  };
+}
+
+function txOf(client: pg.PoolClient, openCopies: Set<() => Promise<void>> = new Set()): Tx {
   return {
     query: async <R>(sql: string, params?: readonly unknown[]) => {
       const result = await client.query(sql, params as unknown[] | undefined);
@@ -40,10 +75,8 @@ function txOf(client: pg.PoolClient): Tx {
     exec: async (sql: string) => {
       await client.query(sql);
     },
-    copyLines: async (table, columns, lines) => {
-      const sql = `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`;
-      await pipeline(Readable.from(lines), client.query(copyStreams.from(sql)));
-    },
+    beginCopy: (table, columns) =>
+      streamingCopy(client, `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`, openCopies),
   };
 }
 
@@ -86,12 +119,14 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
         throw wrapConnectError(error, label);
       });
       let broken = false;
+      const openCopies = new Set<() => Promise<void>>();
       try {
         await client.query('BEGIN');
-        const result = await fn(txOf(client));
+        const result = await fn(txOf(client, openCopies));
         await client.query('COMMIT');
         return result;
       } catch (error) {
+        for (const abort of openCopies) await abort();
         await client.query('ROLLBACK').catch(() => {
           broken = true;
         });

@@ -24,9 +24,15 @@ function txOf(conn: PgliteQueryable): Tx {
     exec: async (sql: string) => {
       await conn.exec(sql);
     },
-    copyLines: async (table, columns, lines) => {
+    // PGlite runs in this process: one COPY per batch from an in-memory blob.
+    beginCopy: (table, columns) => {
       const sql = `COPY ${table} (${columns.map(ident).join(', ')}) FROM '/dev/blob'`;
-      await conn.query(sql, [], { blob: new Blob(lines as string[]) });
+      return {
+        write: async (lines) => {
+          await conn.query(sql, [], { blob: new Blob([lines]) });
+        },
+        finish: async () => undefined,
+      };
     },
   };
 }

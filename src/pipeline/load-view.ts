@@ -95,9 +95,12 @@ async function loadInTransaction(
   const opened = await source.open();
   try {
     return await ctx.db.transaction(async (tx) => {
+      const log = ctx.log.child({ view: view.name });
+      const phase = phaseTimer();
       const loader = new ViewLoader(tx, view, ctx.config.schema);
       await loader.begin();
       const stored = await loader.storedHashes();
+      log.debug({ ms: phase(), stored: stored.size }, 'read stored hashes');
       for await (const batch of opened.batches) {
         if (ctx.signal?.aborted) throw new CancelledError(`${view.name}: cancelled by a signal`, { view: view.name });
         const { rows, rejects } = normalizer.normalize(batch.records, batch.firstPosition);
@@ -106,6 +109,8 @@ async function loadInTransaction(
         await loader.stage(rows.filter((row) => state.payload.admit(row, stored.get(row.key))));
       }
       stored.clear();
+      await loader.endStaging();
+      log.debug({ ms: phase(), staged: loader.stagedCount }, 'read, parsed and staged the payload');
       refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
       const merged = await loader.merge({
@@ -113,8 +118,10 @@ async function loadInTransaction(
         source: source.name,
         hasDuplicates: state.payload.stagedDuplicates,
       });
+      log.debug({ ms: phase(), inserted: merged.inserted, updated: merged.updated }, 'merged');
       const removed = source.name === 'api' ? await removeMissing(loader, state.payload, ctx.runId) : 0;
       await loader.analyzeIfLarge(merged);
+      log.debug({ ms: phase(), removed }, 'removed missing rows and analyzed');
       const distinct = state.payload.size;
       return {
         ...ZERO_COUNTS,
@@ -177,6 +184,17 @@ async function refuseOnShrink(tx: Queryable, ctx: LoadContext, spec: ViewSpec, f
       { view },
     );
   }
+}
+
+/** Milliseconds since the previous call, for the debug log of each load phase. */
+function phaseTimer(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = Math.round(now - last);
+    last = now;
+    return ms;
+  };
 }
 
 function collectRejects(state: LoadState, rejects: readonly RejectedRecord[]): void {
