@@ -5,6 +5,7 @@ import { applyMigrations } from '../../src/load/migrate.js';
 import { silentLogger } from '../../src/log.js';
 import { withRunLock } from '../../src/pipeline/guard.js';
 import { refreshUsers } from '../../src/pipeline/user-lookup.js';
+import { runCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
 import { rows, syncOnce } from '../support/harness.js';
@@ -201,6 +202,57 @@ for (const kind of DATABASE_KINDS) {
         `SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE load_status NOT IN ('success', 'partial')`,
       );
       assert.equal(meta?.n, 0);
+    });
+  });
+
+  describe(`otc-etl users on the ${kind} database`, () => {
+    let tdb: TestDatabase;
+    let otc: FixtureServer;
+    const cli = (...args: string[]) => runCli(args, { env: { ...tdb.env, ...otc.env() }, cwd: tdb.cwd });
+
+    before(async () => {
+      otc = await startFixtureServer({ tickets: USER_TICKETS, comments: USER_COMMENTS, timesheets: USER_TIMESHEETS });
+      tdb = await createTestDatabase(kind);
+    });
+    after(async () => {
+      await tdb.drop();
+      await otc.close();
+    });
+
+    test('users on a database that was never migrated asks for migrate with exit code 4', async () => {
+      const r = await cli('users', '--json');
+      assert.equal(r.code, 4, r.stdout + r.stderr);
+      assert.match((JSON.parse(r.stdout) as { error: string }).error, /otc-etl migrate/);
+    });
+
+    test('sync --json keeps its document shape while the user lookup is refreshed in its log', async () => {
+      const r = await cli('sync', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(Object.keys(JSON.parse(r.stdout) as object), ['runId', 'views']);
+      assert.match(r.stderr, /user lookup refreshed.*added=9/);
+    });
+
+    test('users --json prints the counts and the ambiguous usernames and exits 0', async () => {
+      const r = await cli('users', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+      assert.deepEqual(doc, {
+        added: 0,
+        updated: 0,
+        unchanged: 9,
+        manual: 0,
+        ambiguous: [{ shortUsername: 'jdoe', fullNames: ['Jane Doe', 'Jane Roe'] }],
+        sharedFullNames: [{ fullName: 'Chris Smith', shortUsernames: ['csmith', 'csmith2'] }],
+        failed: [],
+      });
+    });
+
+    test('users without --json prints a readable summary', async () => {
+      const r = await cli('users');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^user lookup: 0 added, 0 updated, 9 unchanged, 0 manual kept, 1 ambiguous$/m);
+      assert.match(r.stdout, /jdoe: Jane Doe \| Jane Roe/);
+      assert.match(r.stdout, /Chris Smith: csmith, csmith2/);
     });
   });
 }
