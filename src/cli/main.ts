@@ -12,6 +12,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
+import { usersCommand } from './commands/users.js';
 import { runCommand, type CommonFlags } from './runtime.js';
 
 const VERSION = (
@@ -56,6 +57,12 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .description('per view: last success, age against its window, rows, last run, newest cursor, gaps')
     .action(async (flags: CommonFlags) => {
       set(await runCommand(flags, (rt) => statusCommand(rt)));
+    });
+
+  withCommon(program.command('users'))
+    .description('rebuild the user lookup (short username, full name, user id) from the stored views')
+    .action(async (flags: CommonFlags) => {
+      set(await runCommand(flags, (rt) => usersCommand(rt)));
     });
 
   withCommon(program.command('config'))

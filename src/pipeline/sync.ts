@@ -9,6 +9,7 @@ import type { ViewSource } from '../source/view-source.js';
 import { chunksOfFile } from '../source/file-chunks.js';
 import { readRecordBatches } from '../transform/record-stream.js';
 import { loadView, type RecordSource, type ViewOutcome } from './load-view.js';
+import { refreshUsersAfterSync, type UserLookupOutcome } from './user-lookup.js';
 
 export interface SyncOptions {
   /** Views to sync; default all three. Always run in comments, timesheets, tickets order. */
@@ -21,6 +22,8 @@ export interface SyncOptions {
 export interface SyncResult {
   readonly runId: string;
   readonly outcomes: readonly ViewOutcome[];
+  /** The user lookup refresh that ends a full sync; absent when only some views were synced. */
+  readonly userLookup?: UserLookupOutcome;
 }
 
 export interface SyncDeps {
@@ -62,5 +65,10 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     log.info({ view: name, status: outcome.status, ...outcome.counts }, `${name}: ${outcome.status}`);
     outcomes.push(outcome);
   }
-  return { runId, outcomes };
+  // SPEC §5: a full sync ends with the user lookup refresh, from whatever the views now hold (a failed
+  // view still leaves its earlier rows as evidence). Its own transaction: it never fails a view.
+  const full = views.length === VIEW_NAMES.length;
+  if (!full || options.signal?.aborted) return { runId, outcomes };
+  const userLookup = await refreshUsersAfterSync({ db: deps.db, config: deps.config, log });
+  return { runId, outcomes, userLookup };
 }

@@ -7,6 +7,7 @@ import { runSync } from '../../pipeline/sync.js';
 import { createPlainSource } from '../../source/plain-source.js';
 import { table } from '../format.js';
 import { withDb, type Runtime } from '../runtime.js';
+import { userLookupSummary } from './users.js';
 
 export function parseViews(args: readonly string[]): ViewName[] | undefined {
   if (args.length === 0) return undefined;
@@ -71,7 +72,9 @@ export async function syncCommand(
       { runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) },
       () => {
         const errors = result.outcomes.filter((o) => o.error).map((o) => `${o.view}: ${o.error}`);
-        return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors].join('\n');
+        const users = result.userLookup;
+        const usersLine = !users ? [] : users.status === 'success' ? [userLookupSummary(users.result)] : [`user lookup: failed: ${users.error}`];
+        return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors, ...usersLine].join('\n');
       },
     );
     return exitCodeOf(result.outcomes);

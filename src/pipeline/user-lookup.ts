@@ -1,0 +1,50 @@
+/**
+ * The user lookup refresh as the pipeline runs it: by `otc-etl users`, and at the end of a full sync
+ * (SPEC §5), where a failure is logged and reported but never fails the views already committed.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../load/db.js';
+import { refreshUserLookup, type UserLookupResult } from '../load/user-lookup.js';
+import { errorMessage } from './load-view.js';
+
+export type UserLookupOutcome =
+  | { readonly status: 'success'; readonly result: UserLookupResult }
+  | { readonly status: 'failed'; readonly error: string };
+
+interface Deps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly log: Logger;
+}
+
+/** Rebuilds the lookup and logs what it did; throws when the refresh as a whole fails. */
+export async function refreshUsers(deps: Deps): Promise<UserLookupResult> {
+  const result = await refreshUserLookup(deps.db, deps.config.schema);
+  logResult(deps.log, result);
+  return result;
+}
+
+/** The refresh after a full sync: its own transaction, its failure caught and logged. */
+export async function refreshUsersAfterSync(deps: Deps): Promise<UserLookupOutcome> {
+  try {
+    return { status: 'success', result: await refreshUsers(deps) };
+  } catch (error) {
+    const message = errorMessage(error);
+    deps.log.error({ err: message }, 'user lookup: refresh failed and was rolled back; the views loaded are not affected');
+    return { status: 'failed', error: message };
+  }
+}
+
+function logResult(log: Logger, r: UserLookupResult): void {
+  const { added, updated, unchanged, manual } = r;
+  log.info({ added, updated, unchanged, manual, ambiguous: r.ambiguous.length, failed: r.failed.length }, 'user lookup refreshed');
+  if (r.ambiguous.length > 0) {
+    // Conflicting evidence is never resolved by a pick: a person adds a 'manual' row instead.
+    log.warn(
+      { ambiguous: r.ambiguous.map((a) => `${a.shortUsername}: ${a.fullNames.join(' | ')}`) },
+      'user lookup: usernames with more than one full name in the evidence (add a manual row to settle each)',
+    );
+  }
+  for (const f of r.failed) log.warn({ shortUsername: f.shortUsername, err: f.error }, 'user lookup: row refused by the database, left as it was');
+}
