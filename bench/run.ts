@@ -1,0 +1,293 @@
+/**
+ * `npm run bench`: end-to-end sync timings against the raw COPY reference, in one run, on seeded
+ * simulator data. Every sync runs the real CLI as a child process (its peak RSS is measured), and the
+ * counts it reports are checked, so a fast wrong answer cannot pass.
+ *
+ *   (a) full sync of all three views into server PostgreSQL
+ *   (b) re-sync with nothing changed (and no tuple written to the three data tables)
+ *   (c) re-sync with 5% of records changed
+ *   (d) full sync into the embedded database
+ *   (e) reference: psql \copy of the same rows as CSV into empty tables without indexes
+ *   (f) full sync at 4× scale
+ *
+ * Options: --runs N (default 3), --skip-4x, --database URL (default BENCH_DATABASE_URL,
+ * TEST_DATABASE_URL, or postgres://postgres@127.0.0.1:5432/postgres).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { columnsOf, VIEWS } from '../src/registry.js';
+import { generateView, startSimulator, type Simulator } from '../src/simulator/index.js';
+import { Normalizer } from '../src/transform/normalize.js';
+import { Zone } from '../src/transform/values.js';
+
+const BIN = fileURLToPath(new URL('../../bin/otc-etl.js', import.meta.url));
+const NOW = new Date('2026-11-01T00:00:00Z');
+const SEED = 7;
+const PASSWORD = 'bench-password';
+const VIEW_TABLES = VIEWS.map((v) => v.table);
+
+interface Sample {
+  seconds: number;
+  rssMb: number;
+}
+
+interface SyncDoc {
+  views: Record<string, { status: string; fetched: number; inserted: number; updated: number; unchanged: number; rejected: number; duplicates: number }>;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const RUNS = Number(arg('--runs') ?? 3);
+const ADMIN_URL = arg('--database') ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function dbUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>, database?: string): Promise<T> {
+  const client = new pg.Client({ connectionString: database ? dbUrl(database) : ADMIN_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freshDatabase(name: string): Promise<void> {
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${name}`);
+  });
+}
+
+/** Runs `otc-etl sync --json` and measures wall time and the child's peak RSS. */
+async function runSync(env: Record<string, string>): Promise<Sample & { doc: SyncDoc }> {
+  const rssFile = join(tmpdir(), `otc-bench-rss-${process.pid}`);
+  const preload = `data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>writeFileSync(${JSON.stringify(rssFile)},String(process.resourceUsage().maxRSS)))`;
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', preload, BIN, 'sync', '--json', '--log-level', 'warn'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OTC_MIN_INTERVAL_MS: '0', OTC_VIEW_GAP_MS: '0', OTC_PASSWORD: PASSWORD, OTC_MIN_VOLUME_RATIO: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`sync exited ${code}: ${out}`);
+  const rssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
+  rmSync(rssFile, { force: true });
+  return { seconds, rssMb, doc: JSON.parse(out) as SyncDoc };
+}
+
+function checkCounts(doc: SyncDoc, expect: (view: string, c: SyncDoc['views'][string]) => string | null): void {
+  for (const [view, c] of Object.entries(doc.views)) {
+    if (c.status !== 'success') throw new Error(`${view}: ${c.status}`);
+    const sum = c.inserted + c.updated + c.unchanged + c.rejected + c.duplicates;
+    if (sum !== c.fetched) throw new Error(`${view}: counts do not add up (${sum} != ${c.fetched})`);
+    const problem = expect(view, c);
+    if (problem) throw new Error(`${view}: ${problem}`);
+  }
+}
+
+async function tupleWrites(database: string): Promise<number> {
+  return admin(async (c) => {
+    await c.query('SELECT pg_stat_force_next_flush()');
+    const { rows } = await c.query<{ n: string }>(
+      `SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text AS n FROM pg_stat_user_tables
+       WHERE schemaname = 'servicedesk' AND relname = ANY($1)`,
+      [VIEW_TABLES],
+    );
+    return Number(rows[0]!.n);
+  }, database);
+}
+
+function csvField(value: string | boolean | null): string {
+  if (value === null) return '';
+  const text = typeof value === 'boolean' ? (value ? 't' : 'f') : value;
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** The same rows the sync stores (typed columns + raw record), as CSV files, one per view. */
+function writeReferenceCsv(dir: string, scale: number | 'full'): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const view of VIEWS) {
+    const normalizer = new Normalizer(view, { zone: new Zone('Australia/Perth') });
+    const { rows } = normalizer.normalize(generateView(view.name, { seed: SEED, scale, now: NOW }), 1);
+    const lines = rows.map((r) => [...r.values, r.raw].map(csvField).join(','));
+    const file = join(dir, `${view.table}.csv`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    files.set(view.table, file);
+  }
+  return files;
+}
+
+async function referenceCopy(files: Map<string, string>): Promise<Sample> {
+  const database = 'otc_bench_ref';
+  await freshDatabase(database);
+  await admin(async (c) => {
+    for (const view of VIEWS) {
+      const cols = [...columnsOf(view).map((col) => `"${col}" ${sqlTypeOf(view.name, col)}`), '_raw jsonb'];
+      await c.query(`CREATE TABLE ${view.table} (${cols.join(', ')})`);
+    }
+  }, database);
+  const script = VIEWS.map((v) => `\\copy ${v.table} FROM '${files.get(v.table)}' WITH (FORMAT csv)`).join('\n');
+  const started = performance.now();
+  const result = spawnSync('psql', [dbUrl(database), '-q', '-v', 'ON_ERROR_STOP=1'], { input: script, encoding: 'utf8' });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+  return { seconds, rssMb: 0 };
+}
+
+function sqlTypeOf(viewName: string, column: string): string {
+  const view = VIEWS.find((v) => v.name === viewName)!;
+  const field = view.fields.find((f) => f.column === column)!;
+  return { id: 'bigint', text: 'text', instant: 'timestamptz', date: 'date', bool: 'boolean', decimal: 'numeric', clock: 'text' }[field.type];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const min = (xs: number[]) => Math.min(...xs);
+
+interface Row {
+  name: string;
+  samples: Sample[];
+  rows: number;
+}
+
+function report(rows: Row[], reference: Row): void {
+  const ref = min(reference.samples.map((s) => s.seconds));
+  const header = ['case', 'min s', 'median s', 'ratio to (e)', 'rows/s', 'peak RSS MB'];
+  const body = rows.map((r) => {
+    const secs = r.samples.map((s) => s.seconds);
+    return [
+      r.name,
+      min(secs).toFixed(2),
+      median(secs).toFixed(2),
+      `${(min(secs) / ref).toFixed(2)}×`,
+      Math.round(r.rows / min(secs)).toLocaleString('en-US'),
+      r.samples[0]!.rssMb ? Math.round(Math.max(...r.samples.map((s) => s.rssMb))).toString() : '-',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const b of body) console.log(line(b));
+  console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${RUNS} runs each`);
+}
+
+async function sampleRuns(count: number, setup: () => Promise<Record<string, string>>, check: (doc: SyncDoc) => void, after?: (env: Record<string, string>) => Promise<void>): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  for (let i = 0; i < count; i++) {
+    const env = await setup();
+    const s = await runSync(env);
+    check(s.doc);
+    if (after) await after(env);
+    samples.push(s);
+    console.error(`  ${s.seconds.toFixed(2)} s, ${Math.round(s.rssMb)} MB`);
+  }
+  return samples;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'otc-bench-'));
+  const sims: Simulator[] = [];
+  try {
+    const sim = await startSimulator({ port: 0, seed: SEED, scale: 'full', password: PASSWORD, now: NOW });
+    sims.push(sim);
+    const source = { OTC_BASE_URL: sim.url };
+    const total = VIEWS.reduce((n, v) => n + generateView(v.name, { seed: SEED, scale: 'full', now: NOW }).length, 0);
+    const results: Row[] = [];
+
+    console.error('(e) reference: psql \\copy of the same rows');
+    const files = writeReferenceCsv(work, 'full');
+    const refSamples: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) refSamples.push(await referenceCopy(files));
+    const reference: Row = { name: '(e) reference \\copy', samples: refSamples, rows: total };
+
+    console.error('(a) full sync into server PostgreSQL, then (b) a re-sync with nothing changed');
+    const unchanged: Sample[] = [];
+    const full = await sampleRuns(
+      RUNS,
+      async () => {
+        await freshDatabase('otc_bench_a');
+        return { ...source, DATABASE_URL: dbUrl('otc_bench_a') };
+      },
+      (doc) => checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted')),
+      async (env) => {
+        const before = await tupleWrites('otc_bench_a');
+        const again = await runSync(env);
+        checkCounts(again.doc, (_v, c) => (c.unchanged === c.fetched ? null : 'expected every record unchanged'));
+        const written = (await tupleWrites('otc_bench_a')) - before;
+        if (written !== 0) throw new Error(`(b) wrote ${written} tuples to the data tables`);
+        unchanged.push(again);
+        console.error(`  (b) ${again.seconds.toFixed(2)} s, ${Math.round(again.rssMb)} MB, 0 tuples written`);
+      },
+    );
+    results.push({ name: '(a) full sync, server', samples: full, rows: total });
+    results.push({ name: '(b) re-sync, nothing changed', samples: unchanged, rows: total });
+
+    console.error('(c) re-sync with 5% of records changed');
+    const changed = await sampleRuns(
+      RUNS,
+      async () => {
+        await freshDatabase('otc_bench_c');
+        const env = { ...source, DATABASE_URL: dbUrl('otc_bench_c') };
+        await runSync(env);
+        sim.mutate(0.05);
+        return env;
+      },
+      (doc) => checkCounts(doc, (view, c) => (view === 'comments' || c.updated > 0 ? null : 'expected updates')),
+    );
+    results.push({ name: '(c) re-sync, 5% changed', samples: changed, rows: total });
+
+    console.error('(d) full sync into the embedded database');
+    const embedded = await sampleRuns(
+      RUNS,
+      async () => {
+        const dir = join(work, `pglite-${Math.random().toString(36).slice(2)}`);
+        // Create and migrate the database first: initdb of a new embedded database is not sync time.
+        const init = spawnSync(process.execPath, [BIN, 'migrate', '--log-level', 'warn'], { env: { PATH: process.env.PATH, OTC_DATA_DIR: dir }, encoding: 'utf8' });
+        if (init.status !== 0) throw new Error(`migrate failed: ${init.stderr}`);
+        return { ...source, OTC_DATA_DIR: dir };
+      },
+      (doc) => checkCounts(doc, () => null),
+    );
+    results.push({ name: '(d) full sync, embedded', samples: embedded, rows: total });
+
+    if (!process.argv.includes('--skip-4x')) {
+      console.error('(f) full sync at 4× scale into server PostgreSQL');
+      const big = await startSimulator({ port: 0, seed: SEED, scale: 4, password: PASSWORD, now: NOW });
+      sims.push(big);
+      const bigTotal = VIEWS.reduce((n, v) => n + generateView(v.name, { seed: SEED, scale: 4, now: NOW }).length, 0);
+      const scaled = await sampleRuns(
+        RUNS,
+        async () => {
+          await freshDatabase('otc_bench_f');
+          return { OTC_BASE_URL: big.url, DATABASE_URL: dbUrl('otc_bench_f') };
+        },
+        (doc) => checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted')),
+      );
+      results.push({ name: '(f) full sync, 4× scale', samples: scaled, rows: bigTotal });
+    }
+    results.push(reference);
+    report(results, reference);
+  } finally {
+    for (const s of sims) await s.close();
+    rmSync(work, { recursive: true, force: true });
+    for (const name of ['otc_bench_a', 'otc_bench_c', 'otc_bench_f', 'otc_bench_ref']) {
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => undefined);
+    }
+  }
+}
+
+await main();
