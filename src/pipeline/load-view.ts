@@ -244,11 +244,8 @@ function finishOutcome(
   state: LoadState,
   normalizer: Normalizer,
 ): ViewOutcome {
-  const known = new Set(view.fields.flatMap((f) => [f.api, ...(f.aliases ?? [])]));
-  const seen = normalizer.fieldsSeen;
-  const fieldsNew = [...seen].filter((f) => !known.has(f)).sort();
-  const fieldsMissing =
-    state.fetched === 0 ? [] : view.fields.filter((f) => !seen.has(f.api) && !(f.aliases ?? []).some((a) => seen.has(a))).map((f) => f.api);
+  const fieldsNew = normalizer.fieldsNew();
+  const fieldsMissing = normalizer.fieldsMissing();
   return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew, fieldsMissing };
 }
 

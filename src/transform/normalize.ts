@@ -54,8 +54,11 @@ export class Normalizer {
   private readonly cursorSlot: number;
   private readonly windowSlot: number;
   private readonly usesAliases: boolean;
-  /** Every field name seen in this payload, for the drift report. */
-  readonly fieldsSeen = new Set<string>();
+  /** Field names in this payload that the registry does not know, for the drift report. */
+  private readonly unknownSeen = new Set<string>();
+  /** Registry fields (by slot) that appeared in at least one record. */
+  private readonly slotSeen: boolean[];
+  private records = 0;
 
   constructor(
     readonly view: ViewSpec,
@@ -66,6 +69,7 @@ export class Normalizer {
       for (const alias of field.aliases ?? []) this.slots.set(alias, { index, field });
     });
     this.usesAliases = view.fields.some((f) => (f.aliases ?? []).length > 0);
+    this.slotSeen = view.fields.map(() => false);
     this.keySlots = view.key.map((column) => view.fields.findIndex((f) => f.column === column));
     this.cursorSlot = view.cursor ? view.fields.findIndex((f) => f.column === view.cursor) : -1;
     this.windowSlot = view.windowColumn ? view.fields.findIndex((f) => f.column === view.windowColumn) : -1;
@@ -93,11 +97,15 @@ export class Normalizer {
     const valueErrors: Array<{ field: FieldSpec; reason: string }> = [];
     const apiRecord: Record<string, unknown> = this.usesAliases ? {} : source;
 
+    this.records++;
     for (const name in source) {
-      this.fieldsSeen.add(name);
       const slot = this.slots.get(name);
       if (this.usesAliases) apiRecord[slot ? slot.field.api : name] = source[name];
-      if (!slot) continue;
+      if (!slot) {
+        this.unknownSeen.add(name);
+        continue;
+      }
+      this.slotSeen[slot.index] = true;
       const parsed = parseValue(slot.field.type, source[name], this.ctx);
       if (parsed instanceof ValueError) {
         valueErrors.push({ field: slot.field, reason: parsed.reason });
@@ -108,7 +116,7 @@ export class Normalizer {
     }
 
     const keyError = this.checkKey(values, present, valueErrors);
-    const recordKey = this.displayKey(values);
+    const recordKey = keyError || valueErrors.length > 0 ? this.displayKey(values) : null;
     if (keyError) {
       rejects.push({ position, recordKey, kind: 'record', field: keyError.field, reason: keyError.reason, raw: record });
       return null;
@@ -118,20 +126,39 @@ export class Normalizer {
     }
     let raw = JSON.stringify(apiRecord);
     if (UNSTORABLE_JSON.test(raw)) {
-      rejects.push({ position, recordKey, kind: 'value', field: null, reason: 'record holds characters PostgreSQL cannot store (NUL or an unpaired surrogate); stored with U+FFFD in their place', raw: record });
+      rejects.push({ position, recordKey: this.displayKey(values), kind: 'value', field: null, reason: 'record holds characters PostgreSQL cannot store (NUL or an unpaired surrogate); stored with U+FFFD in their place', raw: record });
       raw = JSON.stringify(storable(apiRecord));
     }
-    const keep = fields.filter((_, i) => !present[i]).map((f) => f.column);
     return {
       position,
       values,
-      keep: keep.length > 0 ? keep : null,
+      keep: this.keepList(present),
       raw,
       hash: hash('sha1', `${PARSER_VERSION}\u0001${raw}`, 'base64'),
       key: this.keyOf(values),
       cursor: this.cursorSlot >= 0 ? (values[this.cursorSlot] as string | null) : null,
       windowValue: this.windowSlot >= 0 ? (values[this.windowSlot] as string | null) : null,
     };
+  }
+
+  /** New fields (unknown to the registry) seen in this payload, sorted. */
+  fieldsNew(): string[] {
+    return [...this.unknownSeen].sort();
+  }
+
+  /** Registry fields (API names) that no record of a non-empty payload carried. */
+  fieldsMissing(): string[] {
+    if (this.records === 0) return [];
+    return this.view.fields.filter((_, i) => !this.slotSeen[i]).map((f) => f.api);
+  }
+
+  /** Columns whose stored value is kept; null (no allocation) in the usual all-present case. */
+  private keepList(present: readonly boolean[]): string[] | null {
+    let keep: string[] | null = null;
+    for (let i = 0; i < present.length; i++) {
+      if (!present[i]) (keep ??= []).push(this.view.fields[i]!.column);
+    }
+    return keep;
   }
 
   /** A key part that did not parse, or a missing part of a key that cannot be empty, rejects the record. */
