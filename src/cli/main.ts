@@ -21,6 +21,7 @@ const VERSION = (
 
 function withCommon(cmd: Command): Command {
   return cmd
+    .version(VERSION)
     .option('--json', 'print one machine-readable JSON document on stdout')
     .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'));
