@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type ExitCode } from '../errors.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { healthCommand } from './commands/health.js';
 import { migrateCommand } from './commands/migrate.js';
 import { collect, simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
@@ -56,6 +57,13 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .description('per view: last success, age against its window, rows, last run, newest cursor, gaps')
     .action(async (flags: CommonFlags) => {
       set(await runCommand(flags, (rt) => statusCommand(rt)));
+    });
+
+  withCommon(program.command('health'))
+    .description('database, migrations, circuit breaker, request budget, last sync per view; exit 0 healthy, 1 a problem, 4 database')
+    .option('--probe', 'also call the source once (the comments view) through the protective client')
+    .action(async (flags: CommonFlags & { probe?: boolean }) => {
+      set(await runCommand(flags, (rt) => healthCommand(rt, flags)));
     });
 
   withCommon(program.command('config'))
