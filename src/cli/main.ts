@@ -8,8 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type ExitCode } from '../errors.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { healthCommand } from './commands/health.js';
 import { migrateCommand } from './commands/migrate.js';
-import { simulateCommand, type SimulateFlags } from './commands/simulate.js';
+import { collect, simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { usersCommand } from './commands/users.js';
@@ -66,6 +67,13 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       set(await runCommand(flags, (rt) => usersCommand(rt)));
     });
 
+  withCommon(program.command('health'))
+    .description('database, migrations, circuit breaker, request budget, last sync per view; exit 0 healthy, 1 a problem, 4 database')
+    .option('--probe', 'also call the source once (the comments view) through the protective client')
+    .action(async (flags: CommonFlags & { probe?: boolean }) => {
+      set(await runCommand(flags, (rt) => healthCommand(rt, flags)));
+    });
+
   withCommon(program.command('config'))
     .description('print the effective configuration, secrets redacted')
     .action(async (flags: CommonFlags) => {
@@ -80,6 +88,9 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
     .option('--username <name>', 'Basic auth user (default OTC_USERNAME)')
     .option('--password <password>', 'Basic auth password (default OTC_PASSWORD, else generated)')
+    .option('--fail-next <status:count[:retryAfter]>', 'answer the next COUNT requests with STATUS (e.g. 503:3, 429:2:30 for Retry-After 30 s)')
+    .option('--delay-ms <n>', 'wait this long before answering every request')
+    .option('--fault <view=fault>', 'make one view misbehave (repeatable): malformed, cutoff, truncated, empty, envelope-data, envelope-bare, envelope-unknown, new-field, drop-field, duplicate-keys', collect)
     .action(async (flags: CommonFlags & SimulateFlags) => {
       set(await runCommand(flags, (rt) => simulateCommand(rt, flags)));
     });

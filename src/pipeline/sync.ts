@@ -7,7 +7,7 @@ import type { Db } from '../load/db.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import type { ViewSource } from '../source/view-source.js';
 import { chunksOfFile } from '../source/file-chunks.js';
-import { readRecordBatches } from '../transform/record-stream.js';
+import { readRecordBatches, type RecordBatch } from '../transform/record-stream.js';
 import { loadView, type RecordSource, type ViewOutcome } from './load-view.js';
 import { refreshUsersAfterSync, type UserLookupOutcome } from './user-lookup.js';
 
@@ -17,6 +17,17 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
   /** Accept payloads much smaller than the last successful fetch. */
   readonly allowShrink?: boolean;
+  /** Told as bytes arrive and records are read (progress lines on a terminal). */
+  readonly progress?: SyncProgress;
+}
+
+export interface SyncProgress {
+  /** A view's body bytes received so far. */
+  downloaded(view: ViewName, bytes: number): void;
+  /** A view's records read so far. */
+  read(view: ViewName, records: number): void;
+  /** A view is done. */
+  finished(outcome: ViewOutcome): void;
 }
 
 export interface SyncResult {
@@ -34,17 +45,27 @@ export interface SyncDeps {
 }
 
 /** Record batches streamed from a view's spooled HTTP body. */
-export function apiRecordSource(source: ViewSource, view: ViewName, signal?: AbortSignal): RecordSource {
+export function apiRecordSource(source: ViewSource, view: ViewName, signal?: AbortSignal, progress?: SyncProgress): RecordSource {
   return {
     name: 'api',
     open: async () => {
-      const body = await source.fetchView(view, signal);
+      const body = await source.fetchView(view, signal, progress && ((bytes) => progress.downloaded(view, bytes)));
+      const batches = readRecordBatches(chunksOfFile(body.file), { view });
       return {
-        batches: readRecordBatches(chunksOfFile(body.file), { view }),
+        batches: progress ? counted(batches, (n) => progress.read(view, n)) : batches,
         close: () => body.dispose(),
       };
     },
   };
+}
+
+async function* counted(batches: AsyncIterable<RecordBatch>, onRead: (records: number) => void): AsyncGenerator<RecordBatch> {
+  let records = 0;
+  for await (const batch of batches) {
+    records += batch.records.length;
+    onRead(records);
+    yield batch;
+  }
 }
 
 export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promise<SyncResult> {
@@ -61,7 +82,8 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     }
     const view = getView(name);
     const ctx = { db: deps.db, config: deps.config, runId, log, signal: options.signal, allowShrink: options.allowShrink };
-    const outcome = await loadView(ctx, view, apiRecordSource(deps.source, name, options.signal));
+    const outcome = await loadView(ctx, view, apiRecordSource(deps.source, name, options.signal, options.progress));
+    options.progress?.finished(outcome);
     log.info({ view: name, status: outcome.status, ...outcome.counts }, `${name}: ${outcome.status}`);
     outcomes.push(outcome);
   }

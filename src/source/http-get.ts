@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
 import { SourceError } from '../errors.js';
@@ -19,6 +20,8 @@ export interface GetOptions {
   readonly view: string;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Called with the number of body bytes received so far (for progress lines). */
+  readonly onBytes?: (bytes: number) => void;
 }
 
 /** A failed response, with what the protective client needs to decide on a retry. */
@@ -61,14 +64,25 @@ export function parseRetryAfter(header: string | string[] | undefined, now = Dat
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
+/** No usable answer: a timeout, a refused or dropped connection, a body cut off mid-way. */
+export class NetworkError extends SourceError {
+  constructor(
+    message: string,
+    fields: { view: string; transient: boolean; cause: unknown },
+    readonly timedOut: boolean,
+  ) {
+    super(message, fields);
+  }
+}
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
 
 function networkError(error: unknown, view: string, timedOut: boolean): SourceError {
-  if (timedOut) return new SourceError(`OTC did not answer view ${view} in time (timeout).`, { view, transient: true, cause: error });
+  if (timedOut) return new NetworkError(`OTC did not answer view ${view} in time (timeout, OTC_TIMEOUT_MS).`, { view, transient: true, cause: error }, true);
   const code = (error as { code?: string }).code ?? '';
   const transient = NETWORK_CODES.has(code) || code.startsWith('UND_ERR');
   const detail = code || (error instanceof Error ? error.name : 'error');
-  return new SourceError(`the connection to OTC failed while fetching view ${view} (${detail}).`, { view, transient, cause: error });
+  return new NetworkError(`the connection to OTC failed while fetching view ${view} (${detail}).`, { view, transient, cause: error }, false);
 }
 
 /** GETs the view into a new spool file. Throws HttpStatusError or SourceError. */
@@ -94,7 +108,8 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
       const retryAfter = parseRetryAfter(response.headers['retry-after']);
       throw new HttpStatusError(message, { view: options.view, status: response.statusCode, transient }, retryAfter);
     }
-    await pipeline(response.body, createWriteStream(file));
+    if (options.onBytes) await pipeline(response.body, byteCounter(options.onBytes), createWriteStream(file));
+    else await pipeline(response.body, createWriteStream(file));
     const { size } = await stat(file);
     return { file, bytes: size, elapsedMs: Date.now() - started, dispose };
   } catch (error) {
@@ -103,4 +118,15 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
     if (options.signal?.aborted) throw error;
     throw networkError(error, options.view, timeout.aborted);
   }
+}
+
+function byteCounter(onBytes: (bytes: number) => void): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      onBytes(bytes);
+      done(null, chunk);
+    },
+  });
 }

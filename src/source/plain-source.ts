@@ -10,7 +10,7 @@ export function viewUrl(baseUrl: string, guid: string): string {
   return url.toString();
 }
 
-export function requirePassword(config: Config): string {
+export function requirePassword(config: Pick<Config, 'password'>): string {
   if (config.password) return config.password;
   throw new ConfigError('OTC_PASSWORD is not set: put the OTC service account password in the environment or in .env.');
 }
@@ -18,7 +18,7 @@ export function requirePassword(config: Config): string {
 export function createPlainSource(config: Config): ViewSource {
   const password = requirePassword(config);
   return {
-    fetchView: (view, signal) =>
+    fetchView: (view, signal, onBytes) =>
       getToFile({
         url: viewUrl(config.baseUrl, config.viewGuids[view]),
         username: config.username,
@@ -26,6 +26,7 @@ export function createPlainSource(config: Config): ViewSource {
         view,
         timeoutMs: config.source.timeoutMs,
         signal,
+        onBytes,
       }),
   };
 }

@@ -16,5 +16,6 @@ export interface FetchedBody {
 }
 
 export interface ViewSource {
-  fetchView(view: ViewName, signal?: AbortSignal): Promise<FetchedBody>;
+  /** `onBytes` is told how many body bytes have arrived so far (for progress lines). */
+  fetchView(view: ViewName, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<FetchedBody>;
 }

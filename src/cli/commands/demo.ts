@@ -12,8 +12,9 @@ import { withRunLock } from '../../pipeline/guard.js';
 import { readStatus } from '../../pipeline/status.js';
 import { runSync } from '../../pipeline/sync.js';
 import { startSimulator } from '../../simulator/index.js';
-import { createPlainSource } from '../../source/plain-source.js';
+import { openSource } from '../../pipeline/source.js';
 import { table } from '../format.js';
+import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
 import { exitCodeOf, outcomesTable } from './sync.js';
 import { parseIntFlag, parseScale } from './simulate.js';
@@ -47,7 +48,7 @@ async function analystNumbers(db: Queryable, schema: string): Promise<Record<str
   };
 }
 
-export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: string }): Promise<ExitCode> {
+export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: string; logFormat?: string }): Promise<ExitCode> {
   const password = randomBytes(12).toString('base64url');
   const sim = await startSimulator({
     port: 0,
@@ -71,8 +72,8 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
     rt.log.info({ simulator: sim.url, database: dataDir }, 'demo: syncing the simulator into the embedded database');
     return await withDb(config, async (db) => {
       const deps = { db, config, log: rt.log };
-      const result = await withRunLock(deps, 'demo', { autoMigrate: true }, () =>
-        runSync({ ...deps, source: createPlainSource(config) }),
+      const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
+        runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(process.stderr, flags) }),
       );
       const status = await readStatus(db, config);
       const numbers = await analystNumbers(db, config.schema);

@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
-import { startSimulator, type Scale } from '../../simulator/index.js';
+import { isViewName } from '../../registry.js';
+import { startSimulator, VIEW_FAULTS, type Faults, type Scale, type ViewFault } from '../../simulator/index.js';
 import type { Runtime } from '../runtime.js';
 
 export interface SimulateFlags {
@@ -12,6 +13,36 @@ export interface SimulateFlags {
   scale?: string;
   username?: string;
   password?: string;
+  /** `STATUS:COUNT[:RETRY_AFTER_SECONDS]`, e.g. `503:3` or `429:1:30`. */
+  failNext?: string;
+  delayMs?: string;
+  /** `VIEW=FAULT`, repeatable. */
+  fault?: string[];
+}
+
+/** Collects a repeatable flag's values (commander's accumulator). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The `--fail-next`, `--delay-ms` and `--fault` flags as simulator faults. */
+export function parseFaults(flags: Pick<SimulateFlags, 'failNext' | 'delayMs' | 'fault'>): Faults {
+  const faults: { failNext?: Faults['failNext']; delayMs?: number; views?: NonNullable<Faults['views']> } = {};
+  if (flags.failNext !== undefined) {
+    const match = /^(\d{3}):(\d+)(?::(\d+))?$/.exec(flags.failNext);
+    if (!match) throw new ConfigError(`--fail-next must be STATUS:COUNT or STATUS:COUNT:RETRY_AFTER_SECONDS (e.g. 503:3, 429:1:30), not ${flags.failNext}`);
+    const [, status, count, retryAfter] = match;
+    faults.failNext = { status: Number(status), count: Number(count), ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) };
+  }
+  if (flags.delayMs !== undefined) faults.delayMs = parseIntFlag('--delay-ms', flags.delayMs, 0);
+  for (const entry of flags.fault ?? []) {
+    const [view, fault] = entry.split('=');
+    if (!view || !isViewName(view) || !VIEW_FAULTS.includes(fault as ViewFault)) {
+      throw new ConfigError(`--fault must be VIEW=FAULT with VIEW one of comments, timesheets, tickets and FAULT one of ${VIEW_FAULTS.join(', ')}; not ${entry}`);
+    }
+    faults.views = { ...faults.views, [view]: fault as ViewFault };
+  }
+  return faults;
 }
 
 export function parseScale(value: string | undefined): Scale | number {
@@ -32,6 +63,7 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
   // Credentials: flags, else the configured ones, else a fresh random password printed once.
   const password = flags.password ?? rt.config.password ?? randomBytes(9).toString('base64url');
   const username = flags.username ?? rt.config.username;
+  const faults = parseFaults(flags);
   const sim = await startSimulator({
     port: parseIntFlag('--port', flags.port, 8787),
     host: flags.host ?? '127.0.0.1',
@@ -39,14 +71,16 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
     scale: parseScale(flags.scale),
     username,
     password,
+    faults,
   });
   const generated = !flags.password && !rt.config.password;
-  rt.print({ url: sim.url, username, password: generated ? password : '***' }, () =>
+  rt.print({ url: sim.url, username, password: generated ? password : '***', faults }, () =>
     [
       `OTC simulator listening at ${sim.url}`,
       `  OTC_BASE_URL=${sim.url}`,
       `  OTC_USERNAME=${username}`,
       generated ? `  OTC_PASSWORD=${password}   (generated for this session)` : '  OTC_PASSWORD=(the one you configured)',
+      ...(Object.keys(faults).length > 0 ? [`  faults: ${JSON.stringify(faults)}`] : []),
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );

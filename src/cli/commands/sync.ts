@@ -4,8 +4,10 @@ import { isViewName, type ViewName } from '../../registry.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import type { ViewOutcome } from '../../pipeline/load-view.js';
 import { runSync } from '../../pipeline/sync.js';
-import { createPlainSource } from '../../source/plain-source.js';
+import { openSource } from '../../pipeline/source.js';
+import { requirePassword } from '../../source/plain-source.js';
 import { table } from '../format.js';
+import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
 import { userLookupSummary } from './users.js';
 
@@ -59,14 +61,17 @@ export function exitCodeOf(outcomes: readonly ViewOutcome[]): ExitCode {
 export async function syncCommand(
   rt: Runtime,
   args: readonly string[],
-  flags: { allowShrink?: boolean } = {},
+  flags: { allowShrink?: boolean; logFormat?: string } = {},
   signal?: AbortSignal,
 ): Promise<ExitCode> {
   const views = parseViews(args);
-  const source = createPlainSource(rt.config);
+  // Checked before the database is opened: a missing password is a configuration error (exit 2).
+  requirePassword(rt.config);
+  const progress = terminalProgress(process.stderr, { logFormat: flags.logFormat });
   return withDb(rt.config, async (db) => {
-    const result = await withRunLock({ db, config: rt.config, log: rt.log }, 'sync', { autoMigrate: true }, () =>
-      runSync({ db, config: rt.config, log: rt.log, source }, { views, signal, allowShrink: flags.allowShrink }),
+    const deps = { db, config: rt.config, log: rt.log };
+    const result = await withRunLock(deps, 'sync', { autoMigrate: true }, () =>
+      runSync({ ...deps, source: openSource(db, rt.config, rt.log) }, { views, signal, allowShrink: flags.allowShrink, progress }),
     );
     rt.print(
       { runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) },

@@ -1,0 +1,56 @@
+/**
+ * A per-view progress line on a terminal, rewritten in place: bytes while the body downloads, records
+ * while they are read, then one summary line. Only when stderr is a TTY and logs are text — cron and
+ * log collectors get the log lines alone.
+ */
+import type { ViewOutcome } from '../pipeline/load-view.js';
+import type { SyncProgress } from '../pipeline/sync.js';
+
+/** Redraws at most this often, so a fast local load is not slowed by the terminal. */
+const REDRAW_MS = 100;
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MB`;
+}
+
+export function terminalProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+  options: { logFormat?: string } = {},
+): SyncProgress | undefined {
+  if (!stream.isTTY || options.logFormat === 'json') return undefined;
+  let lastDraw = 0;
+  let started = Date.now();
+  let bytes = 0;
+  let current: string | null = null;
+  const draw = (text: string, force = false): void => {
+    const now = Date.now();
+    if (!force && now - lastDraw < REDRAW_MS) return;
+    lastDraw = now;
+    stream.write(`\r\x1b[2K${text}`);
+  };
+  const begin = (view: string): void => {
+    if (current === view) return;
+    current = view;
+    started = Date.now();
+    bytes = 0;
+  };
+  return {
+    downloaded(view, received) {
+      begin(view);
+      bytes = received;
+      draw(`${view.padEnd(11)} downloading ${megabytes(received)}`);
+    },
+    read(view, records) {
+      begin(view);
+      draw(`${view.padEnd(11)} loading ${records.toLocaleString('en-AU')} records (${megabytes(bytes)})`);
+    },
+    finished(outcome: ViewOutcome) {
+      // A view that failed before its first byte has no download to time.
+      const timing = current === outcome.view ? `, ${megabytes(bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s` : '';
+      const summary = `${outcome.view.padEnd(11)} ${outcome.status} ${outcome.counts.fetched.toLocaleString('en-AU')} records${timing}`;
+      draw(summary, true);
+      stream.write('\n');
+      current = null;
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/** Wires the protective client to its shared state in the database: the one source every command uses. */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../load/db.js';
+import { DbSourceStateStore } from '../load/source-state-store.js';
+import { createProtectedSource } from '../source/protected-source.js';
+import type { ViewSource } from '../source/view-source.js';
+
+/**
+ * The protected OTC source. Its state is written in short transactions of its own, so call it only
+ * outside a view's transaction (the sync fetches each view to a spool file before its load begins).
+ */
+export function openSource(db: Db, config: Config, log: Logger): ViewSource {
+  return createProtectedSource(config, { store: new DbSourceStateStore(db, config.schema), log });
+}

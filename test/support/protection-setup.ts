@@ -1,0 +1,71 @@
+/**
+ * A simulator, a fresh test database and the real CLI pointed at both: how the protective client's
+ * tests see "another process". Every delay is in milliseconds.
+ */
+import assert from 'node:assert/strict';
+import type { Faults, Simulator } from '../../src/simulator/index.js';
+import { runCli, type CliResult } from './cli.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { PASSWORD, withSimulator } from './simulator-helpers.js';
+
+export type ViewResult = { status: string; fetched: number; error: string | null };
+export type SyncDoc = { views: Record<string, ViewResult> };
+export type HealthDoc = {
+  status: string;
+  breaker: { state: string; consecutiveFailures: number; cooldownRemainingSeconds: number; lastError: string | null };
+  requests: { lastHour: number; maxPerHour: number };
+  views: Array<{ view: string; lastSuccess: string | null }>;
+  probe: null | { status: string; httpStatus: number | null; message: string };
+};
+
+/** Every delay in milliseconds, retries and breaker at their SPEC defaults unless a test says otherwise. */
+export const FAST = {
+  OTC_MIN_INTERVAL_MS: '0',
+  OTC_VIEW_GAP_MS: '0',
+  OTC_BACKOFF_INITIAL_MS: '1',
+  OTC_BACKOFF_MAX_MS: '5',
+  OTC_RETRY_AFTER_MAX_MS: '5000',
+  OTC_MIN_VOLUME_RATIO: '0',
+};
+
+export interface Setup {
+  readonly sim: Simulator;
+  readonly tdb: TestDatabase;
+  cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  /** Runs one query with the database open only for it (the embedded one allows one process at a time). */
+  query<R>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+export async function withSetup(kind: DatabaseKind, faults: Faults, run: (s: Setup) => Promise<void>): Promise<void> {
+  const tdb = await createTestDatabase(kind);
+  try {
+    await withSimulator({ faults }, async (sim) => {
+      const env = { ...tdb.env, ...FAST, OTC_BASE_URL: sim.url, OTC_PASSWORD: PASSWORD };
+      await run({
+        sim,
+        tdb,
+        cli: (args, extra = {}) => runCli(args, { env: { ...env, ...extra }, cwd: tdb.cwd }),
+        query: async <R>(sql: string, params: unknown[] = []) => {
+          const db = await tdb.open();
+          try {
+            return (await db.query<R>(sql, params)).rows;
+          } finally {
+            await db.close();
+          }
+        },
+      });
+    });
+  } finally {
+    await tdb.drop();
+  }
+}
+
+export function json<T>(r: CliResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    assert.fail(`stdout is not one JSON document:\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+export const statuses = (sim: Simulator) => sim.requests.map((r) => [r.view, r.status]);
