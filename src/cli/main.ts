@@ -40,7 +40,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   withCommon(program.command('sync').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
     .description('fetch the views from OTC and load them')
     .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
-    .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean }) => {
+    .option('--metrics-file <path>', 'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)')
+    .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean; metricsFile?: string }) => {
       set(await runCommand(flags, (rt) => syncCommand(rt, views, flags)));
     });
 

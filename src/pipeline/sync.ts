@@ -16,6 +16,8 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
   /** Accept payloads much smaller than the last successful fetch. */
   readonly allowShrink?: boolean;
+  /** The run's id, when the caller wants to log under it before the run starts (`serve`). */
+  readonly runId?: string;
 }
 
 export interface SyncResult {
@@ -45,7 +47,7 @@ export function apiRecordSource(source: ViewSource, view: ViewName, signal?: Abo
 }
 
 export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promise<SyncResult> {
-  const runId = randomUUID();
+  const runId = options.runId ?? randomUUID();
   const requested = new Set(options.views ?? VIEW_NAMES);
   const views = VIEW_NAMES.filter((v) => requested.has(v));
   const log = deps.log.child({ runId });

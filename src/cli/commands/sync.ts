@@ -1,12 +1,33 @@
 /** `otc-etl sync [view…]`: fetch and load the views, report counts, exit 1 if any view failed. */
+import { randomUUID } from 'node:crypto';
+import { access, constants } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Config } from '../../config.js';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
 import { isViewName, type ViewName } from '../../registry.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import type { ViewOutcome } from '../../pipeline/load-view.js';
 import { runSync } from '../../pipeline/sync.js';
 import { createPlainSource } from '../../source/plain-source.js';
+import type { ViewSource } from '../../source/view-source.js';
 import { table } from '../format.js';
+import { writeMetricsFile } from '../output-files.js';
 import { withDb, type Runtime } from '../runtime.js';
+
+/** The source every sync uses, `sync` and `serve` alike: the one place to choose it. */
+export function syncSource(config: Config): ViewSource {
+  return createPlainSource(config);
+}
+
+/** Refuses a metrics file whose directory cannot be written before the run, not after it. */
+async function checkMetricsFile(path: string | undefined): Promise<void> {
+  if (path === undefined) return;
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch {
+    throw new ConfigError(`--metrics-file ${path}: its directory does not exist or is not writable.`);
+  }
+}
 
 export function parseViews(args: readonly string[]): ViewName[] | undefined {
   if (args.length === 0) return undefined;
@@ -58,15 +79,29 @@ export function exitCodeOf(outcomes: readonly ViewOutcome[]): ExitCode {
 export async function syncCommand(
   rt: Runtime,
   args: readonly string[],
-  flags: { allowShrink?: boolean } = {},
+  flags: { allowShrink?: boolean; metricsFile?: string } = {},
   signal?: AbortSignal,
 ): Promise<ExitCode> {
   const views = parseViews(args);
-  const source = createPlainSource(rt.config);
+  const source = syncSource(rt.config);
+  await checkMetricsFile(flags.metricsFile);
+  // Chosen here so the lines logged before the run starts (lock, cleanup) carry it too.
+  const runId = randomUUID();
+  const log = rt.log.child({ runId });
   return withDb(rt.config, async (db) => {
-    const result = await withRunLock({ db, config: rt.config, log: rt.log }, 'sync', { autoMigrate: true }, () =>
-      runSync({ db, config: rt.config, log: rt.log, source }, { views, signal, allowShrink: flags.allowShrink }),
+    const result = await withRunLock({ db, config: rt.config, log }, 'sync', { autoMigrate: true }, () =>
+      runSync({ db, config: rt.config, log: rt.log, source }, { views, signal, allowShrink: flags.allowShrink, runId }),
     );
+    let exitCode = exitCodeOf(result.outcomes);
+    if (flags.metricsFile !== undefined) {
+      try {
+        await writeMetricsFile(db, rt.config.schema, flags.metricsFile);
+      } catch (error) {
+        // The data is loaded; only the file is missing. Say so, and let the exit code show it.
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'metrics file not written');
+        exitCode = EXIT.failed;
+      }
+    }
     rt.print(
       { runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) },
       () => {
@@ -74,6 +109,6 @@ export async function syncCommand(
         return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors].join('\n');
       },
     );
-    return exitCodeOf(result.outcomes);
+    return exitCode;
   });
 }
