@@ -9,6 +9,7 @@ import { EXIT, type ExitCode } from '../errors.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reportCommand, type ReportFlags } from './commands/report.js';
 import { simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
@@ -57,6 +58,14 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .description('per view: last success, age against its window, rows, last run, newest cursor, gaps')
     .action(async (flags: CommonFlags) => {
       set(await runCommand(flags, (rt) => statusCommand(rt)));
+    });
+
+  withCommon(program.command('report'))
+    .description('write the status page as one self-contained HTML file')
+    .requiredOption('--out <file>', 'where to write the HTML file')
+    .option('--runs <n>', 'runs per view in the charts', '30')
+    .action(async (flags: CommonFlags & ReportFlags) => {
+      set(await runCommand(flags, (rt) => reportCommand(rt, flags)));
     });
 
   withCommon(program.command('config'))
