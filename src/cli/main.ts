@@ -10,6 +10,7 @@ import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
+import { serveCommand, type ServeFlags } from './commands/serve.js';
 import { simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
@@ -58,6 +59,15 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .description('per view: last success, age against its window, rows, last run, newest cursor, gaps')
     .action(async (flags: CommonFlags) => {
       set(await runCommand(flags, (rt) => statusCommand(rt)));
+    });
+
+  withCommon(program.command('serve'))
+    .description('sync on a cron schedule and serve /healthz, /metrics and a status page at /')
+    .option('--schedule <cron>', "cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)", '30 6 * * *')
+    .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', '8789')
+    .option('--host <host>', 'address to bind (keep 127.0.0.1 unless a proxy or scraper needs more)', '127.0.0.1')
+    .action(async (flags: CommonFlags & ServeFlags) => {
+      set(await runCommand(flags, (rt) => serveCommand(rt, flags)));
     });
 
   withCommon(program.command('report'))

@@ -8,6 +8,7 @@ import { startFixtureServer, type FixtureServer } from '../support/fixture-serve
 import { rows } from '../support/harness.js';
 import { parseExposition, valueOf } from '../support/prometheus.js';
 import { comment, ticket, timesheet } from '../support/records.js';
+import { getText, startServe } from '../support/serve.js';
 
 const SPEC_FAMILIES: Record<string, { type: string; labels: string[] }> = {
   otc_etl_last_success_timestamp_seconds: { type: 'gauge', labels: ['view'] },
@@ -74,6 +75,21 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(valueOf(exp, 'otc_etl_last_success_timestamp_seconds', { view: 'tickets' }), last!.at);
       } finally {
         await db.close();
+      }
+    });
+
+    test('/metrics serves the same text as the metrics file, and /healthz is 200 when every view is fresh', async () => {
+      const svc = await startServe(['--schedule', '0 0 1 1 *'], { env: env(), cwd: tdb.cwd });
+      try {
+        const served = await getText(`${svc.url}/metrics`);
+        assert.equal(served.status, 200);
+        assert.match(served.type, /^text\/plain; version=0\.0\.4/);
+        assert.equal(served.body, readFileSync(metricsFile(), 'utf8'));
+        const health = await getText(`${svc.url}/healthz`);
+        assert.equal(health.status, 200, health.body);
+        assert.equal((JSON.parse(health.body) as { ok: boolean }).ok, true);
+      } finally {
+        assert.equal(await svc.stop(), 0);
       }
     });
 

@@ -9,6 +9,7 @@ import { startFixtureServer, type FixtureServer } from '../support/fixture-serve
 import { rows } from '../support/harness.js';
 import { seedRuns } from '../support/history.js';
 import { comment, ticket, timesheet } from '../support/records.js';
+import { getText, startServe } from '../support/serve.js';
 
 for (const kind of DATABASE_KINDS) {
   describe(`the status page on the ${kind} database`, () => {
@@ -93,6 +94,19 @@ for (const kind of DATABASE_KINDS) {
 
     test('shows a coverage gap longer than the window', () => {
       assert.match(html, /<li class="gap" data-view="tickets">tickets: no successful sync from .* \(20 days, window 10 days\)/);
+    });
+
+    test('the served page at / is the same kind of page, also without record contents', async () => {
+      const svc = await startServe(['--schedule', '0 0 1 1 *'], { env: env(), cwd: tdb.cwd });
+      try {
+        const page = await getText(`${svc.url}/`);
+        assert.equal(page.status, 200);
+        assert.ok(!page.body.includes(MARKER));
+        assert.match(page.body, /OTC does not know view timesheets \(404\)/);
+        assert.match(page.body, /http-equiv="refresh"/);
+      } finally {
+        assert.equal(await svc.stop(), 0);
+      }
     });
   });
 }
