@@ -10,6 +10,8 @@ import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { healthCommand } from './commands/health.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reportCommand, type ReportFlags } from './commands/report.js';
+import { serveCommand, type ServeFlags } from './commands/serve.js';
 import { collect, simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
@@ -43,7 +45,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   withCommon(program.command('sync').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
     .description('fetch the views from OTC and load them')
     .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
-    .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean }) => {
+    .option('--metrics-file <path>', 'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)')
+    .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean; metricsFile?: string }) => {
       set(await runCommand(flags, (rt) => syncCommand(rt, views, flags)));
     });
 
@@ -72,6 +75,23 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--probe', 'also call the source once (the comments view) through the protective client')
     .action(async (flags: CommonFlags & { probe?: boolean }) => {
       set(await runCommand(flags, (rt) => healthCommand(rt, flags)));
+    });
+
+  withCommon(program.command('serve'))
+    .description('sync on a cron schedule and serve /healthz, /metrics and a status page at /')
+    .option('--schedule <cron>', "cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)", '30 6 * * *')
+    .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', '8789')
+    .option('--host <host>', 'address to bind (keep 127.0.0.1 unless a proxy or scraper needs more)', '127.0.0.1')
+    .action(async (flags: CommonFlags & ServeFlags) => {
+      set(await runCommand(flags, (rt) => serveCommand(rt, flags)));
+    });
+
+  withCommon(program.command('report'))
+    .description('write the status page as one self-contained HTML file')
+    .requiredOption('--out <file>', 'where to write the HTML file')
+    .option('--runs <n>', 'runs per view in the charts', '30')
+    .action(async (flags: CommonFlags & ReportFlags) => {
+      set(await runCommand(flags, (rt) => reportCommand(rt, flags)));
     });
 
   withCommon(program.command('config'))

@@ -54,6 +54,7 @@ export interface Db extends Queryable {
 /** SQLSTATE codes the product reacts to (matched by code, never by message text). */
 export const SQLSTATE = {
   undefinedTable: '42P01',
+  undefinedColumn: '42703',
   invalidSchemaName: '3F000',
   uniqueViolation: '23505',
   lockNotAvailable: '55P03',

@@ -17,6 +17,8 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
   /** Accept payloads much smaller than the last successful fetch. */
   readonly allowShrink?: boolean;
+  /** The run's id, when the caller wants to log under it before the run starts (`serve`). */
+  readonly runId?: string;
   /** Told as bytes arrive and records are read (progress lines on a terminal). */
   readonly progress?: SyncProgress;
 }
@@ -69,7 +71,7 @@ async function* counted(batches: AsyncIterable<RecordBatch>, onRead: (records: n
 }
 
 export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promise<SyncResult> {
-  const runId = randomUUID();
+  const runId = options.runId ?? randomUUID();
   const requested = new Set(options.views ?? VIEW_NAMES);
   const views = VIEW_NAMES.filter((v) => requested.has(v));
   const log = deps.log.child({ runId });

@@ -1,4 +1,10 @@
 /** `otc-etl sync [view…]`: fetch and load the views, report counts, exit 1 if any view failed. */
+import { randomUUID } from 'node:crypto';
+import { access, constants } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Config } from '../../config.js';
+import type { Db } from '../../load/db.js';
+import type { Logger } from '../../log.js';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
 import { isViewName, type ViewName } from '../../registry.js';
 import { withRunLock } from '../../pipeline/guard.js';
@@ -6,10 +12,31 @@ import type { ViewOutcome } from '../../pipeline/load-view.js';
 import { runSync } from '../../pipeline/sync.js';
 import { openSource } from '../../pipeline/source.js';
 import { requirePassword } from '../../source/plain-source.js';
+import type { ViewSource } from '../../source/view-source.js';
 import { table } from '../format.js';
+import { writeMetricsFile } from '../output-files.js';
 import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
 import { userLookupSummary } from './users.js';
+
+/**
+ * The source every sync uses, `sync` and `serve` alike: the protective client, whose breaker and
+ * request budget live in the database. Checks the password first (a configuration error, exit 2).
+ */
+export function syncSource(db: Db, config: Config, log: Logger): ViewSource {
+  requirePassword(config);
+  return openSource(db, config, log);
+}
+
+/** Refuses a metrics file whose directory cannot be written before the run, not after it. */
+async function checkMetricsFile(path: string | undefined): Promise<void> {
+  if (path === undefined) return;
+  try {
+    await access(dirname(path), constants.W_OK);
+  } catch {
+    throw new ConfigError(`--metrics-file ${path}: its directory does not exist or is not writable.`);
+  }
+}
 
 export function parseViews(args: readonly string[]): ViewName[] | undefined {
   if (args.length === 0) return undefined;
@@ -61,18 +88,34 @@ export function exitCodeOf(outcomes: readonly ViewOutcome[]): ExitCode {
 export async function syncCommand(
   rt: Runtime,
   args: readonly string[],
-  flags: { allowShrink?: boolean; logFormat?: string } = {},
+  flags: { allowShrink?: boolean; metricsFile?: string; logFormat?: string } = {},
   signal?: AbortSignal,
 ): Promise<ExitCode> {
   const views = parseViews(args);
   // Checked before the database is opened: a missing password is a configuration error (exit 2).
   requirePassword(rt.config);
+  await checkMetricsFile(flags.metricsFile);
   const progress = terminalProgress(process.stderr, { logFormat: flags.logFormat });
+  // Chosen here so the lines logged before the run starts (lock, cleanup) carry it too.
+  const runId = randomUUID();
+  const log = rt.log.child({ runId });
   return withDb(rt.config, async (db) => {
-    const deps = { db, config: rt.config, log: rt.log };
-    const result = await withRunLock(deps, 'sync', { autoMigrate: true }, () =>
-      runSync({ ...deps, source: openSource(db, rt.config, rt.log) }, { views, signal, allowShrink: flags.allowShrink, progress }),
+    const result = await withRunLock({ db, config: rt.config, log }, 'sync', { autoMigrate: true }, () =>
+      runSync(
+        { db, config: rt.config, log: rt.log, source: syncSource(db, rt.config, rt.log) },
+        { views, signal, allowShrink: flags.allowShrink, runId, progress },
+      ),
     );
+    let exitCode = exitCodeOf(result.outcomes);
+    if (flags.metricsFile !== undefined) {
+      try {
+        await writeMetricsFile(db, rt.config.schema, flags.metricsFile);
+      } catch (error) {
+        // The data is loaded; only the file is missing. Say so, and let the exit code show it.
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'metrics file not written');
+        exitCode = EXIT.failed;
+      }
+    }
     rt.print(
       { runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) },
       () => {
@@ -82,6 +125,6 @@ export async function syncCommand(
         return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors, ...usersLine].join('\n');
       },
     );
-    return exitCodeOf(result.outcomes);
+    return exitCode;
   });
 }

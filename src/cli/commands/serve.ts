@@ -1,0 +1,168 @@
+/**
+ * `otc-etl serve`: a long-running process that syncs on a cron schedule and answers `/healthz`,
+ * `/metrics` and the status page at `/`. SIGTERM or SIGINT cancels a sync in progress (its view rolls
+ * back and is recorded `cancelled`), waits for it, closes the database and exits 0. With the embedded
+ * database the service holds it for its whole life, so status is read from these endpoints.
+ */
+import { EXIT, type ExitCode } from '../../errors.js';
+import type { Db } from '../../load/db.js';
+import { inspectSchema, requireCurrent } from '../../load/migrate.js';
+import { openDb } from '../../load/open-db.js';
+import { withRunLock } from '../../pipeline/guard.js';
+import { readMetrics } from '../../pipeline/metrics-data.js';
+import { readReport } from '../../pipeline/report-data.js';
+import { readStatus } from '../../pipeline/status.js';
+import { runSync } from '../../pipeline/sync.js';
+import { renderPage, type ServiceInfo } from '../../report/page.js';
+import { METRICS_CONTENT_TYPE, metricsText } from '../../report/prometheus.js';
+import { shownError } from '../../report/text.js';
+import { FreshOrLast } from '../../service/fresh-or-last.js';
+import { healthOf, viewsHealth } from '../../service/health.js';
+import { jsonReply, startHttp, type Route } from '../../service/http.js';
+import { checkSchedule, DEFAULT_SCHEDULE, SyncScheduler, type TickResult } from '../../service/scheduler.js';
+import type { ViewSource } from '../../source/view-source.js';
+import { scrub } from '../../log.js';
+import type { Runtime } from '../runtime.js';
+import { parseIntFlag } from './simulate.js';
+import { requirePassword } from '../../source/plain-source.js';
+import { syncSource } from './sync.js';
+
+export const DEFAULT_SERVE_PORT = 8789;
+/** How long an endpoint waits for the database before answering from its last reading. */
+const READ_DEADLINE_MS = 2_000;
+const PAGE_REFRESH_S = 60;
+
+export interface ServeFlags {
+  schedule?: string;
+  port?: string;
+  host?: string;
+}
+
+/** An empty database is migrated now, so the endpoints work before the first sync; a legacy one is refused. */
+async function prepareSchema(rt: Runtime, db: Db): Promise<void> {
+  const inspection = await inspectSchema(db, rt.config.schema);
+  if (inspection.state === 'empty') {
+    await withRunLock({ db, config: rt.config, log: rt.log }, 'serve', { autoMigrate: true }, async () => undefined);
+    return;
+  }
+  requireCurrent(inspection, rt.config.schema);
+}
+
+function scheduledSync(rt: Runtime, db: Db, source: ViewSource) {
+  return async (runId: string, signal: AbortSignal): Promise<TickResult> => {
+    const log = rt.log.child({ runId });
+    const result = await withRunLock({ db, config: rt.config, log }, 'serve', { autoMigrate: true }, () =>
+      runSync({ db, config: rt.config, log: rt.log, source }, { signal, runId }),
+    );
+    const bad = result.outcomes.filter((o) => o.status === 'failed' || o.status === 'cancelled');
+    log.info({ views: Object.fromEntries(result.outcomes.map((o) => [o.view, o.status])) }, 'scheduled sync finished');
+    return {
+      outcome: bad.length ? `${bad.map((o) => `${o.view} ${o.status}`).join(', ')}` : 'completed',
+      runId: result.runId,
+      // Shown on /healthz and the page: without a body preview, which can hold record text.
+      error: bad[0]?.error ? shownError(bad[0].error) : null,
+    };
+  };
+}
+
+function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string): Record<string, Route> {
+  const config = rt.config;
+  const status = new FreshOrLast(() => readStatus(db, config), READ_DEADLINE_MS);
+  const metrics = new FreshOrLast(() => readMetrics(db, config), READ_DEADLINE_MS);
+  const report = new FreshOrLast(() => readReport(db, config), READ_DEADLINE_MS);
+  const service = (): ServiceInfo => ({
+    schedule,
+    nextRun: scheduler.nextRun()?.toISOString() ?? null,
+    syncing: scheduler.syncing,
+    lastTick: scheduler.lastTick,
+    refreshSeconds: PAGE_REFRESH_S,
+  });
+  const unavailable = (error: unknown) => scrub(error instanceof Error ? error.message : String(error));
+  return {
+    '/healthz': async () => {
+      const base = { syncing: scheduler.syncing, nextRun: scheduler.nextRun()?.toISOString() ?? null, lastTick: scheduler.lastTick };
+      try {
+        const reading = await status.get();
+        const health = healthOf(reading.value);
+        const doc = {
+          ok: health.ok,
+          ...(health.ok ? {} : { reason: health.reasons.join('; '), reasons: health.reasons }),
+          database: 'reachable',
+          readAt: reading.at.toISOString(),
+          // Not fresh: a sync holds the embedded database; this is the last reading.
+          fresh: reading.fresh,
+          views: viewsHealth(reading.value),
+          service: base,
+        };
+        return jsonReply(health.ok ? 200 : 503, doc);
+      } catch (error) {
+        return jsonReply(503, { ok: false, reason: `database unreachable: ${unavailable(error)}`, database: 'unreachable', service: base });
+      }
+    },
+    '/metrics': async () => {
+      try {
+        return { status: 200, contentType: METRICS_CONTENT_TYPE, body: metricsText((await metrics.get()).value) };
+      } catch (error) {
+        return { status: 503, contentType: 'text/plain; charset=utf-8', body: `database unreachable: ${unavailable(error)}\n` };
+      }
+    },
+    '/': async () => {
+      try {
+        return { status: 200, contentType: 'text/html; charset=utf-8', body: renderPage((await report.get()).value, service()) };
+      } catch (error) {
+        return { status: 503, contentType: 'text/plain; charset=utf-8', body: `database unreachable: ${unavailable(error)}\n` };
+      }
+    },
+  };
+}
+
+/** Resolves with the name of the first SIGTERM or SIGINT; a second one stops the process at once. */
+function nextStopSignal(rt: Runtime): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) {
+        rt.log.warn({ signal }, 'second signal: exiting without waiting for the sync to roll back');
+        process.exit(EXIT.failed);
+      }
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<ExitCode> {
+  const schedule = flags.schedule ?? DEFAULT_SCHEDULE;
+  const port = parseIntFlag('--port', flags.port, DEFAULT_SERVE_PORT);
+  const host = flags.host ?? '127.0.0.1';
+  checkSchedule(schedule, rt.config.timezone);
+  // Checked before anything starts: a missing password is a configuration error (exit 2).
+  requirePassword(rt.config);
+  const stopSignal = nextStopSignal(rt);
+  const db = await openDb(rt.config);
+  try {
+    const source = syncSource(db, rt.config, rt.log);
+    await prepareSchema(rt, db);
+    const scheduler = new SyncScheduler({ schedule, timezone: rt.config.timezone, log: rt.log, sync: scheduledSync(rt, db, source) });
+    const http = await startHttp(routes(rt, db, scheduler, schedule), { host, port, log: rt.log });
+    try {
+      scheduler.start();
+      const nextRun = scheduler.nextRun()?.toISOString() ?? null;
+      rt.log.info({ url: http.url, schedule, timezone: rt.config.timezone, nextRun, database: db.label }, 'serving');
+      rt.print({ url: http.url, schedule, timezone: rt.config.timezone, nextRun }, () =>
+        `otc-etl serving ${http.url} (/healthz, /metrics, /): schedule '${schedule}' in ${rt.config.timezone}, next sync ${nextRun ?? 'never'}`,
+      );
+      const signal = await stopSignal;
+      rt.log.info({ signal }, 'stopping');
+      await scheduler.stop(`the service received ${signal}`);
+    } finally {
+      await http.close();
+    }
+  } finally {
+    await db.close();
+  }
+  rt.log.info('stopped');
+  return EXIT.ok;
+}

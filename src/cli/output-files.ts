@@ -1,0 +1,27 @@
+/**
+ * Files the CLI writes for others to read (the metrics file, the status page). Written to PATH.tmp and
+ * renamed over PATH, so a reader — node_exporter's textfile collector, a web server — never sees half a
+ * file.
+ */
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { ConfigError } from '../errors.js';
+import type { Queryable } from '../load/db.js';
+import { readMetrics } from '../pipeline/metrics-data.js';
+import { metricsText } from '../report/prometheus.js';
+
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  try {
+    await writeFile(tmp, text, { mode: 0o644 });
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`cannot write ${path} (${code}): check that its directory exists and is writable.`, { cause: error });
+  }
+}
+
+/** Writes the Prometheus metrics (as `/metrics` serves them) in the textfile-collector format. */
+export async function writeMetricsFile(db: Queryable, schema: string, path: string): Promise<void> {
+  await writeFileAtomic(path, metricsText(await readMetrics(db, { schema })));
+}

@@ -1,0 +1,150 @@
+/**
+ * Everything the status page shows, read from the database in one go: freshness per view, the last runs,
+ * recent failures, reject reasons, orphans and coverage gaps. Record contents are never read here — of a
+ * reject only its reason and record key — so they cannot reach the page.
+ */
+import type { Config } from '../config.js';
+import { qualified, type Queryable } from '../load/db.js';
+import { VIEW_NAMES, type ViewName } from '../registry.js';
+import { readStatus, type ViewStatus } from './status.js';
+
+/** Runs per view in the chart, unless asked otherwise. */
+export const DEFAULT_CHART_RUNS = 30;
+/** Failed and cancelled loads listed. */
+const FAILURES_SHOWN = 20;
+/** How far back reject reasons are summarised. */
+export const REJECT_DAYS = 30;
+
+export interface RunPoint {
+  readonly runId: string;
+  readonly source: string;
+  readonly status: string;
+  readonly start: string;
+  readonly durationSeconds: number | null;
+  readonly fetched: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly removed: number;
+  readonly rejected: number;
+}
+
+export interface FailureRow {
+  readonly view: string;
+  readonly runId: string;
+  readonly source: string;
+  readonly status: string;
+  readonly start: string;
+  readonly error: string | null;
+}
+
+export interface RejectGroup {
+  readonly view: string;
+  readonly kind: string;
+  readonly field: string | null;
+  readonly count: number;
+  readonly exampleKey: string | null;
+  readonly exampleReason: string;
+}
+
+export interface ReportData {
+  /** The database's clock when the report was read. */
+  readonly generatedAt: string;
+  readonly timezone: string;
+  readonly views: readonly ViewStatus[];
+  /** Finished runs per view, oldest first, at most `runs` of them. */
+  readonly runs: Readonly<Record<ViewName, readonly RunPoint[]>>;
+  readonly running: ReadonlyArray<{ readonly view: string; readonly runId: string; readonly since: string }>;
+  readonly failures: readonly FailureRow[];
+  readonly rejects: readonly RejectGroup[];
+  readonly orphans: ReadonlyArray<{ readonly source: string; readonly count: number }>;
+}
+
+const iso = (v: unknown): string => new Date(v as string).toISOString();
+const num = (v: unknown): number => Number(v ?? 0);
+
+async function readRuns(db: Queryable, meta: string, limit: number): Promise<Record<ViewName, RunPoint[]>> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT * FROM (
+       SELECT id, view_name, run_id, source, load_status, load_start, load_duration_seconds::float8 AS duration,
+              records_fetched, records_inserted, records_updated, records_removed, records_errors,
+              row_number() OVER (PARTITION BY view_name ORDER BY load_start DESC, id DESC) AS n
+       FROM ${meta} WHERE load_status <> 'running') recent
+     WHERE n <= $1 ORDER BY load_start, id`,
+    [limit],
+  );
+  const runs = Object.fromEntries(VIEW_NAMES.map((v) => [v, [] as RunPoint[]])) as Record<ViewName, RunPoint[]>;
+  for (const r of rows) {
+    const list = runs[r.view_name as ViewName];
+    list?.push({
+      runId: String(r.run_id),
+      source: String(r.source),
+      status: String(r.load_status),
+      start: iso(r.load_start),
+      durationSeconds: r.duration === null ? null : Number(r.duration),
+      fetched: num(r.records_fetched),
+      inserted: num(r.records_inserted),
+      updated: num(r.records_updated),
+      removed: num(r.records_removed),
+      rejected: num(r.records_errors),
+    });
+  }
+  return runs;
+}
+
+async function readFailures(db: Queryable, meta: string): Promise<FailureRow[]> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT view_name, run_id, source, load_status, load_start, error_message FROM ${meta}
+     WHERE load_status IN ('failed', 'cancelled') ORDER BY load_start DESC, id DESC LIMIT $1`,
+    [FAILURES_SHOWN],
+  );
+  return rows.map((r) => ({
+    view: String(r.view_name),
+    runId: String(r.run_id),
+    source: String(r.source),
+    status: String(r.load_status),
+    start: iso(r.load_start),
+    error: (r.error_message as string | null) ?? null,
+  }));
+}
+
+async function readRejects(db: Queryable, schema: string): Promise<RejectGroup[]> {
+  // Only reason and record key: raw_record and raw_text hold record contents and stay in the database.
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT view_name, kind, field, count(*)::int AS n,
+            (array_agg(record_key ORDER BY id DESC))[1] AS example_key,
+            (array_agg(reason ORDER BY id DESC))[1] AS example_reason
+     FROM ${qualified(schema, 'load_rejects')}
+     WHERE created_at > now() - make_interval(days => $1)
+     GROUP BY view_name, kind, field ORDER BY n DESC, view_name, kind, field LIMIT 30`,
+    [REJECT_DAYS],
+  );
+  return rows.map((r) => ({
+    view: String(r.view_name),
+    kind: String(r.kind),
+    field: (r.field as string | null) ?? null,
+    count: num(r.n),
+    exampleKey: (r.example_key as string | null) ?? null,
+    exampleReason: String(r.example_reason),
+  }));
+}
+
+export async function readReport(db: Queryable, config: Config, options: { runs?: number } = {}): Promise<ReportData> {
+  const meta = qualified(config.schema, 'etl_metadata');
+  const now = await db.query<{ now: unknown }>('SELECT now() AS now');
+  const running = await db.query<Record<string, unknown>>(
+    `SELECT view_name, run_id, load_start FROM ${meta} WHERE load_status = 'running' ORDER BY load_start`,
+  );
+  const orphans = await db.query<{ source: string; count: number }>(
+    `SELECT source, count::int AS count FROM ${qualified(config.schema, 'v_orphaned_data')}`,
+  );
+  return {
+    generatedAt: iso(now.rows[0]!.now),
+    timezone: config.timezone,
+    views: await readStatus(db, config),
+    runs: await readRuns(db, meta, options.runs ?? DEFAULT_CHART_RUNS),
+    running: running.rows.map((r) => ({ view: String(r.view_name), runId: String(r.run_id), since: iso(r.load_start) })),
+    failures: await readFailures(db, meta),
+    rejects: await readRejects(db, config.schema),
+    orphans: orphans.rows.map((r) => ({ source: r.source, count: num(r.count) })),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Runs a full sync on a cron schedule. Never two at once: a tick that comes while a sync runs is skipped.
+ * A sync that fails (or is held off by another process's lock) is logged and tried again at the next
+ * tick; the service goes on. `stop()` cancels the sync in progress through its AbortSignal and waits
+ * for it to roll back and record itself.
+ */
+import { randomUUID } from 'node:crypto';
+import { Cron } from 'croner';
+import { CancelledError, ConfigError, LockHeldError } from '../errors.js';
+import { scrub, type Logger } from '../log.js';
+
+/** Daily at 06:30 in OTC_TIMEZONE, as the team runs it today. */
+export const DEFAULT_SCHEDULE = '30 6 * * *';
+
+export interface TickResult {
+  /** `completed`, `views failed`, `locked` (another process held the run lock) or `failed`. */
+  readonly outcome: string;
+  readonly runId: string | null;
+  readonly error: string | null;
+}
+
+export interface LastTick extends TickResult {
+  readonly at: string;
+}
+
+export interface SchedulerOptions {
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly log: Logger;
+  /** One full sync under the given run id; resolves with its outcome, rejects if it could not run. */
+  readonly sync: (runId: string, signal: AbortSignal) => Promise<TickResult>;
+}
+
+function cronOf(schedule: string, timezone: string, fn?: () => void): Cron {
+  try {
+    // Five fields (minute precision) as in crontab, or six with seconds first.
+    return new Cron(schedule, { timezone, mode: '5-or-6-parts', paused: fn === undefined }, fn);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(`--schedule ${JSON.stringify(schedule)} is not a cron expression (${detail}); e.g. '30 6 * * *' for 06:30 daily.`);
+  }
+}
+
+/** Throws ConfigError unless `schedule` is a cron expression that will fire. */
+export function checkSchedule(schedule: string, timezone: string): void {
+  const cron = cronOf(schedule, timezone);
+  const next = cron.nextRun();
+  cron.stop();
+  if (next === null) throw new ConfigError(`--schedule ${JSON.stringify(schedule)} never fires.`);
+}
+
+export class SyncScheduler {
+  private cron: Cron | null = null;
+  private current: Promise<void> | null = null;
+  private controller: AbortController | null = null;
+  private stopping = false;
+  private last: LastTick | null = null;
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  start(): void {
+    checkSchedule(this.options.schedule, this.options.timezone);
+    this.cron = cronOf(this.options.schedule, this.options.timezone, () => this.tick());
+  }
+
+  get syncing(): boolean {
+    return this.current !== null;
+  }
+
+  get lastTick(): LastTick | null {
+    return this.last;
+  }
+
+  nextRun(): Date | null {
+    return this.stopping ? null : (this.cron?.nextRun() ?? null);
+  }
+
+  /** Starts a sync unless one is running (then the tick is skipped). Called by the cron timer. */
+  tick(): void {
+    if (this.stopping) return;
+    if (this.current) {
+      this.options.log.warn('scheduled sync skipped: the previous one is still running');
+      return;
+    }
+    const runId = randomUUID();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.current = this.runTick(runId, controller.signal).finally(() => {
+      this.current = null;
+      this.controller = null;
+    });
+  }
+
+  private async runTick(runId: string, signal: AbortSignal): Promise<void> {
+    const log = this.options.log.child({ runId });
+    const at = new Date().toISOString();
+    log.info('scheduled sync starting');
+    try {
+      const result = await this.options.sync(runId, signal);
+      this.last = { at, ...result };
+    } catch (error) {
+      const message = scrub(error instanceof Error ? error.message : String(error));
+      if (error instanceof LockHeldError) {
+        // A cron job or a manual sync beside the service holds the run lock: not a failure of ours.
+        log.warn({ err: message }, 'scheduled sync held off by another process; trying again at the next tick');
+        this.last = { at, outcome: 'locked', runId: null, error: message };
+      } else {
+        log.error({ err: message }, 'scheduled sync failed; trying again at the next tick');
+        this.last = { at, outcome: 'failed', runId: null, error: message };
+      }
+    }
+  }
+
+  /** Stops the timer, cancels a sync in progress and waits until it has stopped. */
+  async stop(reason = 'the service is stopping'): Promise<void> {
+    this.stopping = true;
+    this.cron?.stop();
+    if (this.current) {
+      this.options.log.info('cancelling the sync in progress');
+      this.controller?.abort(new CancelledError(`cancelled: ${reason}`));
+      await this.current;
+    }
+  }
+}
