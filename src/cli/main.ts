@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type ExitCode } from '../errors.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
 import { simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
@@ -42,6 +43,13 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
     .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean }) => {
       set(await runCommand(flags, (rt) => syncCommand(rt, views, flags)));
+    });
+
+  withCommon(program.command('import').argument('<file...>', 'XLSX, CSV or JSON exports of any view'))
+    .description('load spreadsheet or JSON exports (the view is told from the headers)')
+    .option('--view <view>', 'the view the files hold (comments, timesheets or tickets), when their headers do not tell')
+    .action(async (files: string[], flags: CommonFlags & { view?: string }) => {
+      set(await runCommand(flags, (rt) => importCommand(rt, files, flags)));
     });
 
   withCommon(program.command('migrate'))

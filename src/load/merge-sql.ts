@@ -5,6 +5,9 @@
 import { columnsOf, fieldByColumn, type ViewSpec } from '../registry.js';
 import { ident } from './db.js';
 
+/** Source name of `otc-etl reprocess`: rows re-derived from their own stored `_raw`. */
+export const REPROCESS_SOURCE = 'reprocess';
+
 /** Staging columns besides the typed ones. */
 export const STAGE_EXTRA = ['_pos', '_raw', '_keep', '_hash'] as const;
 
