@@ -10,6 +10,7 @@ import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reprocessCommand } from './commands/reprocess.js';
 import { simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
@@ -50,6 +51,12 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--view <view>', 'the view the files hold (comments, timesheets or tickets), when their headers do not tell')
     .action(async (files: string[], flags: CommonFlags & { view?: string }) => {
       set(await runCommand(flags, (rt) => importCommand(rt, files, flags)));
+    });
+
+  withCommon(program.command('reprocess').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
+    .description('re-derive the typed columns from the stored _raw records (after a parser fix)')
+    .action(async (views: string[], flags: CommonFlags) => {
+      set(await runCommand(flags, (rt) => reprocessCommand(rt, views)));
     });
 
   withCommon(program.command('migrate'))

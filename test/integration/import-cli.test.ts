@@ -19,7 +19,7 @@ interface FileDoc {
 }
 
 for (const kind of DATABASE_KINDS) {
-  describe(`otc-etl import on the command line, ${kind} database`, () => {
+  describe(`otc-etl import and reprocess on the command line, ${kind} database`, () => {
     let tdb: TestDatabase;
     const cli = (...args: string[]) => runCli(args, { env: tdb.env, cwd: tdb.cwd });
 
@@ -89,6 +89,19 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(doc.files[0]!.status, 'failed');
       assert.match(doc.files[0]!.error ?? '', /broken\.csv is not a well-formed CSV file/);
       assert.equal(doc.files[1]!.status, 'success');
+    });
+
+    test('reprocess --json reports every view like a sync and exits 0', async () => {
+      const r = await runCli(['reprocess', '--json'], { env: tdb.env, cwd: tdb.cwd });
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { runId: string; views: Record<string, Record<string, unknown>> };
+      assert.deepEqual(Object.keys(doc.views), ['comments', 'timesheets', 'tickets']);
+      assert.deepEqual(doc.views.tickets, {
+        status: 'success', fetched: 4, inserted: 0, updated: 0, unchanged: 4, rejected: 0, duplicates: 0,
+        valueErrors: 0, removed: 0, cursor: '2025-01-07T02:00:00.000Z', error: null,
+      });
+      const one = await cli('reprocess', 'tickts');
+      assert.equal(one.code, 2);
     });
 
     test('an import while another run holds the lock is refused with exit code 3', async () => {

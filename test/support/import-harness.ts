@@ -1,4 +1,4 @@
-/** Runs import the way the CLI does, and writes small export files for them. */
+/** Runs import and reprocess the way the CLI does, and writes small export files for them. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../src/config.js';
@@ -6,12 +6,18 @@ import type { Db } from '../../src/load/db.js';
 import { silentLogger } from '../../src/log.js';
 import { withRunLock } from '../../src/pipeline/guard.js';
 import { planImport, runImport, type ImportResult } from '../../src/pipeline/import.js';
+import { runReprocess, type ReprocessResult } from '../../src/pipeline/reprocess.js';
 import type { ViewName } from '../../src/registry.js';
 
 export async function importOnce(db: Db, config: Config, paths: readonly string[], view?: ViewName): Promise<ImportResult> {
   const deps = { db, config, log: silentLogger };
   const files = await planImport(paths, view);
   return withRunLock(deps, 'import', { autoMigrate: true }, () => runImport(deps, files));
+}
+
+export async function reprocessOnce(db: Db, config: Config, views?: ViewName[]): Promise<ReprocessResult> {
+  const deps = { db, config, log: silentLogger };
+  return withRunLock(deps, 'reprocess', { autoMigrate: true }, () => runReprocess(deps, { views }));
 }
 
 /** The outcome of the only (or the named) file of an import. */
