@@ -9,8 +9,10 @@ import { EXIT, type ExitCode } from '../errors.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { healthCommand } from './commands/health.js';
+import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
+import { reprocessCommand } from './commands/reprocess.js';
 import { serveCommand, type ServeFlags } from './commands/serve.js';
 import { collect, simulateCommand, type SimulateFlags } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
@@ -48,6 +50,19 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--metrics-file <path>', 'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)')
     .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean; metricsFile?: string }) => {
       set(await runCommand(flags, (rt) => syncCommand(rt, views, flags)));
+    });
+
+  withCommon(program.command('import').argument('<file...>', 'XLSX, CSV or JSON exports of any view'))
+    .description('load spreadsheet or JSON exports (the view is told from the headers)')
+    .option('--view <view>', 'the view the files hold (comments, timesheets or tickets), when their headers do not tell')
+    .action(async (files: string[], flags: CommonFlags & { view?: string }) => {
+      set(await runCommand(flags, (rt) => importCommand(rt, files, flags)));
+    });
+
+  withCommon(program.command('reprocess').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
+    .description('re-derive the typed columns from the stored _raw records (after a parser fix)')
+    .action(async (views: string[], flags: CommonFlags) => {
+      set(await runCommand(flags, (rt) => reprocessCommand(rt, views)));
     });
 
   withCommon(program.command('migrate'))

@@ -5,6 +5,9 @@
 import { columnsOf, fieldByColumn, type ViewSpec } from '../registry.js';
 import { ident } from './db.js';
 
+/** Source name of `otc-etl reprocess`: rows re-derived from their own stored `_raw`. */
+export const REPROCESS_SOURCE = 'reprocess';
+
 /** Staging columns besides the typed ones. */
 export const STAGE_EXTRA = ['_pos', '_raw', '_keep', '_hash'] as const;
 
@@ -61,13 +64,24 @@ function literal(text: string): string {
  * Guards deciding whether a staged record may replace the stored row at all:
  * an older cursor never overwrites a newer one, a record without a cursor never overwrites one with a
  * cursor; for views without a cursor an import never overwrites a row last written by an API sync.
+ * Reprocess passes every guard: it re-derives a row from the row's own `_raw`, so there is no other
+ * version to protect — and a parser fix may well move the cursor itself.
  */
 function replaceGuard(view: ViewSpec, sourceParam: string): string {
+  const reprocess = `${sourceParam} = ${literal(REPROCESS_SOURCE)}`;
   if (view.cursor) {
     const c = ident(view.cursor);
-    return `NOT (t.${c} IS NOT NULL AND (s.${c} IS NULL OR s.${c} < t.${c}))`;
+    return `(${reprocess} OR NOT (t.${c} IS NOT NULL AND (s.${c} IS NULL OR s.${c} < t.${c})))`;
   }
-  return `NOT (${sourceParam} <> 'api' AND t._last_source = 'api')`;
+  return `(${reprocess} OR NOT (${sourceParam} <> 'api' AND t._last_source = 'api'))`;
+}
+
+/**
+ * Reprocess keeps who wrote the row last (so an import still cannot overwrite an API comment after a
+ * reprocess) and the hash of the record that writer sent (so the next sync still recognises it).
+ */
+function unlessReprocess(incoming: string, stored: string): string {
+  return `CASE WHEN $2 = ${literal(REPROCESS_SOURCE)} THEN ${stored} ELSE ${incoming} END`;
 }
 
 /**
@@ -80,7 +94,8 @@ export function updateSql(view: ViewSpec, table: string, src: string): string {
   const stored = columns.map((c) => `t.${ident(c)}`).join(', ');
   const merged = columns.map((c) => mergedValue(view, c)).join(', ');
   return `UPDATE ${table} AS t SET ${sets.join(', ')},
-  _raw = t._raw || s._raw, _record_hash = s._hash, _last_source = $2,
+  _raw = t._raw || s._raw, _record_hash = ${unlessReprocess('s._hash', 't._record_hash')},
+  _last_source = ${unlessReprocess('$2', 't._last_source')},
   _last_run_id = $1, _last_changed_at = now()
 FROM ${src} AS s
 WHERE ${keyExpr(view, 't', true)} = ${keyExpr(view, 's')}

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { scrub } from '../log.js';
 import { qualified, type Db, type Queryable } from '../load/db.js';
 import { ViewLoader } from '../load/load-view.js';
+import { REPROCESS_SOURCE } from '../load/merge-sql.js';
 import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
 import { PayloadIndex } from './payload-index.js';
@@ -99,7 +100,9 @@ async function loadInTransaction(
       const phase = phaseTimer();
       const loader = new ViewLoader(tx, view, ctx.config.schema);
       await loader.begin();
-      const stored = await loader.storedHashes();
+      // Reprocess must re-derive every row, also those whose stored hash matches (a column changed by hand,
+      // or a parser fix without a PARSER_VERSION bump), so it skips the "unchanged never travels" check.
+      const stored = source.name === REPROCESS_SOURCE ? new Map<string, string>() : await loader.storedHashes();
       log.debug({ ms: phase(), stored: stored.size }, 'read stored hashes');
       for await (const batch of opened.batches) {
         if (ctx.signal?.aborted) throw new CancelledError(`${view.name}: cancelled by a signal`, { view: view.name });
@@ -119,6 +122,7 @@ async function loadInTransaction(
         hasDuplicates: state.payload.stagedDuplicates,
       });
       log.debug({ ms: phase(), inserted: merged.inserted, updated: merged.updated }, 'merged');
+      if (source.name === REPROCESS_SOURCE) refuseRekeying(view.name, merged.inserted + state.payload.rows - state.payload.size);
       const removed = source.name === 'api' ? await removeMissing(loader, state.payload, ctx.runId) : 0;
       await loader.analyzeIfLarge(merged);
       log.debug({ ms: phase(), removed }, 'removed missing rows and analyzed');
@@ -195,6 +199,22 @@ function phaseTimer(): () => number {
     last = now;
     return ms;
   };
+}
+
+/**
+ * Reprocess re-derives each stored row from its own `_raw`, so every record should land on the row it
+ * came from. A new key (an insert) or two rows landing on one key means the parser now reads a key
+ * column differently: going on would leave the old rows beside the re-keyed ones and count their hours
+ * twice, so the view is rolled back instead.
+ */
+function refuseRekeying(view: string, rekeyed: number): void {
+  if (rekeyed === 0) return;
+  throw new LoadRefusedError(
+    `${view}: reprocess would give ${rekeyed} stored rows a different key (the parser now reads a key column ` +
+      'differently), leaving their old rows behind; nothing was changed. Find them by comparing the key columns ' +
+      'with _raw, fix or remove them by hand, and run reprocess again.',
+    { view },
+  );
 }
 
 function collectRejects(state: LoadState, rejects: readonly RejectedRecord[]): void {
