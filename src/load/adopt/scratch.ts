@@ -15,86 +15,103 @@ const TIMEZONE_SETTING = 'otc_etl.adopt_timezone';
 export const ZONE_SQL = `current_setting('${TIMEZONE_SETTING}')`;
 
 /**
- * Conversion helpers, mirroring the product's value parser (src/transform/): they return NULL for a
- * value they cannot read instead of raising, so one odd value never aborts the adoption; the caller
- * counts those values and keeps the originals.
+ * The product's date grammar (src/transform/date-scan.ts): `YYYY-M-D` or day-first `D/M/YYYY`, then
+ * optionally `T` or spaces, `H:MM[:SS[.fff]]`, AM/PM, and `Z` or an offset `±HH[[:]MM]`.
+ */
+const DATE_PATTERN =
+  '^(?:(\\d{4})-(\\d{1,2})-(\\d{1,2})|(\\d{1,2})/(\\d{1,2})/(\\d{4}))' +
+  '(?:(?:[Tt]| +)(\\d{1,2}):(\\d{2})(?::(\\d{2})(?:[.,](\\d+))?)? *(?:([AaPp][Mm]) *)?(?:([Zz])|([+-])(\\d{2})(?::?(\\d{2}))?)?)?$';
+
+/**
+ * Conversion helpers, mirroring the product's value parser (src/transform/). Every input is validated
+ * before any cast, so they return NULL for a value they cannot read instead of raising: one odd value
+ * never aborts the adoption, and there is no exception block (a subtransaction per value) to slow a
+ * large table down. The caller counts those values and keeps the originals. They are PL/pgSQL, not
+ * inlinable SQL, so the planner never folds a cast ahead of its guard.
  */
 const HELPERS_SQL = String.raw`
+-- A wall-clock date-time and, when the text has one, its UTC offset in minutes; NULLs when not a valid date.
+CREATE FUNCTION ${SCRATCH}.wall_clock(raw text, OUT wall timestamp, OUT offset_minutes int) LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  m text[] := regexp_match(btrim(raw, E' \t\r\n'), '${DATE_PATTERN}');
+  y int; mo int; d int; h int; mi int; sec int; ms int;
+BEGIN
+  IF m IS NULL THEN RETURN; END IF;
+  y := coalesce(m[1], m[6])::int; mo := coalesce(m[2], m[5])::int; d := coalesce(m[3], m[4])::int;
+  IF y < 1 OR mo < 1 OR mo > 12 OR d < 1 THEN RETURN; END IF;
+  IF d > extract(day FROM make_date(y, mo, 1) + interval '1 month - 1 day') THEN RETURN; END IF;
+  h := coalesce(m[7], '0')::int; mi := coalesce(m[8], '0')::int; sec := coalesce(m[9], '0')::int;
+  ms := coalesce(rpad(left(m[10], 3), 3, '0'), '0')::int;
+  IF mi > 59 OR sec > 59 THEN RETURN; END IF;
+  IF m[11] IS NULL THEN
+    IF h > 23 THEN RETURN; END IF;
+  ELSE
+    IF h < 1 OR h > 12 THEN RETURN; END IF;
+    h := h % 12 + CASE WHEN lower(m[11]) = 'pm' THEN 12 ELSE 0 END;
+  END IF;
+  IF m[13] IS NOT NULL AND (m[14]::int > 23 OR coalesce(m[15], '0')::int > 59) THEN RETURN; END IF;
+  wall := make_date(y, mo, d) + make_time(h, mi, sec + ms / 1000.0);
+  IF m[12] IS NOT NULL THEN offset_minutes := 0; END IF;
+  IF m[13] IS NOT NULL THEN
+    offset_minutes := CASE m[13] WHEN '-' THEN -1 ELSE 1 END * (m[14]::int * 60 + coalesce(m[15], '0')::int);
+  END IF;
+END $$;
+
 -- A wall-clock time in OTC_TIMEZONE. PostgreSQL reads a time that occurs twice (clocks going back) as
 -- the later instant; the product reads the earlier one, so look for an earlier instant with the same
 -- wall clock. A time in a gap (clocks going forward) is read with the offset before it, as the product does.
-CREATE FUNCTION ${SCRATCH}.local_instant(ts timestamp) RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  zone text := ${ZONE_SQL};
-  t timestamptz := ts AT TIME ZONE zone;
-  shift interval;
-BEGIN
-  FOREACH shift IN ARRAY ARRAY[interval '2 hours', interval '1 hour', interval '30 minutes'] LOOP
-    IF ((t - shift) AT TIME ZONE zone) = ts THEN RETURN t - shift; END IF;
-  END LOOP;
-  RETURN t;
-EXCEPTION WHEN others THEN RETURN NULL;
-END $$;
+-- Plain SQL that cannot fail, so the planner inlines it into the conversion (no call per row).
+CREATE FUNCTION ${SCRATCH}.local_instant(ts timestamp) RETURNS timestamptz LANGUAGE sql STABLE AS $$
+  SELECT CASE
+    WHEN ((ts AT TIME ZONE ${ZONE_SQL}) - interval '2 hours') AT TIME ZONE ${ZONE_SQL} = ts THEN (ts AT TIME ZONE ${ZONE_SQL}) - interval '2 hours'
+    WHEN ((ts AT TIME ZONE ${ZONE_SQL}) - interval '1 hour') AT TIME ZONE ${ZONE_SQL} = ts THEN (ts AT TIME ZONE ${ZONE_SQL}) - interval '1 hour'
+    WHEN ((ts AT TIME ZONE ${ZONE_SQL}) - interval '30 minutes') AT TIME ZONE ${ZONE_SQL} = ts THEN (ts AT TIME ZONE ${ZONE_SQL}) - interval '30 minutes'
+    ELSE ts AT TIME ZONE ${ZONE_SQL}
+  END
+$$;
 
--- ISO 8601 (with or without T, fraction, Z or offset) and day-first D/M/YYYY [H:MM[:SS]] [AM|PM].
+-- An instant: with an offset as given, without one as wall-clock time in OTC_TIMEZONE.
 CREATE FUNCTION ${SCRATCH}.instant(raw text) RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  s text := btrim(raw, E' \t\r\n');
-  m text[];
-  h int;
+DECLARE w record := ${SCRATCH}.wall_clock(raw);
 BEGIN
-  IF s IS NULL OR s = '' THEN RETURN NULL; END IF;
-  m := regexp_match(s, '^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?\s*([AaPp][Mm])?)?$');
-  IF m IS NOT NULL THEN
-    h := coalesce(m[4], '0')::int;
-    IF m[7] IS NOT NULL THEN
-      IF h < 1 OR h > 12 THEN RETURN NULL; END IF;
-      h := h % 12 + CASE WHEN lower(m[7]) = 'pm' THEN 12 ELSE 0 END;
-    END IF;
-    RETURN ${SCRATCH}.local_instant(make_timestamp(m[3]::int, m[2]::int, m[1]::int, h, coalesce(m[5], '0')::int, coalesce(m[6], '0')::float8));
-  END IF;
-  IF s !~ '^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)?$' THEN RETURN NULL; END IF;
-  IF s ~ '([Zz]|[+-]\d{2}(:?\d{2})?)$' AND s ~ '[ T]\d' THEN RETURN s::timestamptz; END IF;
-  RETURN ${SCRATCH}.local_instant(s::timestamp);
-EXCEPTION WHEN others THEN RETURN NULL;
+  IF w.offset_minutes IS NULL THEN RETURN ${SCRATCH}.local_instant(w.wall); END IF;
+  RETURN (w.wall - make_interval(mins => w.offset_minutes)) AT TIME ZONE 'UTC';
 END $$;
 
 -- A naive date or date-time keeps its date; a value with an offset is reduced to its date in OTC_TIMEZONE.
 CREATE FUNCTION ${SCRATCH}.local_date(raw text) RETURNS date LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  s text := btrim(raw, E' \t\r\n');
-  m text[];
+DECLARE w record := ${SCRATCH}.wall_clock(raw);
 BEGIN
-  IF s IS NULL OR s = '' THEN RETURN NULL; END IF;
-  m := regexp_match(s, '^(\d{1,2})/(\d{1,2})/(\d{4})$');
-  IF m IS NOT NULL THEN RETURN make_date(m[3]::int, m[2]::int, m[1]::int); END IF;
-  IF s ~ '^\d{4}-\d{1,2}-\d{1,2}$' THEN RETURN s::date; END IF;
-  RETURN (${SCRATCH}.instant(s) AT TIME ZONE ${ZONE_SQL})::date;
-EXCEPTION WHEN others THEN RETURN NULL;
+  IF w.offset_minutes IS NULL THEN RETURN w.wall::date; END IF;
+  RETURN (((w.wall - make_interval(mins => w.offset_minutes)) AT TIME ZONE 'UTC') AT TIME ZONE ${ZONE_SQL})::date;
 END $$;
 
 -- Ids: "123", " 123 ", "123.0"; commas are not thousands separators.
 CREATE FUNCTION ${SCRATCH}.id(raw text) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE s text := btrim(raw, E' \t\r\n');
+DECLARE
+  s text := btrim(raw, E' \t\r\n');
+  n numeric;
 BEGIN
   IF s IS NULL OR s !~ '^[+-]?\d+(\.0+)?$' THEN RETURN NULL; END IF;
-  RETURN split_part(s, '.', 1)::bigint;
-EXCEPTION WHEN others THEN RETURN NULL;
+  n := split_part(s, '.', 1)::numeric;
+  IF n < -9223372036854775808 OR n > 9223372036854775807 THEN RETURN NULL; END IF;
+  RETURN n::bigint;
 END $$;
 
 CREATE FUNCTION ${SCRATCH}.int4(raw text) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE n bigint := ${SCRATCH}.id(raw);
 BEGIN
-  RETURN ${SCRATCH}.id(raw)::integer;
-EXCEPTION WHEN others THEN RETURN NULL;
+  IF n < -2147483648 OR n > 2147483647 THEN RETURN NULL; END IF;
+  RETURN n::integer;
 END $$;
 
 -- Decimals: "2.5", "2,5", "1e3"; stored without trailing zeros, as the product stores them.
 CREATE FUNCTION ${SCRATCH}.decimal(raw text) RETURNS numeric LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE s text := btrim(raw, E' \t\r\n');
 BEGIN
-  IF s IS NULL OR s !~ '^[+-]?(\d+[.,]?\d*|[.,]\d+)([eE][+-]?\d{1,3})?$' THEN RETURN NULL; END IF;
+  IF s IS NULL OR s !~ '^[+-]?(\d+[.,]?\d*|[.,]\d+)([eE][+-]?\d{1,4})?$' THEN RETURN NULL; END IF;
+  IF abs(coalesce(substring(s FROM '[eE]([+-]?\d+)$'), '0')::int) > 400 THEN RETURN NULL; END IF;
   RETURN trim_scale(replace(s, ',', '.')::numeric);
-EXCEPTION WHEN others THEN RETURN NULL;
 END $$;
 
 -- yes/no, y/n, true/false, 1/0 in any case.
@@ -115,14 +132,14 @@ DECLARE
   minutes int;
 BEGIN
   IF s IS NULL OR s = '' THEN RETURN NULL; END IF;
-  m := regexp_match(s, '^(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*([AaPp][Mm])?$');
+  m := regexp_match(s, '^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)? *([AaPp][Mm])?$');
   IF m IS NOT NULL THEN
     h := m[1]::int;
-    IF m[3] IS NOT NULL THEN
+    IF m[4] IS NOT NULL THEN
       IF h < 1 OR h > 12 THEN RETURN s; END IF;
-      h := h % 12 + CASE WHEN lower(m[3]) = 'pm' THEN 12 ELSE 0 END;
+      h := h % 12 + CASE WHEN lower(m[4]) = 'pm' THEN 12 ELSE 0 END;
     END IF;
-    IF h > 23 OR m[2]::int > 59 THEN RETURN s; END IF;
+    IF h > 23 OR m[2]::int > 59 OR coalesce(m[3], '0')::int > 59 THEN RETURN s; END IF;
     RETURN lpad(h::text, 2, '0') || ':' || m[2];
   END IF;
   IF s !~ '^(\d+\.?\d*|\.\d+)$' THEN RETURN s; END IF;
@@ -135,7 +152,6 @@ BEGIN
   minutes := floor(round(n * 86400) / 60);
   IF minutes >= 1440 THEN RETURN s; END IF;
   RETURN lpad((minutes / 60)::text, 2, '0') || ':' || lpad((minutes % 60)::text, 2, '0');
-EXCEPTION WHEN others THEN RETURN s;
 END $$;
 `;
 
