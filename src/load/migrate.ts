@@ -7,12 +7,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MigrationRequiredError } from '../errors.js';
+import { adoptLegacySchema, type AdoptionReport } from './adopt-legacy.js';
 import { ident, qualified, type Db, type Queryable } from './db.js';
-
-/** Serialises migration runs across processes (transaction-scoped advisory lock). */
-const MIGRATION_LOCK_KEY = 0x07c_e71_01;
-/** How long DDL waits for the analysts' queries to let go of a table before giving up. */
-const LOCK_TIMEOUT = '15s';
+import { LOCK_TIMEOUT, MIGRATION_LOCK_KEY, SCHEMA_MIGRATIONS_DDL } from './migration-lock.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 
@@ -91,25 +88,39 @@ export interface MigrateResult {
   readonly stateBefore: SchemaState;
   readonly applied: readonly string[];
   readonly timezone: string | null;
+  /** What adopting a legacy schema did (null when the schema was not legacy). */
+  readonly adoption: AdoptionReport | null;
 }
 
-/** Applies every pending migration, each in its own transaction. Safe to run twice or concurrently. */
+/**
+ * Applies every pending migration, each in its own transaction; a legacy schema is adopted first
+ * (adopt-legacy.ts). Safe to run twice or concurrently.
+ */
 export async function applyMigrations(
   db: Db,
-  options: { schema: string; timezone: string | null },
+  options: {
+    schema: string;
+    /** Set as the database's default TimeZone; null keeps it. */
+    timezone: string | null;
+    /** OTC_TIMEZONE: how a legacy schema's naive timestamps are read (default `timezone`). */
+    adoptTimezone?: string;
+  },
 ): Promise<MigrateResult> {
   const before = await inspectSchema(db, options.schema);
+  const adoptTimezone = options.adoptTimezone ?? options.timezone ?? 'UTC';
+  const adoption =
+    before.state === 'legacy'
+      ? await adoptLegacySchema(db, { schema: options.schema, timezone: adoptTimezone, dryRun: false, migrations: listMigrations() })
+      : null;
+  const pending = adoption ? (await inspectSchema(db, options.schema)).pending : before.pending;
   const applied: string[] = [];
-  for (const migration of before.pending) {
+  for (const migration of pending) {
     const done = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       await tx.exec(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
       await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(options.schema)}`);
       await tx.exec(`SET LOCAL search_path TO ${ident(options.schema)}, public`);
-      await tx.exec(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, ' +
-          'checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
-      );
+      await tx.exec(SCHEMA_MIGRATIONS_DDL);
       // Another process may have applied it while we waited for the lock.
       const { rowCount } = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);
       if (rowCount > 0) return false;
@@ -124,7 +135,7 @@ export async function applyMigrations(
     if (done) applied.push(`${String(migration.version).padStart(3, '0')}_${migration.name}`);
   }
   if (options.timezone) await setDatabaseTimezone(db, options.timezone);
-  return { stateBefore: before.state, applied, timezone: options.timezone };
+  return { stateBefore: before.state, applied, timezone: options.timezone, adoption };
 }
 
 /** Makes the analysts' date_trunc and ::date follow the source's local days. */

@@ -1,7 +1,12 @@
-/** `otc-etl migrate [--dry-run] [--keep-timezone]`: apply the shipped migrations under the run lock. */
+/**
+ * `otc-etl migrate [--dry-run] [--keep-timezone]`: apply the shipped migrations under the run lock,
+ * adopting a legacy schema first (SPEC §8).
+ */
 import { EXIT, type ExitCode } from '../../errors.js';
-import { applyMigrations, inspectSchema } from '../../load/migrate.js';
+import { adoptLegacySchema } from '../../load/adopt-legacy.js';
+import { applyMigrations, inspectSchema, listMigrations } from '../../load/migrate.js';
 import { acquireRunLock } from '../../load/run-lock.js';
+import { adoptionText } from '../adoption-text.js';
 import { withDb, type Runtime } from '../runtime.js';
 
 export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; keepTimezone?: boolean }): Promise<ExitCode> {
@@ -13,18 +18,27 @@ export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; kee
       const before = await inspectSchema(db, schema);
       const plan = before.pending.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
       if (flags.dryRun) {
-        rt.print({ dryRun: true, schema, state: before.state, pending: plan, timezone }, () =>
+        const adoption =
+          before.state === 'legacy'
+            ? await adoptLegacySchema(db, { schema, timezone: rt.config.timezone, dryRun: true, migrations: listMigrations() })
+            : null;
+        // Adopted migrations are recorded, not run: only the later ones would still be applied.
+        const pending = plan.filter((name) => !adoption?.migrationsRecorded.includes(name));
+        rt.print({ dryRun: true, schema, state: before.state, pending, timezone, adoption }, () =>
           [
             `schema ${schema}: ${before.state}`,
-            plan.length ? `would apply: ${plan.join(', ')}` : 'nothing to apply',
+            ...(adoption ? [adoptionText(adoption), ''] : []),
+            pending.length ? `would apply: ${pending.join(', ')}` : 'nothing to apply',
             timezone ? `would set the database TimeZone to ${timezone}` : 'would keep the database TimeZone',
           ].join('\n'),
         );
         return EXIT.ok;
       }
-      const result = await applyMigrations(db, { schema, timezone });
-      rt.print({ dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone }, () =>
+      const result = await applyMigrations(db, { schema, timezone, adoptTimezone: rt.config.timezone });
+      const { adoption } = result;
+      rt.print({ dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone, adoption }, () =>
         [
+          ...(adoption ? [adoptionText(adoption), ''] : []),
           result.applied.length ? `applied: ${result.applied.join(', ')}` : `schema ${schema} is up to date`,
           timezone ? `database TimeZone set to ${timezone}` : 'database TimeZone left as it was',
         ].join('\n'),

@@ -64,14 +64,21 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
   const password = flags.password ?? rt.config.password ?? randomBytes(9).toString('base64url');
   const username = flags.username ?? rt.config.username;
   const faults = parseFaults(flags);
+  const port = parseIntFlag('--port', flags.port, 8787);
+  const host = flags.host ?? '127.0.0.1';
   const sim = await startSimulator({
-    port: parseIntFlag('--port', flags.port, 8787),
-    host: flags.host ?? '127.0.0.1',
+    port,
+    host,
     seed: parseIntFlag('--seed', flags.seed, 1),
     scale: parseScale(flags.scale),
     username,
     password,
     faults,
+  }).catch((error: NodeJS.ErrnoException) => {
+    // A port in use is the user's to change, not a crash.
+    if (!error.code) throw error;
+    const hint = error.code === 'EADDRINUSE' ? 'is in use; choose another with --port' : `cannot be opened (${error.code})`;
+    throw new ConfigError(`${host}:${port} ${hint}.`);
   });
   const generated = !flags.password && !rt.config.password;
   rt.print({ url: sim.url, username, password: generated ? password : '***', faults }, () =>
