@@ -13,6 +13,7 @@ import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEnt
 import type { ViewSpec } from '../registry.js';
 import { PayloadIndex } from './payload-index.js';
 import { Normalizer, storable, type RejectedRecord } from '../transform/normalize.js';
+import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import { Zone } from '../transform/values.js';
 
@@ -198,6 +199,10 @@ function refuseOnRejectRate(maxRate: number, view: string, state: LoadState): vo
 }
 
 function toEntry(reject: RejectedRecord): RejectEntry {
+  if (nestedDeeperThan(reject.raw, MAX_FIELD_DEPTH + 1)) {
+    const { position, recordKey, kind, field, reason } = reject;
+    return { position, recordKey, kind, field, reason, rawJson: null, rawText: escapeText(stringifyDeep(reject.raw)) };
+  }
   const json = JSON.stringify(reject.raw) ?? 'null';
   const storableJson = JSON.stringify(storable(reject.raw)) ?? 'null';
   const exact = json === storableJson;
@@ -231,7 +236,23 @@ function finishOutcome(
   const fieldsNew = [...seen].filter((f) => !known.has(f)).sort();
   const fieldsMissing =
     state.fetched === 0 ? [] : view.fields.filter((f) => !seen.has(f.api) && !(f.aliases ?? []).some((a) => seen.has(a))).map((f) => f.api);
-  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew, fieldsMissing };
+  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew: driftNames(fieldsNew), fieldsMissing };
+}
+
+const DRIFT_MAX_NAMES = 100;
+const DRIFT_MAX_NAME_CHARS = 100;
+
+/**
+ * New field names as the run record can hold and `status` can print them: a hostile source can send
+ * names with NUL characters (text[] refuses them), megabyte-long names, or a new name in every record.
+ */
+function driftNames(names: readonly string[]): string[] {
+  const shown = names.slice(0, DRIFT_MAX_NAMES).map((name) => {
+    const cut = name.length > DRIFT_MAX_NAME_CHARS ? `${name.slice(0, DRIFT_MAX_NAME_CHARS - 1)}…` : name;
+    return escapeText(cut);
+  });
+  if (names.length > DRIFT_MAX_NAMES) shown.push(`… and ${names.length - DRIFT_MAX_NAMES} more`);
+  return shown;
 }
 
 export function errorMessage(error: unknown): string {

@@ -92,6 +92,17 @@ const numberLike = fc.oneof(
   fc.constantFrom('1'.repeat(131_073), `0.${'1'.repeat(16_384)}`, '9'.repeat(200)),
 );
 
+/** Text that does not compress (PostgreSQL compresses long values, so repeated letters would fit anywhere). */
+function incompressible(length: number): string {
+  let seed = 12345;
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    out += String.fromCharCode(33 + (seed % 94));
+  }
+  return out;
+}
+
 /** Any value a JSON source could send for a field (no NaN: JSON cannot carry it). */
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { withCrossShrink: true },
@@ -103,7 +114,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   numberLike.filter((v) => !(typeof v === 'number' && !Number.isFinite(v))),
   fc.string({ unit: 'grapheme', maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.constantFrom('x'.repeat(100_000), 'ü'.repeat(5_000), `${'a'.repeat(3_000)}\u0000`),
+  fc.constantFrom('x'.repeat(100_000), 'ü'.repeat(5_000), `${'a'.repeat(3_000)}\u0000`, incompressible(3_000), incompressible(20_000)),
   fc.jsonValue({ maxDepth: 3 }),
 );
 
