@@ -51,6 +51,7 @@ export const SQLSTATE = {
   queryCanceled: '57014',
   adminShutdown: '57P01',
   invalidCatalogName: '3D000',
+  insufficientPrivilege: '42501',
 } as const;
 
 export function sqlState(error: unknown): string | undefined {

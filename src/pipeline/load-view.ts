@@ -7,7 +7,8 @@ import type { Config } from '../config.js';
 import { CancelledError, LoadRefusedError, OtcEtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { scrub } from '../log.js';
-import { qualified, type Db, type Queryable } from '../load/db.js';
+import { qualified, sqlState, type Db, type Queryable } from '../load/db.js';
+import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
 import { ViewLoader } from '../load/load-view.js';
 import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
@@ -255,9 +256,15 @@ function driftNames(names: readonly string[]): string[] {
   return shown;
 }
 
+/** An error as the run record and the log show it: no secrets, and no record contents. */
 export function errorMessage(error: unknown): string {
   if (error instanceof OtcEtlError) return scrub(error.message);
+  if (isConnectionLost(error)) {
+    const code = sqlState(error) ?? 'closed';
+    return `the connection to the database was lost during the load (${code}); the view was rolled back. Check the server and run sync again.`;
+  }
+  if (isDatabaseError(error)) return scrub(safeDatabaseMessage(error));
   const code = (error as { code?: string } | null)?.code;
   const text = error instanceof Error ? error.message : String(error);
-  return scrub(code ? `${text} (SQLSTATE ${code})` : text);
+  return scrub(code ? `${text} (${code})` : text);
 }
