@@ -69,7 +69,7 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
     outcome = finishOutcome(view, source, status, counts, null, state, normalizer);
   } catch (error) {
     const cancelled = error instanceof CancelledError || ctx.signal?.aborted === true;
-    const message = errorMessage(error);
+    const message = error instanceof CancelledError ? error.message : cancelled ? cancelledMessage(view.name, ctx.signal) : errorMessage(error);
     log.error({ err: message }, `${view.name}: load ${cancelled ? 'cancelled' : 'failed'}, rolled back`);
     const counts = { ...ZERO_COUNTS, fetched: state.fetched, rejected: state.rejected, valueErrors: state.valueErrors };
     outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state, normalizer);
@@ -94,6 +94,7 @@ async function loadInTransaction(
   normalizer: Normalizer,
   state: LoadState,
 ): Promise<ViewCounts> {
+  throwIfCancelled(ctx, view, 'before it started');
   const opened = await source.open();
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -101,15 +102,17 @@ async function loadInTransaction(
       await loader.begin();
       const stored = await loader.storedHashes();
       for await (const batch of opened.batches) {
-        if (ctx.signal?.aborted) throw new CancelledError(`${view.name}: cancelled by a signal`, { view: view.name });
+        throwIfCancelled(ctx, view);
         const { rows, rejects } = normalizer.normalize(batch.records, batch.firstPosition);
         state.fetched += batch.records.length;
         collectRejects(state, rejects);
         await loader.stage(rows.filter((row) => state.payload.admit(row, stored.get(row.key))));
+        ctx.log.debug({ view: view.name, fetched: state.fetched }, `${view.name}: staged a batch`);
       }
       stored.clear();
       refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
+      throwIfCancelled(ctx, view);
       const merged = await loader.merge({
         runId: ctx.runId,
         source: source.name,
@@ -117,6 +120,8 @@ async function loadInTransaction(
       });
       const removed = source.name === 'api' ? await removeMissing(loader, state.payload, ctx.runId) : 0;
       await loader.analyzeIfLarge(merged);
+      // The embedded database cannot interrupt a statement: a signal during the merge is seen here.
+      throwIfCancelled(ctx, view);
       const distinct = state.payload.size;
       return {
         ...ZERO_COUNTS,
@@ -129,10 +134,21 @@ async function loadInTransaction(
         valueErrors: state.valueErrors,
         removed,
       };
-    });
+    }, { signal: ctx.signal });
   } finally {
     await opened.close();
   }
+}
+
+/** Checked before the fetch, between batches, and before the merge and the commit. */
+function throwIfCancelled(ctx: LoadContext, view: ViewSpec, when?: string): void {
+  if (ctx.signal?.aborted) throw new CancelledError(cancelledMessage(view.name, ctx.signal, when), { view: view.name });
+}
+
+function cancelledMessage(view: string, signal: AbortSignal | undefined, when?: string): string {
+  const reason = signal?.reason instanceof Error ? signal.reason.message : 'cancelled';
+  if (when) return `${view}: ${reason} ${when}; nothing was loaded`;
+  return `${view}: ${reason}; the view was rolled back and nothing was loaded`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { runSync } from '../../pipeline/sync.js';
 import { createPlainSource } from '../../source/plain-source.js';
 import { table } from '../format.js';
 import { withDb, type Runtime } from '../runtime.js';
+import { withStopSignals } from '../signals.js';
 
 export function parseViews(args: readonly string[]): ViewName[] | undefined {
   if (args.length === 0) return undefined;
@@ -61,6 +62,8 @@ export async function syncCommand(
   flags: { allowShrink?: boolean } = {},
   signal?: AbortSignal,
 ): Promise<ExitCode> {
+  // Run as `otc-etl sync`, SIGINT/SIGTERM cancel the run; a caller with its own signal (serve) decides itself.
+  if (!signal) return withStopSignals(rt.log, (stop) => syncCommand(rt, args, flags, stop));
   const views = parseViews(args);
   const source = createPlainSource(rt.config);
   return withDb(rt.config, async (db) => {
