@@ -50,6 +50,11 @@ export interface Config {
   readonly username: string;
   /** Source password; required only by commands that call the source. Never logged. */
   readonly password: string | null;
+  /**
+   * The database password, if the configuration holds one (in DATABASE_URL, as user:password@ or
+   * ?password=, or PGPASSWORD). Only so it can be kept out of every log line and message.
+   */
+  readonly databasePassword: string | null;
   /** Zone of naive source timestamps. Default Australia/Perth */
   readonly timezone: string;
   /** Share of rejected records above which a view's load fails. Default 0.05 */
@@ -72,6 +77,7 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const ENV_SCHEMA = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   PGHOST: z.string().min(1).optional(),
+  PGPASSWORD: z.string().min(1).optional(),
   OTC_DATA_DIR: z.string().min(1).default('./.otc-etl'),
   OTC_SCHEMA: z
     .string()
@@ -185,6 +191,7 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
     baseUrl: e.OTC_BASE_URL,
     username: e.OTC_USERNAME,
     password: e.OTC_PASSWORD ?? null,
+    databasePassword: databasePasswordOf(e.DATABASE_URL, e.PGPASSWORD),
     timezone: e.OTC_TIMEZONE,
     maxRejectRate: e.OTC_MAX_REJECT_RATE,
     minVolumeRatio: e.OTC_MIN_VOLUME_RATIO,
@@ -206,12 +213,24 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
   };
 }
 
+function databasePasswordOf(url: string | undefined, pgPassword: string | undefined): string | null {
+  if (!url) return pgPassword ?? null;
+  try {
+    const parsed = new URL(url);
+    return decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || null;
+  } catch {
+    // Not a URL (a libpq key=value string): scrub's password= rule still covers it.
+    return null;
+  }
+}
+
 /** The configuration as `otc-etl config` shows it: secrets redacted. */
 export function redactedConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     databaseUrl: config.databaseUrl === null ? null : redactUrl(config.databaseUrl),
     password: config.password === null ? null : '***',
+    databasePassword: config.databasePassword === null ? null : '***',
   };
 }
 

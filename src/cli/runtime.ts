@@ -44,7 +44,7 @@ export async function runCommand(
     log = createLogger({ format: logFormatOf(flags), level: flags.logLevel });
     const config = loadConfig({ overrides });
     registerSecret(config.password);
-    registerSecret(passwordOfUrl(config.databaseUrl));
+    registerSecret(config.databasePassword);
     for (const warning of config.warnings) log.warn(warning);
     const rt: Runtime = {
       config,
@@ -81,15 +81,6 @@ export function reportFailure(error: unknown, json: boolean, log: Logger | null)
     else process.stderr.write(`otc-etl: ${stack}\n`);
   }
   return exitCode;
-}
-
-function passwordOfUrl(url: string | null): string | null {
-  if (!url) return null;
-  try {
-    return decodeURIComponent(new URL(url).password) || null;
-  } catch {
-    return null;
-  }
 }
 
 /** Opens the database for the duration of `fn`; one pool serves the whole command. */
