@@ -62,6 +62,11 @@ export interface Config {
   /** A payload smaller than this share of the last successful fetch fails the view. Default 0.5 */
   readonly minVolumeRatio: number;
   readonly source: SourcePolicy;
+  /**
+   * Days to keep `load_rejects` rows and old `etl_metadata` rows (the latest successful run of each
+   * view is always kept); applied at the end of each sync. 0 keeps everything. Default 400.
+   */
+  readonly retentionDays: number;
   /** Where `.env` was read from, if it was. */
   readonly envFile: string | null;
   /** Warnings found while reading the configuration (e.g. a world-readable .env). */
@@ -106,6 +111,7 @@ const ENV_SCHEMA = z.object({
   OTC_BREAKER_COOLDOWN_MS: int(0).default(600_000),
   OTC_BREAKER_HALF_OPEN_SUCCESSES: int(1).default(2),
   OTC_VIEW_GAP_MS: int(0).default(30_000),
+  OTC_RETENTION_DAYS: int(0).default(400),
 });
 
 export type EnvInput = Partial<Record<keyof z.input<typeof ENV_SCHEMA>, string>>;
@@ -208,6 +214,7 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
       breakerHalfOpenSuccesses: e.OTC_BREAKER_HALF_OPEN_SUCCESSES,
       viewGapMs: e.OTC_VIEW_GAP_MS,
     }),
+    retentionDays: e.OTC_RETENTION_DAYS,
     envFile,
     warnings: Object.freeze([...warnings]),
   };

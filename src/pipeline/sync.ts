@@ -4,11 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
+import { applyRetention } from '../load/retention.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import type { ViewSource } from '../source/view-source.js';
 import { chunksOfFile } from '../source/file-chunks.js';
 import { readRecordBatches } from '../transform/record-stream.js';
-import { loadView, type RecordSource, type ViewOutcome } from './load-view.js';
+import { errorMessage, loadView, type RecordSource, type ViewOutcome } from './load-view.js';
 
 export interface SyncOptions {
   /** Views to sync; default all three. Always run in comments, timesheets, tickets order. */
@@ -62,5 +63,17 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     log.info({ view: name, status: outcome.status, ...outcome.counts }, `${name}: ${outcome.status}`);
     outcomes.push(outcome);
   }
+  await pruneHistory(deps, log, options.signal);
   return { runId, outcomes };
+}
+
+/** OTC_RETENTION_DAYS, once the views are loaded; a failure here is logged and never fails the sync. */
+async function pruneHistory(deps: SyncDeps, log: Logger, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return;
+  try {
+    const pruned = await applyRetention(deps.db, deps.config.schema, deps.config.retentionDays);
+    if (pruned.rejects + pruned.runs > 0) log.info({ ...pruned, days: deps.config.retentionDays }, 'deleted history past OTC_RETENTION_DAYS');
+  } catch (error) {
+    log.warn({ err: errorMessage(error) }, 'could not apply OTC_RETENTION_DAYS; the history is kept for now');
+  }
 }
