@@ -19,12 +19,16 @@ export interface PgDbOptions {
   readonly applicationName?: string;
 }
 
-function wrapConnectError(error: unknown, label: string): unknown {
+/**
+ * A connection failure as the user-facing error (exit 4). `opening`: the first connection of the run,
+ * where any failure — TLS refused or unverifiable, a certificate file missing — means "cannot connect".
+ */
+function wrapConnectError(error: unknown, label: string, opening = false): unknown {
   const code = (error as { code?: string }).code;
-  if (code && UNREACHABLE.has(code)) {
+  if (opening || (code && UNREACHABLE.has(code))) {
     const reason = scrub(error instanceof Error ? error.message : String(error));
     return new DatabaseUnavailableError(
-      `cannot reach the database at ${label}: ${reason}. Check DATABASE_URL (or the PG* variables) and that the server is running.`,
+      `cannot reach the database at ${label}: ${reason}. Check DATABASE_URL (or the PG* variables, sslmode included) and that the server is running.`,
       { cause: error },
     );
   }
@@ -69,7 +73,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     probe.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw wrapConnectError(error, label);
+    throw wrapConnectError(error, label, true);
   }
 
   const query = async <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
