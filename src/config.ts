@@ -50,6 +50,11 @@ export interface Config {
   readonly username: string;
   /** Source password; required only by commands that call the source. Never logged. */
   readonly password: string | null;
+  /**
+   * The database password, if the configuration holds one (in DATABASE_URL, as user:password@ or
+   * ?password=, or PGPASSWORD). Only so it can be kept out of every log line and message.
+   */
+  readonly databasePassword: string | null;
   /** Zone of naive source timestamps. Default Australia/Perth */
   readonly timezone: string;
   /** Share of rejected records above which a view's load fails. Default 0.05 */
@@ -57,6 +62,11 @@ export interface Config {
   /** A payload smaller than this share of the last successful fetch fails the view. Default 0.5 */
   readonly minVolumeRatio: number;
   readonly source: SourcePolicy;
+  /**
+   * Days to keep `load_rejects` rows and old `etl_metadata` rows (the latest successful run of each
+   * view is always kept); applied at the end of each sync. 0 keeps everything. Default 400.
+   */
+  readonly retentionDays: number;
   /** Where `.env` was read from, if it was. */
   readonly envFile: string | null;
   /** Warnings found while reading the configuration (e.g. a world-readable .env). */
@@ -72,6 +82,7 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const ENV_SCHEMA = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   PGHOST: z.string().min(1).optional(),
+  PGPASSWORD: z.string().min(1).optional(),
   OTC_DATA_DIR: z.string().min(1).default('./.otc-etl'),
   OTC_SCHEMA: z
     .string()
@@ -100,6 +111,7 @@ const ENV_SCHEMA = z.object({
   OTC_BREAKER_COOLDOWN_MS: int(0).default(600_000),
   OTC_BREAKER_HALF_OPEN_SUCCESSES: int(1).default(2),
   OTC_VIEW_GAP_MS: int(0).default(30_000),
+  OTC_RETENTION_DAYS: int(0).default(400),
 });
 
 export type EnvInput = Partial<Record<keyof z.input<typeof ENV_SCHEMA>, string>>;
@@ -185,6 +197,7 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
     baseUrl: e.OTC_BASE_URL,
     username: e.OTC_USERNAME,
     password: e.OTC_PASSWORD ?? null,
+    databasePassword: databasePasswordOf(e.DATABASE_URL, e.PGPASSWORD),
     timezone: e.OTC_TIMEZONE,
     maxRejectRate: e.OTC_MAX_REJECT_RATE,
     minVolumeRatio: e.OTC_MIN_VOLUME_RATIO,
@@ -201,9 +214,21 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
       breakerHalfOpenSuccesses: e.OTC_BREAKER_HALF_OPEN_SUCCESSES,
       viewGapMs: e.OTC_VIEW_GAP_MS,
     }),
+    retentionDays: e.OTC_RETENTION_DAYS,
     envFile,
     warnings: Object.freeze([...warnings]),
   };
+}
+
+function databasePasswordOf(url: string | undefined, pgPassword: string | undefined): string | null {
+  if (!url) return pgPassword ?? null;
+  try {
+    const parsed = new URL(url);
+    return decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || null;
+  } catch {
+    // Not a URL (a libpq key=value string): scrub's password= rule still covers it.
+    return null;
+  }
 }
 
 /** The configuration as `otc-etl config` shows it: secrets redacted. */
@@ -212,6 +237,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     ...config,
     databaseUrl: config.databaseUrl === null ? null : redactUrl(config.databaseUrl),
     password: config.password === null ? null : '***',
+    databasePassword: config.databasePassword === null ? null : '***',
   };
 }
 

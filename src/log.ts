@@ -18,7 +18,7 @@ export function registerSecret(value: string | null | undefined): void {
 
 /** Removes registered secrets and URL credentials from any text headed for a log, error or output. */
 export function scrub(text: string): string {
-  let out = text.replace(/(\/\/[^:/?#@\s]*):[^@/?#\s]*@/g, '$1:***@');
+  let out = text.replace(/(\/\/[^:/?#@\s]*):[^@/?#\s]*@/g, '$1:***@').replace(/(password=)[^&\s]*/gi, '$1***');
   for (const secret of secrets) out = out.split(secret).join('***');
   return out;
 }

@@ -5,7 +5,8 @@
 import { ConfigError, EXIT, OtcEtlError, type ExitCode } from '../errors.js';
 import { loadConfig, type Config, type EnvInput } from '../config.js';
 import { createLogger, registerSecret, scrub, type Logger, type LogFormat } from '../log.js';
-import type { Db } from '../load/db.js';
+import { sqlState, SQLSTATE, type Db } from '../load/db.js';
+import { isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
 import { openDb } from '../load/open-db.js';
 
 export interface CommonFlags {
@@ -43,7 +44,7 @@ export async function runCommand(
     log = createLogger({ format: logFormatOf(flags), level: flags.logLevel });
     const config = loadConfig({ overrides });
     registerSecret(config.password);
-    registerSecret(passwordOfUrl(config.databaseUrl));
+    registerSecret(config.databasePassword);
     for (const warning of config.warnings) log.warn(warning);
     const rt: Runtime = {
       config,
@@ -60,28 +61,26 @@ export async function runCommand(
 }
 
 export function reportFailure(error: unknown, json: boolean, log: Logger | null): ExitCode {
+  if (isDatabaseError(error) && sqlState(error) === SQLSTATE.insufficientPrivilege) {
+    // A role set up without a privilege the command needs: a configuration problem, not a bug.
+    const hint = 'the database role lacks a privilege this command needs; see docs/roles.sql for the owner, loader and analyst roles';
+    return reportFailure(new ConfigError(`${safeDatabaseMessage(error)}: ${hint}`), json, log);
+  }
   const expected = error instanceof OtcEtlError;
   const exitCode = expected ? error.exitCode : EXIT.failed;
-  const message = scrub(error instanceof Error ? error.message : String(error));
+  const message = scrub(isDatabaseError(error) ? safeDatabaseMessage(error) : error instanceof Error ? error.message : String(error));
   if (json) process.stdout.write(`${JSON.stringify({ error: message, exitCode })}\n`);
   if (expected) {
     process.stderr.write(`otc-etl: ${message}\n`);
   } else {
     // An unexpected error is a bug: keep the stack (scrubbed) for the report.
-    const stack = error instanceof Error && error.stack ? scrub(error.stack) : message;
+    // The stack's first line repeats the message, which for a database error may quote a value.
+    const frames = error instanceof Error && error.stack ? error.stack.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+    const stack = scrub([message, ...frames].join('\n'));
     if (log) log.error({ err: stack }, 'unexpected error');
     else process.stderr.write(`otc-etl: ${stack}\n`);
   }
   return exitCode;
-}
-
-function passwordOfUrl(url: string | null): string | null {
-  if (!url) return null;
-  try {
-    return decodeURIComponent(new URL(url).password) || null;
-  } catch {
-    return null;
-  }
 }
 
 /** Opens the database for the duration of `fn`; one pool serves the whole command. */

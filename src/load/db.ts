@@ -41,8 +41,12 @@ export interface Db extends Queryable {
   readonly kind: DbKind;
   /** Where the data is, safe to print (no password). */
   readonly label: string;
-  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. When `signal`
+   * aborts, the server cancels the statement in progress (the embedded database cannot; `fn` checks
+   * the signal between statements).
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
   /**
    * Takes a session-level advisory lock without waiting. Returns its release function, or null when
    * another session holds it.
@@ -61,6 +65,7 @@ export const SQLSTATE = {
   queryCanceled: '57014',
   adminShutdown: '57P01',
   invalidCatalogName: '3D000',
+  insufficientPrivilege: '42501',
 } as const;
 
 export function sqlState(error: unknown): string | undefined {

@@ -3,6 +3,7 @@
  * staging table batch by batch, then one dedup and one guarded merge (update + insert) for the whole
  * payload. Nothing here runs a statement per row.
  */
+import { LoadRefusedError } from '../errors.js';
 import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
 import { copyLine, textArrayLiteral } from './copy-format.js';
 import { ident, qualified, type CopyWriter, type Tx } from './db.js';
@@ -157,11 +158,23 @@ export class ViewLoader {
        FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
       [qualified(this.schema, this.view.table), qualified(this.schema, `${this.view.table}_removed`)],
     );
-    for (const column of rows.filter((r) => r.missing)) {
-      await this.tx.exec(
-        `ALTER TABLE ${qualified(this.schema, `${this.view.table}_removed`)} ADD COLUMN ${ident(column.name)} ${column.type}`,
+    const removed = qualified(this.schema, `${this.view.table}_removed`);
+    const alters = rows.filter((r) => r.missing).map((c) => `ALTER TABLE ${removed} ADD COLUMN ${ident(c.name)} ${c.type}`);
+    if (alters.length === 0) return rows.map((r) => r.name);
+    // Only the owner may add columns; a least-privilege loader (docs/roles.sql) is told what to run instead
+    // of failing on a bare "permission denied".
+    const { rows: own } = await this.tx.query<{ owner: boolean }>(
+      `SELECT pg_has_role(current_user, c.relowner, 'USAGE') AS owner FROM pg_class c WHERE c.oid = $1::regclass`,
+      [removed],
+    );
+    if (!own[0]?.owner) {
+      throw new LoadRefusedError(
+        `${this.view.name}: ${this.view.table} has columns that ${this.view.table}_removed lacks, and only the table's ` +
+          `owner may add them; nothing was loaded. As the owner role, run: ${alters.join('; ')}`,
+        { view: this.view.name },
       );
     }
+    for (const alter of alters) await this.tx.exec(alter);
     return rows.map((r) => r.name);
   }
 

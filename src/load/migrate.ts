@@ -140,11 +140,20 @@ export async function applyMigrations(
 
 /** Makes the analysts' date_trunc and ::date follow the source's local days. */
 export async function setDatabaseTimezone(db: Queryable, timezone: string): Promise<void> {
-  const { rows } = await db.query<{ sql: string }>(
-    'SELECT format($$ALTER DATABASE %I SET TimeZone TO %L$$, current_database(), $1::text) AS sql',
-    [timezone],
+  // ALTER DATABASE needs the database's owner, which a least-privilege owner role is not (docs/roles.sql
+  // sets the zone as the administrator): skip it when the database already has this zone.
+  const { rows: set } = await db.query<{ tz: string }>(
+    `SELECT split_part(c, '=', 2) AS tz
+     FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) AS c
+     WHERE d.datname = current_database() AND s.setrole = 0 AND lower(c) LIKE 'timezone=%'`,
   );
-  await db.exec(rows[0]!.sql);
+  if (set[0]?.tz !== timezone) {
+    const { rows } = await db.query<{ sql: string }>(
+      'SELECT format($$ALTER DATABASE %I SET TimeZone TO %L$$, current_database(), $1::text) AS sql',
+      [timezone],
+    );
+    await db.exec(rows[0]!.sql);
+  }
   // ALTER DATABASE applies to new sessions; the embedded database has only this one.
   await db.query(`SELECT set_config('TimeZone', $1, false)`, [timezone]);
 }

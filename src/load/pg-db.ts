@@ -19,16 +19,27 @@ export interface PgDbOptions {
   readonly applicationName?: string;
 }
 
-function wrapConnectError(error: unknown, label: string): unknown {
+/**
+ * A connection failure as the user-facing error (exit 4). `opening`: the first connection of the run,
+ * where any failure — TLS refused or unverifiable, a certificate file missing — means "cannot connect".
+ */
+function wrapConnectError(error: unknown, label: string, opening = false): unknown {
   const code = (error as { code?: string }).code;
-  if (code && UNREACHABLE.has(code)) {
+  if (opening || (code && UNREACHABLE.has(code))) {
     const reason = scrub(error instanceof Error ? error.message : String(error));
     return new DatabaseUnavailableError(
-      `cannot reach the database at ${label}: ${reason}. Check DATABASE_URL (or the PG* variables) and that the server is running.`,
+      `cannot reach the database at ${label}: ${reason}. Check DATABASE_URL (or the PG* variables, sslmode included) and that the server is running.`,
       { cause: error },
     );
   }
   return error;
+}
+
+const ignoreError = (): void => undefined;
+
+/** The server process id of a client's connection (typed as private in @types/pg). */
+function backendPid(client: pg.PoolClient): number {
+  return (client as unknown as { processID: number }).processID;
 }
 
 /**
@@ -95,7 +106,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     probe.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw wrapConnectError(error, label);
+    throw wrapConnectError(error, label, true);
   }
 
   const query = async <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
@@ -114,10 +125,19 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     exec: async (sql) => {
       await query(sql);
     },
-    transaction: async (fn) => {
+    transaction: async (fn, options = {}) => {
       const client = await pool.connect().catch((error: unknown) => {
         throw wrapConnectError(error, label);
       });
+      // A checked-out client that loses its server emits 'error'; unheard, that would crash the process.
+      // The statement in progress fails with the same error, and the view is recorded as failed.
+      client.on('error', ignoreError);
+      let active = true;
+      const cancel = () => {
+        // From another connection: the transaction's own is busy with the statement to cancel.
+        if (active) pool.query('SELECT pg_cancel_backend($1)', [backendPid(client)]).catch(ignoreError);
+      };
+      options.signal?.addEventListener('abort', cancel, { once: true });
       let broken = false;
       const openCopies = new Set<() => Promise<void>>();
       try {
@@ -132,18 +152,25 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
         });
         throw error;
       } finally {
+        active = false;
+        options.signal?.removeEventListener('abort', cancel);
+        client.off('error', ignoreError);
         client.release(broken);
       }
     },
     tryAdvisoryLock: async (key) => {
       const client = await pool.connect();
+      // Held for the whole run: if its connection drops, the lock is gone, but the process must not crash.
+      client.on('error', ignoreError);
       const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
       if (!rows[0]?.ok) {
+        client.off('error', ignoreError);
         client.release();
         return null;
       }
       return async () => {
         await client.query('SELECT pg_advisory_unlock($1)', [key]).catch(() => undefined);
+        client.off('error', ignoreError);
         client.release();
       };
     },

@@ -7,13 +7,15 @@ import type { Config } from '../config.js';
 import { CancelledError, LoadRefusedError, OtcEtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { scrub } from '../log.js';
-import { qualified, type Db, type Queryable } from '../load/db.js';
+import { qualified, sqlState, type Db, type Queryable } from '../load/db.js';
+import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
 import { ViewLoader } from '../load/load-view.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
 import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
 import { PayloadIndex } from './payload-index.js';
 import { Normalizer, storable, type RejectedRecord } from '../transform/normalize.js';
+import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import { Zone } from '../transform/values.js';
 
@@ -68,7 +70,7 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
     outcome = finishOutcome(view, source, status, counts, null, state, normalizer);
   } catch (error) {
     const cancelled = error instanceof CancelledError || ctx.signal?.aborted === true;
-    const message = errorMessage(error);
+    const message = error instanceof CancelledError ? error.message : cancelled ? cancelledMessage(view.name, ctx.signal) : errorMessage(error);
     log.error({ err: message }, `${view.name}: load ${cancelled ? 'cancelled' : 'failed'}, rolled back`);
     const counts = { ...ZERO_COUNTS, fetched: state.fetched, rejected: state.rejected, valueErrors: state.valueErrors };
     outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state, normalizer);
@@ -93,6 +95,7 @@ async function loadInTransaction(
   normalizer: Normalizer,
   state: LoadState,
 ): Promise<ViewCounts> {
+  throwIfCancelled(ctx, view, 'before it started');
   const opened = await source.open();
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -105,17 +108,19 @@ async function loadInTransaction(
       const stored = source.name === REPROCESS_SOURCE ? new Map<string, string>() : await loader.storedHashes();
       log.debug({ ms: phase(), stored: stored.size }, 'read stored hashes');
       for await (const batch of opened.batches) {
-        if (ctx.signal?.aborted) throw new CancelledError(`${view.name}: cancelled by a signal`, { view: view.name });
+        throwIfCancelled(ctx, view);
         const { rows, rejects } = normalizer.normalize(batch.records, batch.firstPosition);
         state.fetched += batch.records.length;
         collectRejects(state, rejects);
         await loader.stage(rows.filter((row) => state.payload.admit(row, stored.get(row.key))));
+        ctx.log.debug({ view: view.name, fetched: state.fetched }, `${view.name}: staged a batch`);
       }
       stored.clear();
       await loader.endStaging();
       log.debug({ ms: phase(), staged: loader.stagedCount }, 'read, parsed and staged the payload');
       refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
+      throwIfCancelled(ctx, view);
       const merged = await loader.merge({
         runId: ctx.runId,
         source: source.name,
@@ -126,6 +131,8 @@ async function loadInTransaction(
       const removed = source.name === 'api' ? await removeMissing(loader, state.payload, ctx.runId) : 0;
       await loader.analyzeIfLarge(merged);
       log.debug({ ms: phase(), removed }, 'removed missing rows and analyzed');
+      // The embedded database cannot interrupt a statement: a signal during the merge is seen here.
+      throwIfCancelled(ctx, view);
       const distinct = state.payload.size;
       return {
         ...ZERO_COUNTS,
@@ -138,10 +145,21 @@ async function loadInTransaction(
         valueErrors: state.valueErrors,
         removed,
       };
-    });
+    }, { signal: ctx.signal });
   } finally {
     await opened.close();
   }
+}
+
+/** Checked before the fetch, between batches, and before the merge and the commit. */
+function throwIfCancelled(ctx: LoadContext, view: ViewSpec, when?: string): void {
+  if (ctx.signal?.aborted) throw new CancelledError(cancelledMessage(view.name, ctx.signal, when), { view: view.name });
+}
+
+function cancelledMessage(view: string, signal: AbortSignal | undefined, when?: string): string {
+  const reason = signal?.reason instanceof Error ? signal.reason.message : 'cancelled';
+  if (when) return `${view}: ${reason} ${when}; nothing was loaded`;
+  return `${view}: ${reason}; the view was rolled back and nothing was loaded`;
 }
 
 /**
@@ -236,6 +254,10 @@ function refuseOnRejectRate(maxRate: number, view: string, state: LoadState): vo
 }
 
 function toEntry(reject: RejectedRecord): RejectEntry {
+  if (nestedDeeperThan(reject.raw, MAX_FIELD_DEPTH + 1)) {
+    const { position, recordKey, kind, field, reason } = reject;
+    return { position, recordKey, kind, field, reason, rawJson: null, rawText: escapeText(stringifyDeep(reject.raw)) };
+  }
   const json = JSON.stringify(reject.raw) ?? 'null';
   const storableJson = JSON.stringify(storable(reject.raw)) ?? 'null';
   const exact = json === storableJson;
@@ -264,14 +286,36 @@ function finishOutcome(
   state: LoadState,
   normalizer: Normalizer,
 ): ViewOutcome {
-  const fieldsNew = normalizer.fieldsNew();
+  const fieldsNew = driftNames(normalizer.fieldsNew());
   const fieldsMissing = normalizer.fieldsMissing();
   return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew, fieldsMissing };
 }
 
+const DRIFT_MAX_NAMES = 100;
+const DRIFT_MAX_NAME_CHARS = 100;
+
+/**
+ * New field names as the run record can hold and `status` can print them: a hostile source can send
+ * names with NUL characters (text[] refuses them), megabyte-long names, or a new name in every record.
+ */
+function driftNames(names: readonly string[]): string[] {
+  const shown = names.slice(0, DRIFT_MAX_NAMES).map((name) => {
+    const cut = name.length > DRIFT_MAX_NAME_CHARS ? `${name.slice(0, DRIFT_MAX_NAME_CHARS - 1)}…` : name;
+    return escapeText(cut);
+  });
+  if (names.length > DRIFT_MAX_NAMES) shown.push(`… and ${names.length - DRIFT_MAX_NAMES} more`);
+  return shown;
+}
+
+/** An error as the run record and the log show it: no secrets, and no record contents. */
 export function errorMessage(error: unknown): string {
   if (error instanceof OtcEtlError) return scrub(error.message);
+  if (isConnectionLost(error)) {
+    const code = sqlState(error) ?? 'closed';
+    return `the connection to the database was lost during the load (${code}); the view was rolled back. Check the server and run sync again.`;
+  }
+  if (isDatabaseError(error)) return scrub(safeDatabaseMessage(error));
   const code = (error as { code?: string } | null)?.code;
   const text = error instanceof Error ? error.message : String(error);
-  return scrub(code ? `${text} (SQLSTATE ${code})` : text);
+  return scrub(code ? `${text} (${code})` : text);
 }

@@ -4,11 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
+import { applyRetention } from '../load/retention.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import type { ViewSource } from '../source/view-source.js';
 import { chunksOfFile } from '../source/file-chunks.js';
 import { readRecordBatches, type RecordBatch } from '../transform/record-stream.js';
-import { loadView, type RecordSource, type ViewOutcome } from './load-view.js';
+import { errorMessage, loadView, type RecordSource, type ViewOutcome } from './load-view.js';
 import { refreshUsersAfterSync, type UserLookupOutcome } from './user-lookup.js';
 
 export interface SyncOptions {
@@ -89,10 +90,22 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     log.info({ view: name, status: outcome.status, ...outcome.counts }, `${name}: ${outcome.status}`);
     outcomes.push(outcome);
   }
+  await pruneHistory(deps, log, options.signal);
   // SPEC §5: a full sync ends with the user lookup refresh, from whatever the views now hold (a failed
   // view still leaves its earlier rows as evidence). Its own transaction: it never fails a view.
   const full = views.length === VIEW_NAMES.length;
   if (!full || options.signal?.aborted) return { runId, outcomes };
   const userLookup = await refreshUsersAfterSync({ db: deps.db, config: deps.config, log });
   return { runId, outcomes, userLookup };
+}
+
+/** OTC_RETENTION_DAYS, once the views are loaded; a failure here is logged and never fails the sync. */
+async function pruneHistory(deps: SyncDeps, log: Logger, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return;
+  try {
+    const pruned = await applyRetention(deps.db, deps.config.schema, deps.config.retentionDays);
+    if (pruned.rejects + pruned.runs > 0) log.info({ ...pruned, days: deps.config.retentionDays }, 'deleted history past OTC_RETENTION_DAYS');
+  } catch (error) {
+    log.warn({ err: errorMessage(error) }, 'could not apply OTC_RETENTION_DAYS; the history is kept for now');
+  }
 }

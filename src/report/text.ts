@@ -27,13 +27,13 @@ export function localTime(isoTime: string | null, timeZone: string): string {
  * Where a body error's preview starts (see transform/body-errors.ts). The preview is the first bytes of
  * the source's body, which can be a record's text, so the page shows the message without it.
  */
-const BODY_PREVIEW_LABEL = 'The body starts:';
+const BODY_PREVIEW_LABEL = 'The body starts';
 const ERROR_SHOWN_CHARS = 400;
 
 /** An `etl_metadata.error_message` as the page shows it: no body preview, bounded length. */
 export function shownError(message: string | null): string {
   if (message === null) return '';
   const at = message.indexOf(BODY_PREVIEW_LABEL);
-  const cut = at >= 0 ? `${message.slice(0, at)}${BODY_PREVIEW_LABEL} [preview not shown: it may hold record text]` : message;
+  const cut = at >= 0 ? `${message.slice(0, at)}${BODY_PREVIEW_LABEL}: [preview not shown: it may hold record text]` : message;
   return cut.length > ERROR_SHOWN_CHARS ? `${cut.slice(0, ERROR_SHOWN_CHARS - 1)}…` : cut;
 }

@@ -16,14 +16,34 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
 const EXPECTED_ENVELOPES = '{"message":{"data":[…]}}, {"data":[…]} or […]';
 
 /**
- * The first PREVIEW_CHARS characters of a body with control characters escaped (so a preview cannot break
- * a log line or a terminal); nothing is added or removed except a leading byte-order mark.
+ * The first PREVIEW_CHARS characters of a body with the text of its JSON string values hidden (records
+ * hold customer data, and this preview goes into logs and error messages) and control characters escaped
+ * (so a preview cannot break a log line or a terminal). Keys, numbers and punctuation stay: they are what
+ * tells an error page from a format change. A leading byte-order mark is dropped.
  */
 export function previewOf(head: Uint8Array): string {
   let text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('utf8');
   if (text.startsWith(BOM)) text = text.slice(BOM.length);
-  const chars = Array.from(text).slice(0, PREVIEW_CHARS).join('');
+  const chars = Array.from(hideStringValues(text)).slice(0, PREVIEW_CHARS).join('');
   return chars.replace(CONTROL_CHARS, escapeControl);
+}
+
+/** `"TKT-Title":"Printer on fire"` becomes `"TKT-Title":"…"`; a string cut off by the preview's end too. */
+function hideStringValues(text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('"', i);
+    if (open === -1) return out + text.slice(i);
+    out += text.slice(i, open);
+    let close = open + 1;
+    while (close < text.length && text[close] !== '"') close += text[close] === '\\' ? 2 : 1;
+    if (close >= text.length) return `${out}"…`;
+    const isKey = /^\s*:/.test(text.slice(close + 1, close + 64));
+    out += isKey || close === open + 1 ? text.slice(open, close + 1) : '"…"';
+    i = close + 1;
+  }
+  return out;
 }
 
 function escapeControl(char: string): string {
@@ -57,13 +77,13 @@ export function sourceDataError(problem: BodyProblem, view: string, preview: str
       return new SourceDataError(
         `The ${view} view's body is not a record list (${detail}; expected ${EXPECTED_ENVELOPES}). ` +
           `Check the view's GUID; if it is right, the source may have changed its format. ` +
-          `The body starts: ${preview}`,
+          `The body starts (text values hidden): ${preview}`,
         { view },
       );
     case 'malformed':
       return new SourceDataError(
-        `The ${view} view's body is not valid JSON at byte offset ${offset} (${detail}). Try again; ` +
-          `if it keeps failing, the source may have changed its format. The body starts: ${preview}`,
+        `The ${view} view's body is not valid JSON at byte offset ${offset} (${detail}). ` +
+          `Try again; if it keeps failing, the source may have changed its format. The body starts (text values hidden): ${preview}`,
         { view, cause },
       );
     case 'cut-off':
@@ -74,8 +94,8 @@ export function sourceDataError(problem: BodyProblem, view: string, preview: str
             { view },
           )
         : new SourceDataError(
-            `The ${view} view's body ends at byte offset ${offset}, ${detail}: the download was ` +
-              `probably cut off. Try again. The body starts: ${preview}`,
+            `The ${view} view's body ends at byte offset ${offset}, ${detail}: the download was probably cut off. ` +
+              `Try again. The body starts (text values hidden): ${preview}`,
             { view },
           );
   }

@@ -4,6 +4,7 @@
  */
 import { hash } from 'node:crypto';
 import type { FieldSpec, ViewSpec } from '../registry.js';
+import { MAX_FIELD_DEPTH, nestedDeeperThan } from './deep-json.js';
 import { parseValue, ValueError, type ParseContext } from './values.js';
 
 export interface NormalizedRow {
@@ -40,6 +41,14 @@ export interface NormalizedBatch {
 /** Bump when parsing rules change, so stored hashes stop matching and rows are re-derived. */
 export const PARSER_VERSION = 1;
 
+/**
+ * Longest text (UTF-8 bytes) an indexed column takes, and a part of a key. A btree index entry cannot
+ * pass ~2700 bytes (what does not compress), and one over-long value would abort the whole view's load;
+ * the composite timesheet key holds two text parts in one entry, so each gets well under half.
+ */
+export const INDEXED_TEXT_MAX_BYTES = 2000;
+export const KEY_TEXT_MAX_BYTES = 1000;
+
 /** jsonb cannot hold \u0000, and PostgreSQL rejects escaped unpaired surrogates. */
 const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 
@@ -54,6 +63,8 @@ export class Normalizer {
   private readonly cursorSlot: number;
   private readonly windowSlot: number;
   private readonly usesAliases: boolean;
+  /** Per field: the byte limit of a text value (indexed or key columns), or 0 for none. */
+  private readonly byteLimits: number[];
   /** Field names in this payload that the registry does not know, for the drift report. */
   private readonly unknownSeen = new Set<string>();
   /** Registry fields (by slot) that appeared in at least one record. */
@@ -70,6 +81,11 @@ export class Normalizer {
     });
     this.usesAliases = view.fields.some((f) => (f.aliases ?? []).length > 0);
     this.slotSeen = view.fields.map(() => false);
+    this.byteLimits = view.fields.map((f) => {
+      if (f.type !== 'text' && f.type !== 'clock') return 0;
+      if (view.key.includes(f.column)) return KEY_TEXT_MAX_BYTES;
+      return view.indexed.includes(f.column) ? INDEXED_TEXT_MAX_BYTES : 0;
+    });
     this.keySlots = view.key.map((column) => view.fields.findIndex((f) => f.column === column));
     this.cursorSlot = view.cursor ? view.fields.findIndex((f) => f.column === view.cursor) : -1;
     this.windowSlot = view.windowColumn ? view.fields.findIndex((f) => f.column === view.windowColumn) : -1;
@@ -95,18 +111,26 @@ export class Normalizer {
     const values: Array<string | boolean | null> = new Array(fields.length).fill(null);
     const present: boolean[] = new Array(fields.length).fill(false);
     const valueErrors: Array<{ field: FieldSpec; reason: string }> = [];
-    const apiRecord: Record<string, unknown> = this.usesAliases ? {} : source;
+    // No prototype: a field named `__proto__` must be kept like any other, not set the object's prototype.
+    const apiRecord: Record<string, unknown> = this.usesAliases ? Object.create(null) : source;
 
     this.records++;
     for (const name in source) {
+      const value = source[name];
+      if (value !== null && typeof value === 'object' && nestedDeeperThan(value, MAX_FIELD_DEPTH)) {
+        // Neither JSON.stringify nor jsonb could take it; the whole record goes to the quarantine.
+        const reason = `field ${shortName(name)} is nested more than ${MAX_FIELD_DEPTH} levels deep`;
+        rejects.push({ position, recordKey: null, kind: 'record', field: null, reason, raw: record });
+        return null;
+      }
       const slot = this.slots.get(name);
-      if (this.usesAliases) apiRecord[slot ? slot.field.api : name] = source[name];
+      if (this.usesAliases) apiRecord[slot ? slot.field.api : name] = value;
       if (!slot) {
         this.unknownSeen.add(name);
         continue;
       }
       this.slotSeen[slot.index] = true;
-      const parsed = parseValue(slot.field.type, source[name], this.ctx);
+      const parsed = this.parse(slot, value);
       if (parsed instanceof ValueError) {
         valueErrors.push({ field: slot.field, reason: parsed.reason });
         continue;
@@ -161,6 +185,15 @@ export class Normalizer {
     return keep;
   }
 
+  private parse(slot: FieldSlot, raw: unknown): string | boolean | null | ValueError {
+    const parsed = parseValue(slot.field.type, raw, this.ctx);
+    const limit = this.byteLimits[slot.index]!;
+    // Three bytes per UTF-16 unit at most, so only long values pay for the exact count.
+    if (limit === 0 || typeof parsed !== 'string' || parsed.length * 3 <= limit) return parsed;
+    const bytes = Buffer.byteLength(parsed);
+    return bytes <= limit ? parsed : new ValueError(`${bytes} bytes of text, more than the ${limit} an indexed column takes`);
+  }
+
   /** A key part that did not parse, or a missing part of a key that cannot be empty, rejects the record. */
   private checkKey(
     values: ReadonlyArray<string | boolean | null>,
@@ -209,6 +242,11 @@ function keyPart(type: FieldSpec['type'], value: string | boolean | null): strin
   return `${length}:${text}`;
 }
 
+/** A field name short and clean enough for a reason. */
+function shortName(name: string): string {
+  return JSON.stringify(storableText(name.length > 60 ? `${name.slice(0, 59)}…` : name));
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -224,7 +262,7 @@ export function storable(value: unknown): unknown {
   if (typeof value === 'string') return storableText(value);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(storable);
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const [key, item] of Object.entries(value)) out[storableText(key)] = storable(item);
   return out;
 }

@@ -4,6 +4,9 @@ const INT64_MAX_DIGITS = '9223372036854775807';
 const INT64_MIN_DIGITS = '9223372036854775808';
 /** Exponents beyond this are not hours or ids; refusing them keeps `1e999999` from becoming a megabyte of zeros. */
 const MAX_EXPONENT = 400;
+/** PostgreSQL's numeric holds at most this many digits before the point, and after it. */
+const NUMERIC_MAX_WHOLE_DIGITS = 131_072;
+const NUMERIC_MAX_FRACTION_DIGITS = 16_383;
 const ID_EXPECTED = 'a whole-number id';
 const DECIMAL_EXPECTED = 'a number such as 2.5 or 2,5';
 
@@ -71,7 +74,16 @@ function decimalFromText(s: string, raw: unknown): string | ValueError {
   if (intEnd === intStart && fracEnd === fracStart) return expected(DECIMAL_EXPECTED, raw);
   const exponent = fracEnd === s.length ? 0 : parseExponent(s, fracEnd);
   if (Number.isNaN(exponent)) return expected(DECIMAL_EXPECTED, raw);
-  return canonicalDecimal(negative, s.slice(intStart, intEnd), s.slice(fracStart, fracEnd), exponent);
+  const text = canonicalDecimal(negative, s.slice(intStart, intEnd), s.slice(fracStart, fracEnd), exponent);
+  // Past these the COPY into a numeric column would fail, and with it the whole view's load.
+  const digits = text.charCodeAt(0) === 45 ? text.length - 1 : text.length;
+  const point = text.indexOf('.');
+  const fraction = point === -1 ? 0 : text.length - point - 1;
+  const whole = digits - fraction - (point === -1 ? 0 : 1);
+  if (whole > NUMERIC_MAX_WHOLE_DIGITS || fraction > NUMERIC_MAX_FRACTION_DIGITS) {
+    return new ValueError(`number has more digits than PostgreSQL's numeric can hold: ${shown(raw)}`);
+  }
+  return text;
 }
 
 /** `e`/`E`, optional sign, digits, to the end of the string; NaN when not that or too large. */

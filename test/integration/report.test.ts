@@ -45,8 +45,10 @@ for (const kind of DATABASE_KINDS) {
           { view: 'tickets', hoursAgo: 40 * 24, status: 'success', inserted: 5 },
           { view: 'tickets', hoursAgo: 20 * 24, status: 'success', updated: 3 },
         ]);
-        const [stored] = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE error_message LIKE '%' || $1 || '%'`, [MARKER]);
-        assert.equal(stored!.n, 1, 'the stored error does quote the body, so the page must leave it out');
+        // The stored error's body preview hides text values, so the marker cannot leak from it; the page
+        // still leaves previews out, in case a preview ever shows more.
+        const [stored] = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE error_message LIKE '%The body starts%'`);
+        assert.equal(stored!.n, 1, 'the failure was recorded with a body preview');
       } finally {
         await db.close();
       }

@@ -17,6 +17,7 @@ import { table } from '../format.js';
 import { writeMetricsFile } from '../output-files.js';
 import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
+import { withStopSignals } from '../signals.js';
 import { userLookupSummary } from './users.js';
 
 /**
@@ -91,6 +92,8 @@ export async function syncCommand(
   flags: { allowShrink?: boolean; metricsFile?: string; logFormat?: string } = {},
   signal?: AbortSignal,
 ): Promise<ExitCode> {
+  // Run as `otc-etl sync`, SIGINT/SIGTERM cancel the run; a caller with its own signal (serve) decides itself.
+  if (!signal) return withStopSignals(rt.log, (stop) => syncCommand(rt, args, flags, stop));
   const views = parseViews(args);
   // Checked before the database is opened: a missing password is a configuration error (exit 2).
   requirePassword(rt.config);
