@@ -73,10 +73,21 @@ async function freshDatabase(name: string): Promise<void> {
 /** Runs `otc-etl sync --json` and measures wall time and the child's peak RSS. */
 async function runSync(env: Record<string, string>): Promise<Sample & { doc: SyncDoc }> {
   const rssFile = join(tmpdir(), `otc-bench-rss-${process.pid}`);
-  const preload = `data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>writeFileSync(${JSON.stringify(rssFile)},String(process.resourceUsage().maxRSS)))`;
+  // Run the launcher itself, as `npx otc-etl` does (its shebang sets node's flags); the preload only
+  // records the process's peak RSS when it exits.
+  const preload = `data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>writeFileSync('${rssFile}',String(process.resourceUsage().maxRSS)))`;
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', preload, BIN, 'sync', '--json', '--log-level', 'warn'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OTC_MIN_INTERVAL_MS: '0', OTC_VIEW_GAP_MS: '0', OTC_PASSWORD: PASSWORD, OTC_MIN_VOLUME_RATIO: '0', ...env },
+  const child = spawn(BIN, ['sync', '--json', '--log-level', 'warn'], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_OPTIONS: `--import=${preload}`,
+      OTC_MIN_INTERVAL_MS: '0',
+      OTC_VIEW_GAP_MS: '0',
+      OTC_PASSWORD: PASSWORD,
+      OTC_MIN_VOLUME_RATIO: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
