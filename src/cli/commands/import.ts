@@ -5,25 +5,16 @@ import { planImport, runImport, type ImportResult } from '../../pipeline/import.
 import { table } from '../format.js';
 import { endProgress, importProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
-import { exitCodeOf, parseViews } from './sync.js';
+import { exitCodeOf, outcomeJson, parseViews } from './sync.js';
 
 function importJson(result: ImportResult): Record<string, unknown> {
   return {
     runId: result.runId,
-    files: result.files.map(({ file, outcome: o }) => ({
-      file: file.path,
-      view: o.view,
-      status: o.status,
-      fetched: o.counts.fetched,
-      inserted: o.counts.inserted,
-      updated: o.counts.updated,
-      unchanged: o.counts.unchanged,
-      rejected: o.counts.rejected,
-      duplicates: o.counts.duplicates,
-      valueErrors: o.counts.valueErrors,
-      removed: o.counts.removed,
-      error: o.error,
-    })),
+    files: result.files.map(({ file, outcome }) => {
+      // A file's row is a sync view's row without the cursor, under the file's name and view.
+      const { cursor: _cursor, ...row } = outcomeJson(outcome);
+      return { file: file.path, view: outcome.view, ...row };
+    }),
   };
 }
 
