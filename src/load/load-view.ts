@@ -4,7 +4,7 @@
  * payload. Nothing here runs a statement per row.
  */
 import { LoadRefusedError } from '../errors.js';
-import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
+import { fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
 import { copyLine, textArrayLiteral } from './copy-format.js';
 import { ident, qualified, type CopyWriter, type Tx } from './db.js';
 import { createStageSql, dedupSql, insertSql, keyExpr, stageColumns, updateSql } from './merge-sql.js';
@@ -184,9 +184,4 @@ export class ViewLoader {
     if (changed < 1000) return;
     await this.tx.exec(`ANALYZE ${qualified(this.schema, this.view.table)}`);
   }
-}
-
-/** Column list of a view's table as stored (typed columns only), for readers. */
-export function typedColumns(view: ViewSpec): string {
-  return columnsOf(view).map(ident).join(', ');
 }

@@ -8,9 +8,6 @@ import { ident } from './db.js';
 /** Source name of `otc-etl reprocess`: rows re-derived from their own stored `_raw`. */
 export const REPROCESS_SOURCE = 'reprocess';
 
-/** Staging columns besides the typed ones. */
-export const STAGE_EXTRA = ['_pos', '_raw', '_keep', '_hash'] as const;
-
 export function stageColumns(view: ViewSpec): string[] {
   return ['_pos', ...columnsOf(view), '_raw', '_keep', '_hash'];
 }
