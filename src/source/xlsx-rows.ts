@@ -28,6 +28,10 @@ export function openXlsxRows(path: string, name: string, onBytes?: BytesListener
     styles: 'cache',
     entries: 'ignore',
   });
+  // A zip may hold a sheet before xl/workbook.xml; exceljs then reads the sheet's name from a model it
+  // has not parsed yet and throws. An empty model lets it read the sheet (its name is not needed).
+  const unparsed = reader as unknown as { model?: { sheets: unknown[] } };
+  unparsed.model ??= { sheets: [] };
   // exceljs keeps the parsed <workbookPr> here (its typings describe a different object).
   const date1904 = () =>
     (reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties?.model?.date1904 === true;

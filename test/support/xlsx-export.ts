@@ -4,6 +4,7 @@
  * holding the Date's UTC fields as its wall-clock value, the way a spreadsheet shows it.
  */
 import ExcelJS from 'exceljs';
+import { openXlsxRows } from '../../src/source/xlsx-rows.js';
 
 export interface XlsxExportOptions {
   /** Header row; default the records' keys in the order first seen (requires an array of records). */
@@ -43,6 +44,22 @@ function formatDates(row: RowLike, cells: readonly unknown[], format: string): v
   });
 }
 
+async function readsBack(path: string): Promise<boolean> {
+  const sheet = openXlsxRows(path, 'fixture');
+  try {
+    await sheet.rows.next();
+    const known = sheet.date1904();
+    while (!(await sheet.rows.next()).done) {
+      // read every row
+    }
+    return known;
+  } catch {
+    return false;
+  } finally {
+    await sheet.close();
+  }
+}
+
 /** Writes `records` to an XLSX file at `path`, streamed row by row unless `date1904` is set. */
 export async function writeXlsxExport(
   path: string,
@@ -61,8 +78,13 @@ export async function writeXlsxExport(
       const cells = cellsOf(headers, record);
       formatDates(sheet.addRow(cells), cells, format);
     }
-    await workbook.xlsx.writeFile(path);
-    return;
+    // exceljs's in-memory writer adds the zip entries concurrently, so their order varies from run to
+    // run; with a sheet before xl/workbook.xml the 1904 flag is only known after the rows. Rewrite until
+    // the flag is known at the first row, as in workbooks spreadsheet programs write.
+    for (let attempt = 1; ; attempt++) {
+      await workbook.xlsx.writeFile(path);
+      if ((await readsBack(path)) || attempt === 10) return;
+    }
   }
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: path,
