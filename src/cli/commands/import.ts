@@ -5,7 +5,7 @@ import { planImport, runImport, type ImportResult } from '../../pipeline/import.
 import { table } from '../format.js';
 import { endProgress, importProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
-import { exitCodeOf, outcomeJson, parseViews } from './sync.js';
+import { exitCodeOf, OUTCOME_HEADERS, outcomeCells, outcomeJson, parseViews } from './sync.js';
 
 function importJson(result: ImportResult): Record<string, unknown> {
   return {
@@ -19,20 +19,9 @@ function importJson(result: ImportResult): Record<string, unknown> {
 }
 
 function importText(result: ImportResult): string {
-  const rows = result.files.map(({ file, outcome: o }) => [
-    file.path,
-    o.view,
-    o.status,
-    o.counts.fetched,
-    o.counts.inserted,
-    o.counts.updated,
-    o.counts.unchanged,
-    o.counts.rejected,
-    o.counts.duplicates,
-    o.counts.valueErrors,
-  ]);
+  const rows = result.files.map(({ file, outcome }) => [file.path, ...outcomeCells(outcome)]);
   const errors = result.files.filter((f) => f.outcome.error).map((f) => `${f.file.path}: ${f.outcome.error}`);
-  const headers = ['file', 'view', 'status', 'fetched', 'inserted', 'updated', 'unchanged', 'rejected', 'duplicates', 'value errors'];
+  const headers = ['file', ...OUTCOME_HEADERS];
   return [`run ${result.runId}`, table(headers, rows), ...errors].join('\n');
 }
 

@@ -64,22 +64,17 @@ export function outcomeJson(o: ViewOutcome): Record<string, unknown> {
   };
 }
 
+/** Column headers of a view's counts in text output (sync, reprocess, import). */
+export const OUTCOME_HEADERS = ['view', 'status', 'fetched', 'inserted', 'updated', 'unchanged', 'rejected', 'duplicates', 'value errors', 'removed'];
+
+/** One view's counts as table cells, in OUTCOME_HEADERS order. */
+export function outcomeCells(o: ViewOutcome): Array<string | number> {
+  const c = o.counts;
+  return [o.view, o.status, c.fetched, c.inserted, c.updated, c.unchanged, c.rejected, c.duplicates, c.valueErrors, c.removed];
+}
+
 export function outcomesTable(outcomes: readonly ViewOutcome[]): string {
-  return table(
-    ['view', 'status', 'fetched', 'inserted', 'updated', 'unchanged', 'rejected', 'duplicates', 'value errors', 'removed'],
-    outcomes.map((o) => [
-      o.view,
-      o.status,
-      o.counts.fetched,
-      o.counts.inserted,
-      o.counts.updated,
-      o.counts.unchanged,
-      o.counts.rejected,
-      o.counts.duplicates,
-      o.counts.valueErrors,
-      o.counts.removed,
-    ]),
-  );
+  return table(OUTCOME_HEADERS, outcomes.map(outcomeCells));
 }
 
 export function exitCodeOf(outcomes: readonly ViewOutcome[]): ExitCode {
