@@ -2,10 +2,11 @@
 import type { Config } from '../config.js';
 import type { Db } from './db.js';
 import { openPgDb } from './pg-db.js';
-import { openPgliteDb } from './pglite-db.js';
 
 export async function openDb(config: Config, options: { dataDir?: string } = {}): Promise<Db> {
   if (config.databaseUrl) return openPgDb({ connectionString: config.databaseUrl });
   if (config.usePgEnv) return openPgDb({ connectionString: null });
+  // Loaded only when used: the embedded database's module is large, and a server setup never needs it.
+  const { openPgliteDb } = await import('./pglite-db.js');
   return openPgliteDb(options.dataDir ?? config.dataDir);
 }
