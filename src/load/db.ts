@@ -21,9 +21,9 @@ export interface Queryable {
 /** An open bulk load (COPY … FROM STDIN, text format) into one table. */
 export interface CopyWriter {
   /**
-   * Sends rows: tab-separated lines ending in "\n", escaped by `copyLine` in copy-format.ts. Resolves
-   * as soon as the data is buffered, so the caller can prepare the next batch while the database
-   * works; rejects if the COPY failed.
+   * Sends rows: tab-separated lines ending in "\n", escaped as in copy-format.ts. Resolves once the
+   * previous write has reached the database, so the caller prepares the next batch while the database
+   * takes this one; rejects if the COPY failed (a failure may also surface at the next write or `finish`).
    */
   write(lines: string): Promise<void>;
   /** Completes the COPY; resolves once every row is in the table. */

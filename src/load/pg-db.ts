@@ -62,13 +62,23 @@ function streamingCopy(client: pg.PoolClient, sql: string, open: Set<() => Promi
   });
   const done = finished(stream);
   done.catch(() => undefined);
+  // One batch in flight: a write returns once the previous batch has reached the server, so the caller
+  // parses the next batch while the server takes this one, and memory holds at most two batches.
+  let draining: Promise<unknown> | null = null;
   return {
     write: async (lines) => {
       if (failure) throw failure;
-      if (!stream.write(lines)) await Promise.race([once(stream, 'drain'), done]);
+      if (draining) await draining;
+      draining = null;
       if (failure) throw failure;
+      if (!stream.write(lines)) {
+        // Awaited by the next write or `finish`; a failure meanwhile is kept in `failure`, not left unhandled.
+        draining = Promise.race([once(stream, 'drain'), done]).catch(() => undefined);
+      }
     },
     finish: async () => {
+      if (failure) throw failure;
+      if (draining) await draining;
       if (failure) throw failure;
       stream.end();
       await done;
