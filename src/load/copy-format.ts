@@ -11,14 +11,14 @@ export function copyValue(value: string | number | boolean | null | undefined): 
   return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-/** One COPY line: tab-separated escaped values ending in a newline. */
-export function copyLine(values: ReadonlyArray<string | number | boolean | null | undefined>): string {
+/** Escaped values separated by tabs: part of a COPY line. */
+export function copyFields(values: ReadonlyArray<string | number | boolean | null | undefined>): string {
   let line = '';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) line += '\t';
     line += copyValue(values[i]);
   }
-  return `${line}\n`;
+  return line;
 }
 
 /** A text[] literal for COPY (array elements quoted). */

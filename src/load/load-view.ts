@@ -1,13 +1,14 @@
 /**
  * Loads one view's normalized rows into its table inside the caller's transaction: COPY into a
  * staging table batch by batch, then one dedup and one guarded merge (update + insert) for the whole
- * payload. Nothing here runs a statement per row.
+ * payload. A table that is empty when the load starts (the first sync, a backfill) is filled by COPY
+ * directly, with no staging and no merge, until a key repeats. Nothing here runs a statement per row.
  */
 import { LoadRefusedError } from '../errors.js';
-import { fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
-import { copyLine, textArrayLiteral } from './copy-format.js';
-import { ident, qualified, type CopyWriter, type Tx } from './db.js';
-import { createStageSql, dedupSql, insertSql, keyExpr, stageColumns, updateSql } from './merge-sql.js';
+import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
+import { copyFields, copyValue, textArrayLiteral } from './copy-format.js';
+import { ident, qualified, type CopyWriter, type Queryable, type Tx } from './db.js';
+import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, REPROCESS_SOURCE, stageColumns, updateSql } from './merge-sql.js';
 
 /** One record ready to stage: typed values in registry order, plus what the merge needs. */
 export interface StagedRow {
@@ -22,11 +23,14 @@ export interface StagedRow {
 }
 
 export interface MergeCounts {
-  readonly staged: number;
   readonly inserted: number;
   readonly updated: number;
-  readonly unchanged: number;
-  readonly duplicates: number;
+}
+
+/** Who writes this load: the run and its source (`api`, a file name, or reprocess). */
+export interface LoadTarget {
+  readonly runId: string;
+  readonly source: string;
 }
 
 const STAGE = 'otc_stage';
@@ -34,85 +38,137 @@ const STAGE = 'otc_stage';
 const HASH_MARGIN_DAYS = 31;
 const DEDUPED = 'otc_stage_dedup';
 
+/**
+ * Hashes of the stored rows, by key, so records identical to what is stored never travel to the
+ * database. Read beside the fetch, before the view's transaction: only this process writes the view
+ * (the run lock), so they are still what is stored when the load begins. Limited to rows the source can still send (a margin beyond the window) to bound memory;
+ * a record outside that range simply goes through the merge, which decides the same way.
+ */
+export async function storedHashes(db: Queryable, schema: string, view: ViewSpec): Promise<Map<string, string>> {
+  const table = qualified(schema, view.table);
+  const recent = view.windowColumn
+    ? `AND t.${ident(view.windowColumn)} >= now() - make_interval(days => ${view.windowDays + HASH_MARGIN_DAYS})`
+    : '';
+  const { rows } = await db.query<{ k: string; h: string }>(
+    `SELECT (${keyExpr(view, 't', true)})::text AS k, _record_hash AS h FROM ${table} t WHERE _record_hash IS NOT NULL ${recent}`,
+  );
+  return new Map(rows.map((r) => [r.k, r.h]));
+}
+
 export class ViewLoader {
   private staged = 0;
+  private inserted = 0;
   private copy: CopyWriter | null = null;
-
-  get stagedCount(): number {
-    return this.staged;
-  }
+  /** Whether the open COPY (if any) writes to the table itself rather than the staging table. */
+  private copyIsDirect = false;
+  private direct = false;
+  private emptyAtStart = false;
+  /** The constant end of a directly copied line: source, run and load time. */
+  private lineageSuffix = '';
 
   constructor(
     private readonly tx: Tx,
     private readonly view: ViewSpec,
     private readonly schema: string,
+    private readonly target: LoadTarget,
   ) {}
+
+  /** Rows sent through the staging table so far. */
+  get stagedCount(): number {
+    return this.staged;
+  }
+
+  /** Rows copied straight into the table so far. */
+  get insertedCount(): number {
+    return this.inserted;
+  }
+
+  /** Whether the table held no row when the load started (so no stored row can be missing from it). */
+  get startedEmpty(): boolean {
+    return this.emptyAtStart;
+  }
 
   async begin(): Promise<void> {
     await this.tx.exec(`DROP TABLE IF EXISTS ${STAGE}; DROP TABLE IF EXISTS ${DEDUPED}`);
     await this.tx.exec(createStageSql(this.view, STAGE, (c) => SQL_TYPES[fieldByColumn(this.view, c).type]));
+    const { rows } = await this.tx.query<{ empty: boolean; now: string }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM ${qualified(this.schema, this.view.table)}) AS empty, now()::text AS now`,
+    );
+    this.emptyAtStart = rows[0]!.empty;
+    // Reprocess re-derives stored rows, so its table is never empty; it always goes through the merge.
+    this.direct = this.emptyAtStart && this.target.source !== REPROCESS_SOURCE;
+    const { runId, source } = this.target;
+    const now = rows[0]!.now;
+    this.lineageSuffix = ['', copyValue(source), copyValue(runId), now, copyValue(runId), now].join('\t');
   }
 
-  /** Sends one batch to the staging table. */
-  async stage(rows: readonly StagedRow[]): Promise<void> {
+  /**
+   * Sends one batch: `fresh` rows carry keys seen for the first time in this payload, `repeats` later
+   * copies of keys already sent. Into an empty table, fresh rows are copied straight in; the first
+   * repeat ends that, since which copy wins is the merge's decision, and the rest of the payload is
+   * staged.
+   */
+  async send(fresh: readonly StagedRow[], repeats: readonly StagedRow[]): Promise<void> {
+    if (repeats.length > 0) this.direct = false;
+    if (this.direct) return this.copyDirect(fresh);
+    await this.stage(fresh);
+    await this.stage(repeats);
+  }
+
+  private async copyDirect(rows: readonly StagedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    let lines = '';
+    for (const r of rows) lines += `${copyFields(r.values)}\t${copyValue(r.raw)}\t${r.hash}${this.lineageSuffix}\n`;
+    await this.writer(true).write(lines);
+    this.inserted += rows.length;
+  }
+
+  private async stage(rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
     let lines = '';
     for (const r of rows) {
-      lines += copyLine([r.position, ...r.values, r.raw, r.keep ? textArrayLiteral(r.keep) : null, r.hash]);
+      const keep = r.keep ? copyValue(textArrayLiteral(r.keep)) : '\\N';
+      lines += `${r.position}\t${copyFields(r.values)}\t${copyValue(r.raw)}\t${keep}\t${r.hash}\n`;
     }
-    // Opened on the first batch: while a COPY is open the connection can run nothing else.
-    this.copy ??= this.tx.beginCopy(STAGE, stageColumns(this.view));
-    await this.copy.write(lines);
+    if (this.copyIsDirect) await this.endStaging();
+    await this.writer(false).write(lines);
     this.staged += rows.length;
   }
 
-  /** Completes the staging COPY; the connection can run other statements again afterwards. */
+  /** The open COPY, opened on first use: while a COPY is open the connection can run nothing else. */
+  private writer(direct: boolean): CopyWriter {
+    if (this.copy) return this.copy;
+    this.copyIsDirect = direct;
+    this.copy = direct
+      ? this.tx.beginCopy(qualified(this.schema, this.view.table), [...columnsOf(this.view), '_raw', '_record_hash', ...LINEAGE_COLUMNS])
+      : this.tx.beginCopy(STAGE, stageColumns(this.view));
+    return this.copy;
+  }
+
+  /** Completes the open COPY; the connection can run other statements again afterwards. */
   async endStaging(): Promise<void> {
     await this.copy?.finish();
     this.copy = null;
+    this.copyIsDirect = false;
   }
 
   /**
    * Merges the staged payload. `hasDuplicates` lets the caller skip the dedup pass when it already
-   * knows every key is unique.
+   * knows every key is unique. Rows copied straight in count as inserted; a staged copy that replaces
+   * one of them supersedes an earlier copy in the same payload, which is a duplicate, not an update.
    */
-  async merge(options: { runId: string; source: string; hasDuplicates: boolean }): Promise<MergeCounts> {
+  async merge(options: { hasDuplicates: boolean }): Promise<MergeCounts> {
+    if (this.staged === 0) return { inserted: this.inserted, updated: 0 };
     let src = STAGE;
-    let distinct = this.staged;
     if (options.hasDuplicates) {
       await this.tx.exec(dedupSql(this.view, STAGE, DEDUPED));
-      const { rows } = await this.tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${DEDUPED}`);
-      distinct = Number(rows[0]!.n);
       src = DEDUPED;
     }
     const table = qualified(this.schema, this.view.table);
-    const params = [options.runId, options.source];
-    const updated = (await this.tx.query(updateSql(this.view, table, src), params)).rowCount;
+    const params = [this.target.runId, this.target.source];
+    const replaced = (await this.tx.query(updateSql(this.view, table, src, { sameRun: this.emptyAtStart }), params)).rowCount;
     const inserted = (await this.tx.query(insertSql(this.view, table, src), params)).rowCount;
-    return {
-      staged: this.staged,
-      inserted,
-      updated,
-      unchanged: distinct - inserted - updated,
-      duplicates: this.staged - distinct,
-    };
-  }
-
-  /**
-   * Hashes of the stored rows, by key, so records identical to what is stored never travel to the
-   * database. Limited to rows the source can still send (a margin beyond the window) to bound memory;
-   * a record outside that range simply goes through the merge, which decides the same way.
-   */
-  async storedHashes(): Promise<Map<string, string>> {
-    const { view } = this;
-    const table = qualified(this.schema, view.table);
-    const recent = view.windowColumn
-      ? `AND t.${ident(view.windowColumn)} >= now() - make_interval(days => ${view.windowDays + HASH_MARGIN_DAYS})`
-      : '';
-    const { rows } = await this.tx.query<{ k: string; h: string }>(
-      `SELECT (${keyExpr(view, 't', true)})::text AS k, _record_hash AS h FROM ${table} t WHERE _record_hash IS NOT NULL ${recent}`,
-    );
-    return new Map(rows.map((r) => [r.k, r.h]));
+    return { inserted: this.inserted + inserted, updated: this.emptyAtStart ? 0 : replaced };
   }
 
   /** Keys of stored rows whose window column lies in [from + 1 day, to]. */
@@ -178,10 +234,18 @@ export class ViewLoader {
     return rows.map((r) => r.name);
   }
 
-  /** Refreshes planner statistics after a large change, so the analysts' queries plan well. */
+  /**
+   * Refreshes planner statistics after a large change, so the analysts' queries plan well: for the
+   * columns they filter and join on (the indexed ones, the key, the cursor and the window). Leaving out
+   * `_raw` and the free-text columns makes it about three times quicker; autovacuum's own ANALYZE covers
+   * the rest later.
+   */
   async analyzeIfLarge(counts: MergeCounts): Promise<void> {
     const changed = counts.inserted + counts.updated;
     if (changed < 1000) return;
-    await this.tx.exec(`ANALYZE ${qualified(this.schema, this.view.table)}`);
+    const { view } = this;
+    const columns = new Set([...view.key, ...view.indexed, view.cursor, view.windowColumn].filter((c): c is string => c !== null));
+    if (view.keyNullable) columns.add('_key');
+    await this.tx.exec(`ANALYZE ${qualified(this.schema, view.table)} (${[...columns].map(ident).join(', ')})`);
   }
 }

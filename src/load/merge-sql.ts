@@ -8,6 +8,9 @@ import { ident } from './db.js';
 /** Source name of `otc-etl reprocess`: rows re-derived from their own stored `_raw`. */
 export const REPROCESS_SOURCE = 'reprocess';
 
+/** Who wrote a row and when, in the order the direct COPY of an empty table sends them. */
+export const LINEAGE_COLUMNS = ['_last_source', '_first_run_id', '_first_loaded_at', '_last_run_id', '_last_changed_at'] as const;
+
 export function stageColumns(view: ViewSpec): string[] {
   return ['_pos', ...columnsOf(view), '_raw', '_keep', '_hash'];
 }
@@ -46,9 +49,14 @@ export function dedupSql(view: ViewSpec, stage: string, target: string): string 
   return `CREATE TEMP TABLE ${target} ON COMMIT DROP AS SELECT DISTINCT ON (${key}) * FROM ${stage} ORDER BY ${key}, ${order}`;
 }
 
-/** The value a column gets: the stored one when the record lacked it (or it did not parse), else the new one. */
-function mergedValue(view: ViewSpec, column: string): string {
+/**
+ * The value a column gets: the stored one when the record lacked it (or it did not parse), else the new
+ * one. With `sameRun` the stored row is an earlier copy from the same payload, which the staged copy
+ * supersedes whole.
+ */
+function mergedValue(view: ViewSpec, column: string, sameRun = false): string {
   const c = ident(column);
+  if (sameRun) return `s.${c}`;
   const incoming = `CASE WHEN s._keep IS NOT NULL AND ${literal(column)} = ANY (s._keep) THEN t.${c} ELSE s.${c} END`;
   return fieldByColumn(view, column).keepOnceSet ? `coalesce(t.${c}, ${incoming})` : incoming;
 }
@@ -83,29 +91,33 @@ function unlessReprocess(incoming: string, stored: string): string {
 
 /**
  * Updates rows whose merged content differs from what is stored. Parameters: $1 run id, $2 source.
- * The row count is the number of updated rows.
+ * The row count is the number of updated rows. `sameRun`: the table was empty when the load began, so
+ * every stored row is an earlier copy of the same key from this payload (copied straight in), and the
+ * staged copy replaces it whole where the guards let it win.
  */
-export function updateSql(view: ViewSpec, table: string, src: string): string {
+export function updateSql(view: ViewSpec, table: string, src: string, options: { sameRun?: boolean } = {}): string {
+  const sameRun = options.sameRun ?? false;
   const columns = columnsOf(view);
-  const sets = columns.map((c) => `${ident(c)} = ${mergedValue(view, c)}`);
+  const sets = columns.map((c) => `${ident(c)} = ${mergedValue(view, c, sameRun)}`);
   const stored = columns.map((c) => `t.${ident(c)}`).join(', ');
-  const merged = columns.map((c) => mergedValue(view, c)).join(', ');
+  const merged = columns.map((c) => mergedValue(view, c, sameRun)).join(', ');
+  const raw = sameRun ? 's._raw' : 't._raw || s._raw';
+  const rawDiffers = sameRun ? 't._raw IS DISTINCT FROM s._raw' : 'NOT (t._raw @> s._raw)';
   return `UPDATE ${table} AS t SET ${sets.join(', ')},
-  _raw = t._raw || s._raw, _record_hash = ${unlessReprocess('s._hash', 't._record_hash')},
+  _raw = ${raw}, _record_hash = ${unlessReprocess('s._hash', 't._record_hash')},
   _last_source = ${unlessReprocess('$2', 't._last_source')},
   _last_run_id = $1, _last_changed_at = now()
 FROM ${src} AS s
 WHERE ${keyExpr(view, 't', true)} = ${keyExpr(view, 's')}
   AND ${replaceGuard(view, '$2')}
-  AND ((${stored}) IS DISTINCT FROM (${merged}) OR NOT (t._raw @> s._raw))`;
+  AND ((${stored}) IS DISTINCT FROM (${merged}) OR ${rawDiffers})`;
 }
 
 /** Inserts records whose key is not stored yet. Parameters: $1 run id, $2 source. */
 export function insertSql(view: ViewSpec, table: string, src: string): string {
   const columns = columnsOf(view).map(ident).join(', ');
   const values = columnsOf(view).map((c) => `s.${ident(c)}`).join(', ');
-  return `INSERT INTO ${table} (${columns}, _raw, _record_hash, _last_source,
-  _first_run_id, _first_loaded_at, _last_run_id, _last_changed_at)
+  return `INSERT INTO ${table} (${columns}, _raw, _record_hash, ${LINEAGE_COLUMNS.join(', ')})
 SELECT ${values}, s._raw, s._hash, $2, $1, now(), $1, now()
 FROM ${src} AS s
 WHERE NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE ${keyExpr(view, 't', true)} = ${keyExpr(view, 's')})`;

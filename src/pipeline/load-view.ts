@@ -9,12 +9,12 @@ import type { Logger } from '../log.js';
 import { scrub } from '../log.js';
 import { qualified, sqlState, type Db, type Queryable } from '../load/db.js';
 import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
-import { ViewLoader } from '../load/load-view.js';
+import { storedHashes, ViewLoader } from '../load/load-view.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
 import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
 import { PayloadIndex } from './payload-index.js';
-import { Normalizer, storable, type RejectedRecord } from '../transform/normalize.js';
+import { Normalizer, storable, type KnownRecord, type NormalizedRow, type RejectedRecord } from '../transform/normalize.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import { Zone } from '../transform/values.js';
@@ -96,39 +96,51 @@ async function loadInTransaction(
   state: LoadState,
 ): Promise<ViewCounts> {
   throwIfCancelled(ctx, view, 'before it started');
+  // Reprocess must re-derive every row, also those whose stored hash matches (a column changed by hand,
+  // or a parser fix without a PARSER_VERSION bump), so it skips the "unchanged never travels" check.
+  // Read beside the fetch, in a transaction of its own so a signal cancels it like any statement of the load.
+  const reading =
+    source.name === REPROCESS_SOURCE
+      ? Promise.resolve(new Map<string, string>())
+      : ctx.db.transaction((tx) => storedHashes(tx, ctx.config.schema, view), { signal: ctx.signal });
+  reading.catch(() => undefined);
   const opened = await source.open();
   try {
+    const stored = await reading;
     return await ctx.db.transaction(async (tx) => {
       const log = ctx.log.child({ view: view.name });
       const phase = phaseTimer();
-      const loader = new ViewLoader(tx, view, ctx.config.schema);
+      const loader = new ViewLoader(tx, view, ctx.config.schema, { runId: ctx.runId, source: source.name });
       await loader.begin();
-      // Reprocess must re-derive every row, also those whose stored hash matches (a column changed by hand,
-      // or a parser fix without a PARSER_VERSION bump), so it skips the "unchanged never travels" check.
-      const stored = source.name === REPROCESS_SOURCE ? new Map<string, string>() : await loader.storedHashes();
-      log.debug({ ms: phase(), stored: stored.size }, 'read stored hashes');
+      log.debug({ ms: phase(), stored: stored.size }, 'began the load');
+      const isStored = (key: string, hash: string) => stored.get(key) === hash;
       for await (const batch of opened.batches) {
         throwIfCancelled(ctx, view);
-        const { rows, rejects } = normalizer.normalize(batch.records, batch.firstPosition);
+        const { rows, rejects } = normalizer.normalizeKnown(batch.records, batch.firstPosition, isStored);
         state.fetched += batch.records.length;
         collectRejects(state, rejects);
-        await loader.stage(rows.filter((row) => state.payload.admit(row, stored.get(row.key))));
-        ctx.log.debug({ view: view.name, fetched: state.fetched }, `${view.name}: staged a batch`);
+        const fresh: NormalizedRow[] = [];
+        const repeats: NormalizedRow[] = [];
+        for (const row of rows) {
+          const admitted = state.payload.admit(row, stored.get(row.key));
+          if (admitted === 'skip') continue;
+          const full = row.kind === 'row' ? row : completed(normalizer, row, state);
+          (admitted === 'first' ? fresh : repeats).push(full);
+        }
+        await loader.send(fresh, repeats);
+        ctx.log.debug({ view: view.name, fetched: state.fetched }, `${view.name}: sent a batch`);
       }
       stored.clear();
       await loader.endStaging();
-      log.debug({ ms: phase(), staged: loader.stagedCount }, 'read, parsed and staged the payload');
+      log.debug({ ms: phase(), staged: loader.stagedCount, copied: loader.insertedCount }, 'read, parsed and sent the payload');
       refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
       throwIfCancelled(ctx, view);
-      const merged = await loader.merge({
-        runId: ctx.runId,
-        source: source.name,
-        hasDuplicates: state.payload.stagedDuplicates,
-      });
+      const merged = await loader.merge({ hasDuplicates: state.payload.stagedDuplicates });
       log.debug({ ms: phase(), inserted: merged.inserted, updated: merged.updated }, 'merged');
       if (source.name === REPROCESS_SOURCE) refuseRekeying(view.name, merged.inserted + state.payload.rows - state.payload.size);
-      const removed = source.name === 'api' ? await removeMissing(loader, state.payload, ctx.runId) : 0;
+      // Rows stored before this load can be missing from it; a table that started empty has none.
+      const removed = source.name === 'api' && !loader.startedEmpty ? await removeMissing(loader, state.payload, ctx.runId) : 0;
       await loader.analyzeIfLarge(merged);
       log.debug({ ms: phase(), removed }, 'removed missing rows and analyzed');
       // The embedded database cannot interrupt a statement: a signal during the merge is seen here.
@@ -149,6 +161,18 @@ async function loadInTransaction(
   } finally {
     await opened.close();
   }
+}
+
+/**
+ * A record identical to its stored row that must travel after all: a later copy of a key whose earlier
+ * copy in the payload differed and was sent, so the database dedup has to see this one win.
+ */
+function completed(normalizer: Normalizer, known: KnownRecord, state: LoadState): NormalizedRow {
+  const { rows, rejects } = normalizer.complete(known);
+  collectRejects(state, rejects);
+  // Its key parsed a moment ago, so the record cannot be rejected now.
+  if (rows.length !== 1) throw new Error(`record ${known.position} parsed differently twice`);
+  return rows[0]!;
 }
 
 /** Checked before the fetch, between batches, and before the merge and the commit. */

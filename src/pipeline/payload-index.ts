@@ -3,7 +3,7 @@
  * repeated key wins (later cursor, then later position — the same order the database dedup uses),
  * whether it had to be sent to the database, and the span of the window column.
  */
-import type { NormalizedRow } from '../transform/normalize.js';
+import type { RecordIdentity } from '../transform/normalize.js';
 
 interface KeyEntry {
   cursor: string | null;
@@ -30,29 +30,30 @@ export class PayloadIndex {
   }
 
   /**
-   * Registers a row and says whether it must be staged: a row identical to what is stored (same
-   * hash) never travels to the database; a later copy of a key is staged when it wins and either it
-   * differs from the stored row or an earlier copy was already staged (so the database dedup sees
-   * the winner).
+   * Registers a row and says whether it must be sent to the database: a row identical to what is
+   * stored (same hash) never travels (`skip`); a later copy of a key is sent when it wins and either it
+   * differs from the stored row or an earlier copy was already sent (so the database dedup sees the
+   * winner). `repeat` marks a row whose key was already sent in this payload, `first` any other.
    */
-  admit(row: NormalizedRow, storedHash: string | undefined): boolean {
+  admit(row: RecordIdentity, storedHash: string | undefined): 'skip' | 'first' | 'repeat' {
     this.rows++;
     this.track(row);
     const prev = this.entries.get(row.key);
     const differs = storedHash !== row.hash;
     if (!prev) {
       this.entries.set(row.key, { cursor: row.cursor, staged: differs });
-      return differs;
+      return differs ? 'first' : 'skip';
     }
     const newWins = !(prev.cursor !== null && (row.cursor === null || row.cursor < prev.cursor));
-    if (!newWins) return false;
+    if (!newWins) return 'skip';
     const stage = prev.staged || differs;
     if (stage && prev.staged) this.stagedDuplicates = true;
     this.entries.set(row.key, { cursor: row.cursor, staged: stage });
-    return stage;
+    if (!stage) return 'skip';
+    return prev.staged ? 'repeat' : 'first';
   }
 
-  private track(row: NormalizedRow): void {
+  private track(row: RecordIdentity): void {
     const w = row.windowValue;
     if (w !== null) {
       if (this.windowMin === null || w < this.windowMin) this.windowMin = w;

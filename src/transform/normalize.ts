@@ -7,14 +7,15 @@ import type { FieldSpec, ViewSpec } from '../registry.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan } from './deep-json.js';
 import { parseValue, ValueError, type ParseContext } from './values.js';
 
-export interface NormalizedRow {
+/** What identifies a record in its payload, and whether it changed. */
+export interface RecordIdentity {
+  /** 1-based position in the payload or file. */
   readonly position: number;
-  readonly values: Array<string | boolean | null>;
-  /** Columns whose stored value must be kept: absent from the record, or their value did not parse. */
-  readonly keep: string[] | null;
-  /** The record as JSON text (API field names), storable as jsonb. */
-  readonly raw: string;
-  /** Hash of what the record would store; equal hashes mean an unchanged record. */
+  /**
+   * Hash of what the record would store; equal hashes mean an unchanged record. A record with a value
+   * we could not store gets a hash marked with `!`, which `normalizeKnown` never takes for unchanged,
+   * so its value errors are reported again on every load, as a full parse would.
+   */
   readonly hash: string;
   /** The natural key as one string (NULL parts included), unique per row. */
   readonly key: string;
@@ -22,6 +23,24 @@ export interface NormalizedRow {
   readonly cursor: string | null;
   /** The window column's value (canonical text), or null. */
   readonly windowValue: string | null;
+}
+
+export interface NormalizedRow extends RecordIdentity {
+  readonly kind: 'row';
+  readonly values: Array<string | boolean | null>;
+  /** Columns whose stored value must be kept: absent from the record, or their value did not parse. */
+  readonly keep: string[] | null;
+  /** The record as JSON text (API field names), storable as jsonb. */
+  readonly raw: string;
+}
+
+/**
+ * A record identical to the stored row of its key (same hash): only its identity was parsed. Should it
+ * have to travel after all (a repeated key), `Normalizer.complete` parses the rest.
+ */
+export interface KnownRecord extends RecordIdentity {
+  readonly kind: 'known';
+  readonly record: unknown;
 }
 
 export interface RejectedRecord {
@@ -33,10 +52,13 @@ export interface RejectedRecord {
   readonly raw: unknown;
 }
 
-export interface NormalizedBatch {
-  readonly rows: NormalizedRow[];
+export interface NormalizedBatch<R = NormalizedRow> {
+  readonly rows: R[];
   readonly rejects: RejectedRecord[];
 }
+
+/** Whether the stored row of `key` has this hash. */
+export type StoredHashCheck = (key: string, hash: string) => boolean;
 
 /** Bump when parsing rules change, so stored hashes stop matching and rows are re-derived. */
 export const PARSER_VERSION = 1;
@@ -48,6 +70,12 @@ export const PARSER_VERSION = 1;
  */
 export const INDEXED_TEXT_MAX_BYTES = 2000;
 export const KEY_TEXT_MAX_BYTES = 1000;
+
+/** Marks the hash of a record with a value we could not store (see `RecordIdentity.hash`). */
+const HAS_VALUE_ERRORS = '!';
+
+/** A field the record does not carry (distinct from one that is present and null). */
+const ABSENT: unique symbol = Symbol('absent');
 
 /** jsonb cannot hold \u0000, and PostgreSQL rejects escaped unpaired surrogates. */
 const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
@@ -95,26 +123,53 @@ export class Normalizer {
     const rows: NormalizedRow[] = [];
     const rejects: RejectedRecord[] = [];
     records.forEach((record, i) => {
-      const row = this.normalizeOne(record, firstPosition + i, rejects);
+      const row = this.normalizeOne(record, firstPosition + i, rejects, null);
+      if (row) rows.push(row as NormalizedRow);
+    });
+    return { rows, rejects };
+  }
+
+  /**
+   * Like `normalize`, but a record whose hash `isStored` recognises is returned as a `KnownRecord`
+   * without parsing more than its key, cursor and window: on a re-sync most records are unchanged,
+   * and parsing every value of them is most of the work.
+   */
+  normalizeKnown(records: readonly unknown[], firstPosition: number, isStored: StoredHashCheck): NormalizedBatch<NormalizedRow | KnownRecord> {
+    const rows: Array<NormalizedRow | KnownRecord> = [];
+    const rejects: RejectedRecord[] = [];
+    records.forEach((record, i) => {
+      const row = this.normalizeOne(record, firstPosition + i, rejects, isStored);
       if (row) rows.push(row);
     });
     return { rows, rejects };
   }
 
-  private normalizeOne(record: unknown, position: number, rejects: RejectedRecord[]): NormalizedRow | null {
+  /** Parses a known record in full, for when it has to travel after all. */
+  complete(known: KnownRecord): NormalizedBatch {
+    const rejects: RejectedRecord[] = [];
+    const row = this.normalizeOne(known.record, known.position, rejects, null, false);
+    return { rows: row ? [row as NormalizedRow] : [], rejects };
+  }
+
+  private normalizeOne(
+    record: unknown,
+    position: number,
+    rejects: RejectedRecord[],
+    isStored: StoredHashCheck | null,
+    count = true,
+  ): NormalizedRow | KnownRecord | null {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       rejects.push({ position, recordKey: null, kind: 'record', field: null, reason: `expected a JSON object, got ${describe(record)}`, raw: record });
       return null;
     }
     const source = record as Record<string, unknown>;
     const fields = this.view.fields;
-    const values: Array<string | boolean | null> = new Array(fields.length).fill(null);
-    const present: boolean[] = new Array(fields.length).fill(false);
-    const valueErrors: Array<{ field: FieldSpec; reason: string }> = [];
+    // The record's value of each registry field, unparsed; ABSENT where it has none.
+    const found: unknown[] = new Array(fields.length).fill(ABSENT);
     // No prototype: a field named `__proto__` must be kept like any other, not set the object's prototype.
     const apiRecord: Record<string, unknown> = this.usesAliases ? Object.create(null) : source;
 
-    this.records++;
+    if (count) this.records++;
     for (const name in source) {
       const value = source[name];
       if (value !== null && typeof value === 'object' && nestedDeeperThan(value, MAX_FIELD_DEPTH)) {
@@ -126,21 +181,38 @@ export class Normalizer {
       const slot = this.slots.get(name);
       if (this.usesAliases) apiRecord[slot ? slot.field.api : name] = value;
       if (!slot) {
-        this.unknownSeen.add(name);
+        if (count) this.unknownSeen.add(name);
         continue;
       }
       this.slotSeen[slot.index] = true;
-      const parsed = this.parse(slot, value);
+      found[slot.index] = value;
+    }
+
+    let raw = JSON.stringify(apiRecord);
+    const unstorable = UNSTORABLE_JSON.test(raw);
+    if (unstorable) raw = JSON.stringify(storable(apiRecord));
+    const digest = hash('sha1', `${PARSER_VERSION}\u0001${raw}`, 'base64');
+    if (isStored && !unstorable) {
+      const known = this.knownRecord(found, record, position, digest, isStored);
+      if (known) return known;
+    }
+
+    const values: Array<string | boolean | null> = new Array(fields.length).fill(null);
+    const present: boolean[] = new Array(fields.length).fill(false);
+    const valueErrors: Array<{ field: FieldSpec; reason: string }> = [];
+    for (let i = 0; i < fields.length; i++) {
+      if (found[i] === ABSENT) continue;
+      const parsed = this.parse(i, found[i]);
       if (parsed instanceof ValueError) {
-        valueErrors.push({ field: slot.field, reason: parsed.reason });
+        valueErrors.push({ field: fields[i]!, reason: parsed.reason });
         continue;
       }
-      values[slot.index] = parsed;
-      present[slot.index] = true;
+      values[i] = parsed;
+      present[i] = true;
     }
 
     const keyError = this.checkKey(values, present, valueErrors);
-    const recordKey = keyError || valueErrors.length > 0 ? this.displayKey(values) : null;
+    const recordKey = keyError || valueErrors.length > 0 || unstorable ? this.displayKey(values) : null;
     if (keyError) {
       rejects.push({ position, recordKey, kind: 'record', field: keyError.field, reason: keyError.reason, raw: record });
       return null;
@@ -148,21 +220,55 @@ export class Normalizer {
     for (const e of valueErrors) {
       rejects.push({ position, recordKey, kind: 'value', field: e.field.api, reason: `${e.field.api}: ${e.reason}`, raw: record });
     }
-    let raw = JSON.stringify(apiRecord);
-    if (UNSTORABLE_JSON.test(raw)) {
-      rejects.push({ position, recordKey: this.displayKey(values), kind: 'value', field: null, reason: 'record holds characters PostgreSQL cannot store (NUL or an unpaired surrogate); stored with U+FFFD in their place', raw: record });
-      raw = JSON.stringify(storable(apiRecord));
+    if (unstorable) {
+      rejects.push({ position, recordKey, kind: 'value', field: null, reason: 'record holds characters PostgreSQL cannot store (NUL or an unpaired surrogate); stored with U+FFFD in their place', raw: record });
     }
     return {
+      kind: 'row',
       position,
       values,
       keep: this.keepList(present),
       raw,
-      hash: hash('sha1', `${PARSER_VERSION}\u0001${raw}`, 'base64'),
+      hash: valueErrors.length > 0 || unstorable ? `${HAS_VALUE_ERRORS}${digest}` : digest,
       key: this.keyOf(values),
       cursor: this.cursorSlot >= 0 ? (values[this.cursorSlot] as string | null) : null,
       windowValue: this.windowSlot >= 0 ? (values[this.windowSlot] as string | null) : null,
     };
+  }
+
+  /**
+   * The record as a `KnownRecord` when its key parses and the stored row of that key has its hash;
+   * otherwise null, and the caller parses it in full (which also reports whatever did not parse).
+   */
+  private knownRecord(found: readonly unknown[], record: unknown, position: number, digest: string, isStored: StoredHashCheck): KnownRecord | null {
+    const parts: Array<string | boolean | null> = new Array(this.view.fields.length).fill(null);
+    for (const slot of this.keySlots) {
+      if (found[slot] === ABSENT) {
+        if (!this.view.keyNullable) return null;
+        continue;
+      }
+      const parsed = this.parse(slot, found[slot]);
+      if (parsed instanceof ValueError || (parsed === null && !this.view.keyNullable)) return null;
+      parts[slot] = parsed;
+    }
+    const key = this.keyOf(parts);
+    if (!isStored(key, digest)) return null;
+    return {
+      kind: 'known',
+      position,
+      record,
+      hash: digest,
+      key,
+      cursor: this.knownValue(found, this.cursorSlot),
+      windowValue: this.knownValue(found, this.windowSlot),
+    };
+  }
+
+  /** A cursor or window value of a known record: it parsed when the record was stored, so it parses now. */
+  private knownValue(found: readonly unknown[], slot: number): string | null {
+    if (slot < 0 || found[slot] === ABSENT) return null;
+    const parsed = this.parse(slot, found[slot]);
+    return typeof parsed === 'string' ? parsed : null;
   }
 
   /** New fields (unknown to the registry) seen in this payload, sorted. */
@@ -185,9 +291,9 @@ export class Normalizer {
     return keep;
   }
 
-  private parse(slot: FieldSlot, raw: unknown): string | boolean | null | ValueError {
-    const parsed = parseValue(slot.field.type, raw, this.ctx);
-    const limit = this.byteLimits[slot.index]!;
+  private parse(index: number, raw: unknown): string | boolean | null | ValueError {
+    const parsed = parseValue(this.view.fields[index]!.type, raw, this.ctx);
+    const limit = this.byteLimits[index]!;
     // Three bytes per UTF-16 unit at most, so only long values pay for the exact count.
     if (limit === 0 || typeof parsed !== 'string' || parsed.length * 3 <= limit) return parsed;
     const bytes = Buffer.byteLength(parsed);

@@ -1,0 +1,112 @@
+/**
+ * The shortcuts of the load path give the same rows and counts as the merge they bypass: a table that
+ * is empty when the load starts is filled by COPY straight in (until a key repeats), and a record
+ * identical to its stored row is recognised without parsing its values.
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { Db } from '../../src/load/db.js';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
+import { outcome, rows, syncOnce } from '../support/harness.js';
+import { comment, timesheet } from '../support/records.js';
+
+for (const kind of DATABASE_KINDS) {
+  describe(`load paths on the ${kind} database`, () => {
+    let tdb: TestDatabase;
+    let db: Db;
+    let otc: FixtureServer;
+    const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
+
+    before(async () => {
+      otc = await startFixtureServer();
+      tdb = await createTestDatabase(kind);
+      db = await tdb.open();
+    });
+    after(async () => {
+      await db.close();
+      await tdb.drop();
+      await otc.close();
+    });
+    // Each test starts from empty tables (the first sync of the file creates them).
+    beforeEach(async () => {
+      await db.exec(`DO $$ BEGIN
+        IF to_regclass('servicedesk.timesheets') IS NOT NULL THEN TRUNCATE servicedesk.timesheets, servicedesk.comments; END IF;
+      END $$`);
+    });
+
+    const hours = async () =>
+      rows<{ from: string; h: string | null; title: string | null; raw_title: string | null }>(
+        db,
+        `SELECT "TS-Time From" AS from, "TS-Hours"::text AS h, "TS-Title" AS title, _raw->>'TS-Title' AS raw_title
+         FROM servicedesk.timesheets ORDER BY "TS-Time From"`,
+      );
+
+    test('into an empty table, a repeated key is decided as by the merge: later cursor, then later position', async () => {
+      const { 'TS-Title': _omitted, ...untitled } = timesheet({ 'TS-Time From': '13:00', 'TS-Hours': 4 });
+      otc.set('timesheets', [
+        timesheet({ 'TS-Hours': 3, 'TS-Modified Time': '07/01/2025 15:00' }),
+        timesheet({ 'TS-Time From': '13:00', 'TS-Hours': 1 }),
+        timesheet({ 'TS-Time From': '15:00' }),
+        // Older cursor: loses to the first copy.
+        timesheet({ 'TS-Hours': 1, 'TS-Modified Time': '07/01/2025 13:00' }),
+        // Same cursor, later position: wins whole, so the title it lacks is not taken from the earlier copy.
+        untitled,
+      ]);
+      const result = await syncOnce(db, config(), ['timesheets']);
+      const c = outcome(result, 'timesheets').counts;
+      assert.deepEqual(
+        [c.fetched, c.inserted, c.updated, c.unchanged, c.duplicates],
+        [5, 3, 0, 0, 2],
+      );
+      assert.deepEqual(await hours(), [
+        { from: '09:00', h: '3', title: 'work', raw_title: 'work' },
+        { from: '13:00', h: '4', title: null, raw_title: null },
+        { from: '15:00', h: '2.5', title: 'work', raw_title: 'work' },
+      ]);
+      const lineage = await rows<{ n: number }>(
+        db,
+        `SELECT count(*)::int AS n FROM servicedesk.timesheets
+         WHERE _first_run_id = $1 AND _last_run_id = $1 AND _last_source = 'api' AND _record_hash IS NOT NULL
+           AND _first_loaded_at IS NOT NULL AND _last_changed_at IS NOT NULL`,
+        [result.runId],
+      );
+      assert.equal(lineage[0]!.n, 3);
+      const again = outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets').counts;
+      assert.deepEqual([again.inserted, again.updated, again.unchanged, again.duplicates], [0, 0, 3, 2]);
+    });
+
+    test('a record identical to its stored row still reports a value it could not store, on every run', async () => {
+      otc.set('comments', [comment(1, 1), comment(2, 1, { 'TKTCT-Created Time': '31/02/2025 10:00' })]);
+      for (let run = 1; run <= 2; run++) {
+        const result = await syncOnce(db, config(), ['comments']);
+        const o = outcome(result, 'comments');
+        assert.deepEqual([o.counts.valueErrors, o.counts.inserted + o.counts.unchanged], [1, 2], `run ${run}`);
+        const rejects = await rows<{ position: number; kind: string }>(
+          db,
+          'SELECT position, kind FROM servicedesk.load_rejects WHERE run_id = $1',
+          [result.runId],
+        );
+        assert.deepEqual(rejects.map((r) => [Number(r.position), r.kind]), [[2, 'value']], `run ${run}`);
+      }
+    });
+
+    test('an unchanged record after a changed copy of its key in the same payload wins as the later copy', async () => {
+      otc.set('timesheets', [timesheet()]);
+      await syncOnce(db, config(), ['timesheets']);
+      otc.set('timesheets', [timesheet({ 'TS-Hours': 7 }), timesheet()]);
+      const c = outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets').counts;
+      assert.deepEqual([c.fetched, c.updated, c.unchanged, c.duplicates], [2, 0, 1, 1]);
+      assert.equal((await hours())[0]!.h, '2.5');
+    });
+
+    test('a changed record after an unchanged copy of its key wins as the later copy', async () => {
+      otc.set('timesheets', [timesheet()]);
+      await syncOnce(db, config(), ['timesheets']);
+      otc.set('timesheets', [timesheet(), timesheet({ 'TS-Hours': 7 })]);
+      const c = outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets').counts;
+      assert.deepEqual([c.fetched, c.updated, c.unchanged, c.duplicates], [2, 1, 0, 1]);
+      assert.equal((await hours())[0]!.h, '7');
+    });
+  });
+}
