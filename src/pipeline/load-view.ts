@@ -3,6 +3,7 @@
  * with the run recorded before and after, outside that transaction. Used by sync, import and
  * reprocess alike, so every input path gets the same parser, merge, counts and quarantine.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { CancelledError, LoadRefusedError, OtcEtlError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,7 +17,7 @@ import type { ViewSpec } from '../registry.js';
 import { PayloadIndex } from './payload-index.js';
 import { Normalizer, storable, type KnownRecord, type NormalizedRow, type RejectedRecord } from '../transform/normalize.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
-import type { RecordBatch } from '../transform/record-stream.js';
+import { DEFAULT_BATCH_SIZE, type RecordBatch } from '../transform/record-stream.js';
 import { Zone } from '../transform/values.js';
 
 export interface ViewOutcome {
@@ -44,16 +45,133 @@ export interface LoadContext {
 /** Where a view's records come from: opened after the run row is written, closed after the load. */
 export interface RecordSource {
   readonly name: string;
-  open(): Promise<{ batches: AsyncIterable<RecordBatch>; close(): Promise<void> }>;
+  /**
+   * Resolves once every record can be read. A source whose body arrives slowly (the API) hands each
+   * download attempt's batches to `early` as the body starts to arrive, and then returns the last
+   * attempt's batches, so what was read early is not read again.
+   */
+  open(early?: (batches: AsyncIterator<RecordBatch>) => void): Promise<{ batches: AsyncIterable<RecordBatch>; close(): Promise<void> }>;
   readonly serialDates?: '1900' | '1904' | false;
 }
 
+/** Rows that must travel to the database, from one or more batches. */
+interface ToSend {
+  readonly fresh: NormalizedRow[];
+  readonly repeats: NormalizedRow[];
+}
+
+/** What one reading of a payload has learnt; a download attempt that fails is read again from scratch. */
 class LoadState {
   fetched = 0;
   rejected = 0;
   valueErrors = 0;
   readonly rejects: RejectEntry[] = [];
   readonly payload = new PayloadIndex();
+
+  constructor(readonly normalizer: Normalizer) {}
+
+  /**
+   * Normalizes one batch and admits its rows to the payload index; adds the rows that must travel to
+   * `into` (a record identical to its stored row stays here).
+   */
+  take(batch: RecordBatch, stored: ReadonlyMap<string, string>, into: ToSend = { fresh: [], repeats: [] }): ToSend {
+    const isStored = (key: string, hash: string) => stored.get(key) === hash;
+    const { rows, rejects } = this.normalizer.normalizeKnown(batch.records, batch.firstPosition, isStored);
+    this.fetched += batch.records.length;
+    this.collectRejects(rejects);
+    for (const row of rows) {
+      const admitted = this.payload.admit(row, stored.get(row.key));
+      if (admitted === 'skip') continue;
+      const full = row.kind === 'row' ? row : this.completed(row);
+      (admitted === 'first' ? into.fresh : into.repeats).push(full);
+    }
+    return into;
+  }
+
+  private collectRejects(rejects: readonly RejectedRecord[]): void {
+    for (const reject of rejects) {
+      if (reject.kind === 'record') this.rejected++;
+      else this.valueErrors++;
+      this.rejects.push(toEntry(reject));
+    }
+  }
+
+  /**
+   * A record identical to its stored row that must travel after all: a later copy of a key whose earlier
+   * copy in the payload differed and was sent, so the database dedup has to see this one win.
+   */
+  private completed(known: KnownRecord): NormalizedRow {
+    const { rows, rejects } = this.normalizer.complete(known);
+    this.collectRejects(rejects);
+    // Its key parsed a moment ago, so the record cannot be rejected now.
+    if (rows.length !== 1) throw new Error(`record ${known.position} parsed differently twice`);
+    return rows[0]!;
+  }
+}
+
+/** How much the early read may hold (the length of the rows' raw JSON) before it waits for the transaction. */
+const EARLY_MAX_RAW_CHARS = 16 << 20;
+
+/**
+ * Reads a body while it is still downloading, before the view's transaction begins: records identical
+ * to their stored rows need nothing more, and the rows that must travel wait in memory (up to
+ * EARLY_MAX_RAW_CHARS) for the transaction. The network stays out of the transaction, and the load no
+ * longer waits for the whole body before it starts parsing.
+ */
+class EarlyRead {
+  readonly toSend: ToSend = { fresh: [], repeats: [] };
+  private error: unknown = null;
+  private stopping = false;
+  private held = 0;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly batches: AsyncIterator<RecordBatch>,
+    readonly state: LoadState,
+    stored: Promise<ReadonlyMap<string, string>>,
+  ) {
+    this.done = this.run(stored);
+  }
+
+  /** Lets the batch in hand finish and stops; rethrows what went wrong while reading. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.done;
+    if (this.error) throw this.error;
+  }
+
+  /** Its download attempt failed: stop, and let go of the body. */
+  abandon(): void {
+    this.stopping = true;
+    void this.done.then(() => this.batches.return?.()).catch(() => undefined);
+  }
+
+  private async run(storedRead: Promise<ReadonlyMap<string, string>>): Promise<void> {
+    try {
+      const stored = await storedRead;
+      const { fresh, repeats } = this.toSend;
+      while (!this.stopping && this.held < EARLY_MAX_RAW_CHARS) {
+        const next = await this.batches.next();
+        if (next.done === true) return;
+        const [freshBefore, repeatsBefore] = [fresh.length, repeats.length];
+        this.state.take(next.value, stored, this.toSend);
+        this.held += rawChars(fresh, freshBefore) + rawChars(repeats, repeatsBefore);
+      }
+    } catch (error) {
+      this.error = error;
+    }
+  }
+}
+
+function* parts({ fresh, repeats }: ToSend, size: number): Generator<ToSend> {
+  for (let i = 0; i < fresh.length; i += size) yield { fresh: fresh.slice(i, i + size), repeats: [] };
+  for (let i = 0; i < repeats.length; i += size) yield { fresh: [], repeats: repeats.slice(i, i + size) };
+}
+
+function rawChars(rows: readonly NormalizedRow[], from: number): number {
+  let chars = 0;
+  for (let i = from; i < rows.length; i++) chars += rows[i]!.raw.length;
+  return chars;
 }
 
 export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordSource): Promise<ViewOutcome> {
@@ -61,22 +179,24 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
   const log = ctx.log.child({ view: view.name, source: source.name });
   const recorder = new RunRecorder(db, config.schema);
   const rowId = await recorder.start(runId, view.name, source.name);
-  const normalizer = new Normalizer(view, { zone: new Zone(config.timezone), serialDates: source.serialDates ?? false });
-  const state = new LoadState();
+  const zone = new Zone(config.timezone);
+  const newState = () => new LoadState(new Normalizer(view, { zone, serialDates: source.serialDates ?? false }));
+  const reading = { state: newState() };
   let outcome: ViewOutcome;
   try {
-    const counts = await loadInTransaction(ctx, view, source, normalizer, state);
+    const counts = await loadInTransaction(ctx, view, source, reading, newState);
     const status = counts.rejected > 0 ? 'partial' : 'success';
-    outcome = finishOutcome(view, source, status, counts, null, state, normalizer);
+    outcome = finishOutcome(view, source, status, counts, null, reading.state);
   } catch (error) {
+    const { state } = reading;
     const cancelled = error instanceof CancelledError || ctx.signal?.aborted === true;
     const message = error instanceof CancelledError ? error.message : cancelled ? cancelledMessage(view.name, ctx.signal) : errorMessage(error);
     log.error({ err: message }, `${view.name}: load ${cancelled ? 'cancelled' : 'failed'}, rolled back`);
     const counts = { ...ZERO_COUNTS, fetched: state.fetched, rejected: state.rejected, valueErrors: state.valueErrors };
-    outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state, normalizer);
+    outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state);
   }
   // Outside the transaction: the quarantine and the run record survive a rollback.
-  await writeRejects(db, config.schema, { runId, view: view.name, source: source.name }, state.rejects);
+  await writeRejects(db, config.schema, { runId, view: view.name, source: source.name }, reading.state.rejects);
   await recorder.finish(rowId, {
     status: outcome.status,
     counts: outcome.counts,
@@ -92,50 +212,60 @@ async function loadInTransaction(
   ctx: LoadContext,
   view: ViewSpec,
   source: RecordSource,
-  normalizer: Normalizer,
-  state: LoadState,
+  reading: { state: LoadState },
+  newState: () => LoadState,
 ): Promise<ViewCounts> {
   throwIfCancelled(ctx, view, 'before it started');
   // Reprocess must re-derive every row, also those whose stored hash matches (a column changed by hand,
   // or a parser fix without a PARSER_VERSION bump), so it skips the "unchanged never travels" check.
   // Read beside the fetch, in a transaction of its own so a signal cancels it like any statement of the load.
-  const reading =
+  const storedRead =
     source.name === REPROCESS_SOURCE
       ? Promise.resolve(new Map<string, string>())
       : ctx.db.transaction((tx) => storedHashes(tx, ctx.config.schema, view), { signal: ctx.signal });
-  reading.catch(() => undefined);
-  const opened = await source.open();
+  storedRead.catch(() => undefined);
+  let early: EarlyRead | null = null;
+  const startEarly = (batches: AsyncIterator<RecordBatch>) => {
+    early?.abandon();
+    reading.state = newState();
+    early = new EarlyRead(batches, reading.state, storedRead);
+  };
+  let opened: Awaited<ReturnType<RecordSource['open']>>;
   try {
-    const stored = await reading;
+    opened = await source.open(startEarly);
+  } catch (error) {
+    (early as EarlyRead | null)?.abandon();
+    throw error;
+  }
+  try {
+    const stored = await storedRead;
+    const read = early as EarlyRead | null;
+    await read?.stop();
+    const { state } = reading;
     return await ctx.db.transaction(async (tx) => {
       const log = ctx.log.child({ view: view.name });
       const phase = phaseTimer();
       const loader = new ViewLoader(tx, view, ctx.config.schema, { runId: ctx.runId, source: source.name });
       await loader.begin();
-      log.debug({ ms: phase(), stored: stored.size }, 'began the load');
-      const isStored = (key: string, hash: string) => stored.get(key) === hash;
-      for await (const batch of opened.batches) {
-        throwIfCancelled(ctx, view);
-        const { rows, rejects } = normalizer.normalizeKnown(batch.records, batch.firstPosition, isStored);
-        state.fetched += batch.records.length;
-        collectRejects(state, rejects);
-        const fresh: NormalizedRow[] = [];
-        const repeats: NormalizedRow[] = [];
-        for (const row of rows) {
-          const admitted = state.payload.admit(row, stored.get(row.key));
-          if (admitted === 'skip') continue;
-          const full = row.kind === 'row' ? row : completed(normalizer, row, state);
-          (admitted === 'first' ? fresh : repeats).push(full);
-        }
+      log.debug({ ms: phase(), stored: stored.size, readEarly: state.fetched }, 'began the load');
+      const send = async ({ fresh, repeats }: ToSend) => {
         await loader.send(fresh, repeats);
         ctx.log.debug({ view: view.name, fetched: state.fetched }, `${view.name}: sent a batch`);
+      };
+      // In batch-sized parts, so a signal is seen between them as between the batches below.
+      for (const part of read ? parts(read.toSend, DEFAULT_BATCH_SIZE) : []) {
+        await checkpoint(ctx, view);
+        await send(part);
       }
-      stored.clear();
+      for await (const batch of opened.batches) {
+        await checkpoint(ctx, view);
+        await send(state.take(batch, stored));
+      }
       await loader.endStaging();
       log.debug({ ms: phase(), staged: loader.stagedCount, copied: loader.insertedCount }, 'read, parsed and sent the payload');
       refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
-      throwIfCancelled(ctx, view);
+      await checkpoint(ctx, view);
       const merged = await loader.merge({ hasDuplicates: state.payload.stagedDuplicates });
       log.debug({ ms: phase(), inserted: merged.inserted, updated: merged.updated }, 'merged');
       if (source.name === REPROCESS_SOURCE) refuseRekeying(view.name, merged.inserted + state.payload.rows - state.payload.size);
@@ -144,7 +274,7 @@ async function loadInTransaction(
       await loader.analyzeIfLarge(merged);
       log.debug({ ms: phase(), removed }, 'removed missing rows and analyzed');
       // The embedded database cannot interrupt a statement: a signal during the merge is seen here.
-      throwIfCancelled(ctx, view);
+      await checkpoint(ctx, view);
       const distinct = state.payload.size;
       return {
         ...ZERO_COUNTS,
@@ -164,18 +294,15 @@ async function loadInTransaction(
 }
 
 /**
- * A record identical to its stored row that must travel after all: a later copy of a key whose earlier
- * copy in the payload differed and was sent, so the database dedup has to see this one win.
+ * Between batches, and before the merge and the commit: lets the event loop turn (the embedded database
+ * runs in this thread, and a signal is only delivered when the loop gets to it), then checks for one.
  */
-function completed(normalizer: Normalizer, known: KnownRecord, state: LoadState): NormalizedRow {
-  const { rows, rejects } = normalizer.complete(known);
-  collectRejects(state, rejects);
-  // Its key parsed a moment ago, so the record cannot be rejected now.
-  if (rows.length !== 1) throw new Error(`record ${known.position} parsed differently twice`);
-  return rows[0]!;
+async function checkpoint(ctx: LoadContext, view: ViewSpec): Promise<void> {
+  await setImmediate();
+  throwIfCancelled(ctx, view);
 }
 
-/** Checked before the fetch, between batches, and before the merge and the commit. */
+/** Checked before the fetch, and at each checkpoint. */
 function throwIfCancelled(ctx: LoadContext, view: ViewSpec, when?: string): void {
   if (ctx.signal?.aborted) throw new CancelledError(cancelledMessage(view.name, ctx.signal, when), { view: view.name });
 }
@@ -259,14 +386,6 @@ function refuseRekeying(view: string, rekeyed: number): void {
   );
 }
 
-function collectRejects(state: LoadState, rejects: readonly RejectedRecord[]): void {
-  for (const reject of rejects) {
-    if (reject.kind === 'record') state.rejected++;
-    else state.valueErrors++;
-    state.rejects.push(toEntry(reject));
-  }
-}
-
 function refuseOnRejectRate(maxRate: number, view: string, state: LoadState): void {
   if (state.fetched === 0 || state.rejected / state.fetched <= maxRate) return;
   const pct = ((state.rejected / state.fetched) * 100).toFixed(1);
@@ -308,10 +427,9 @@ function finishOutcome(
   counts: ViewCounts,
   error: string | null,
   state: LoadState,
-  normalizer: Normalizer,
 ): ViewOutcome {
-  const fieldsNew = driftNames(normalizer.fieldsNew());
-  const fieldsMissing = normalizer.fieldsMissing();
+  const fieldsNew = driftNames(state.normalizer.fieldsNew());
+  const fieldsMissing = state.normalizer.fieldsMissing();
   return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew, fieldsMissing };
 }
 

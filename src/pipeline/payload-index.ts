@@ -5,13 +5,18 @@
  */
 import type { RecordIdentity } from '../transform/normalize.js';
 
-interface KeyEntry {
-  cursor: string | null;
-  staged: boolean;
-}
+const INITIAL_SLOTS = 1024;
 
 export class PayloadIndex {
-  private readonly entries = new Map<string, KeyEntry>();
+  /**
+   * Each key once, with its slot in the typed arrays below: a payload can hold millions of keys, and a
+   * Map entry plus two numbers in arrays is about half the memory of an object per key.
+   */
+  private readonly slots = new Map<string, number>();
+  /** Per slot: the cursor of the copy that wins so far, as epoch ms, or NaN when it has none. */
+  private cursors = new Float64Array(INITIAL_SLOTS);
+  /** Per slot: 1 when the winning copy had to be sent to the database. */
+  private sent = new Uint8Array(INITIAL_SLOTS);
   /** Rows seen (records that were not rejected). */
   rows = 0;
   /** True when some key was sent to the database more than once, so the merge must dedup. */
@@ -22,11 +27,11 @@ export class PayloadIndex {
 
   /** Distinct keys in the payload. */
   get size(): number {
-    return this.entries.size;
+    return this.slots.size;
   }
 
   has(key: string): boolean {
-    return this.entries.has(key);
+    return this.slots.has(key);
   }
 
   /**
@@ -38,19 +43,39 @@ export class PayloadIndex {
   admit(row: RecordIdentity, storedHash: string | undefined): 'skip' | 'first' | 'repeat' {
     this.rows++;
     this.track(row);
-    const prev = this.entries.get(row.key);
+    // Canonical instants and dates: their epoch ms order is their text order.
+    const cursor = row.cursor === null ? Number.NaN : Date.parse(row.cursor);
     const differs = storedHash !== row.hash;
-    if (!prev) {
-      this.entries.set(row.key, { cursor: row.cursor, staged: differs });
+    const slot = this.slots.get(row.key);
+    if (slot === undefined) {
+      this.add(row.key, cursor, differs);
       return differs ? 'first' : 'skip';
     }
-    const newWins = !(prev.cursor !== null && (row.cursor === null || row.cursor < prev.cursor));
+    const prev = this.cursors[slot]!;
+    const newWins = !(!Number.isNaN(prev) && (Number.isNaN(cursor) || cursor < prev));
     if (!newWins) return 'skip';
-    const stage = prev.staged || differs;
-    if (stage && prev.staged) this.stagedDuplicates = true;
-    this.entries.set(row.key, { cursor: row.cursor, staged: stage });
-    if (!stage) return 'skip';
-    return prev.staged ? 'repeat' : 'first';
+    const prevSent = this.sent[slot] === 1;
+    const send = prevSent || differs;
+    if (send && prevSent) this.stagedDuplicates = true;
+    this.cursors[slot] = cursor;
+    this.sent[slot] = send ? 1 : 0;
+    if (!send) return 'skip';
+    return prevSent ? 'repeat' : 'first';
+  }
+
+  private add(key: string, cursor: number, sent: boolean): void {
+    const slot = this.slots.size;
+    if (slot === this.cursors.length) {
+      const cursors = new Float64Array(slot * 2);
+      cursors.set(this.cursors);
+      this.cursors = cursors;
+      const flags = new Uint8Array(slot * 2);
+      flags.set(this.sent);
+      this.sent = flags;
+    }
+    this.slots.set(key, slot);
+    this.cursors[slot] = cursor;
+    this.sent[slot] = sent ? 1 : 0;
   }
 
   private track(row: RecordIdentity): void {

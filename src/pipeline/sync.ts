@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { applyRetention } from '../load/retention.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
+import type { Spool } from '../source/spool.js';
 import type { FetchedBody, ViewSource } from '../source/view-source.js';
 import { chunksOfFile } from '../source/file-chunks.js';
 import { readRecordBatches, type RecordBatch } from '../transform/record-stream.js';
@@ -47,22 +48,56 @@ export interface SyncDeps {
   readonly source: ViewSource;
 }
 
-function fetchBody(source: ViewSource, view: ViewName, signal?: AbortSignal, progress?: SyncProgress): Promise<FetchedBody> {
-  return source.fetchView(view, signal, progress && ((bytes) => progress.downloaded(view, bytes)));
+/**
+ * One view's body on its way: the request (with its retries), and the spool of its latest attempt, so
+ * the load can read the body while it arrives.
+ */
+class BodyFetch {
+  readonly body: Promise<FetchedBody>;
+  private spool: Spool | null = null;
+  private reader: ((spool: Spool) => void) | null = null;
+
+  constructor(source: ViewSource, view: ViewName, options: SyncOptions) {
+    const { signal, progress } = options;
+    this.body = source.fetchView(view, {
+      signal,
+      onBytes: progress && ((bytes) => progress.downloaded(view, bytes)),
+      onSpool: (spool) => {
+        this.spool = spool;
+        this.reader?.(spool);
+      },
+    });
+    // Taken (and its failure reported) by the view's load; until then a failure must not go unhandled.
+    this.body.catch(() => undefined);
+  }
+
+  /** Calls `read` with the current attempt's spool, if any, and with each later attempt's. */
+  follow(read: (spool: Spool) => void): void {
+    this.reader = read;
+    if (this.spool) read(this.spool);
+  }
 }
 
-/** Record batches streamed from a view's spooled HTTP body, fetched now or ahead; `onFetched` is told when it is there. */
-function spooledRecordSource(view: ViewName, fetch: () => Promise<FetchedBody>, progress?: SyncProgress, onFetched?: () => void): RecordSource {
+/** Record batches streamed from a view's spooled HTTP body; `onFetched` is told when all of it is there. */
+function spooledRecordSource(view: ViewName, take: () => Promise<BodyFetch>, progress?: SyncProgress, onFetched?: () => void): RecordSource {
+  const batchesOf = (chunks: AsyncIterable<Uint8Array>) => {
+    const batches = readRecordBatches(chunks, { view });
+    return progress ? counted(batches, (n) => progress.read(view, n)) : batches;
+  };
   return {
     name: 'api',
-    open: async () => {
-      const body = await fetch();
+    open: async (early) => {
+      const fetch = await take();
+      const latest: { batches: AsyncGenerator<RecordBatch> | null } = { batches: null };
+      if (early) {
+        fetch.follow((spool) => {
+          latest.batches = batchesOf(spool.chunks());
+          early(latest.batches);
+        });
+      }
+      const body = await fetch.body;
       onFetched?.();
-      const batches = readRecordBatches(chunksOfFile(body.file), { view });
-      return {
-        batches: progress ? counted(batches, (n) => progress.read(view, n)) : batches,
-        close: () => body.dispose(),
-      };
+      return { batches: latest.batches ?? batchesOf(chunksOfFile(body.file)), close: () => body.dispose() };
     },
   };
 }
@@ -114,7 +149,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
  * there each body is fetched when its view's load starts.
  */
 class BodyQueue {
-  private readonly pending = new Map<number, Promise<FetchedBody>>();
+  private readonly pending = new Map<number, Promise<BodyFetch>>();
   private readonly aheadAllowed: boolean;
 
   constructor(
@@ -126,7 +161,7 @@ class BodyQueue {
   }
 
   /** View `i`'s body: the one fetched ahead, or a new request. */
-  take(i: number): Promise<FetchedBody> {
+  take(i: number): Promise<BodyFetch> {
     const ahead = this.pending.get(i);
     this.pending.delete(i);
     return ahead ?? this.fetch(i);
@@ -135,25 +170,22 @@ class BodyQueue {
   /** Starts fetching view `i`'s body, to be taken later. */
   fetchAhead(i: number): void {
     if (!this.aheadAllowed || i >= this.views.length || this.pending.has(i)) return;
-    const body = this.fetch(i);
-    // Taken (and its failure reported) by that view's load; until then a failure must not go unhandled.
-    body.catch(() => undefined);
-    this.pending.set(i, body);
+    this.pending.set(i, this.fetch(i));
   }
 
   /** Deletes the spool files of bodies fetched ahead but never taken (the run was cancelled). */
   discard(): void {
-    for (const body of this.pending.values()) void body.then((b) => b.dispose()).catch(() => undefined);
+    for (const fetch of this.pending.values()) void fetch.then((f) => f.body).then((b) => b.dispose()).catch(() => undefined);
     this.pending.clear();
   }
 
-  private async fetch(i: number): Promise<FetchedBody> {
+  private async fetch(i: number): Promise<BodyFetch> {
     const { config, source } = this.deps;
     // The source is fragile: pause between views so a full sync is not a burst of huge requests.
     if (i > 0 && config.source.viewGapMs > 0) {
       await sleep(config.source.viewGapMs, undefined, { signal: this.options.signal }).catch(() => undefined);
     }
-    return fetchBody(source, this.views[i]!, this.options.signal, this.options.progress);
+    return new BodyFetch(source, this.views[i]!, this.options);
   }
 }
 

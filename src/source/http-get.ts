@@ -3,7 +3,6 @@
  * errors here, where their meaning is known: 5xx/429/timeouts/dropped connections are transient,
  * 401/403/404 are terminal and say what to fix.
  */
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
 import { SourceError } from '../errors.js';
+import { Spool } from './spool.js';
 import type { FetchedBody } from './view-source.js';
 
 export interface GetOptions {
@@ -22,6 +22,8 @@ export interface GetOptions {
   readonly signal?: AbortSignal;
   /** Called with the number of body bytes received so far (for progress lines). */
   readonly onBytes?: (bytes: number) => void;
+  /** Given the spool once the source has answered 200, to read the body while it arrives. */
+  readonly onSpool?: (spool: Spool) => void;
 }
 
 /** A failed response, with what the protective client needs to decide on a retry. */
@@ -93,6 +95,7 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const started = Date.now();
+  let spool: Spool | null = null;
   try {
     const auth = Buffer.from(`${options.username}:${options.password}`).toString('base64');
     const response = await request(options.url, {
@@ -108,11 +111,15 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
       const retryAfter = parseRetryAfter(response.headers['retry-after']);
       throw new HttpStatusError(message, { view: options.view, status: response.statusCode, transient }, retryAfter);
     }
-    if (options.onBytes) await pipeline(response.body, byteCounter(options.onBytes), createWriteStream(file));
-    else await pipeline(response.body, createWriteStream(file));
+    spool = new Spool(file);
+    options.onSpool?.(spool);
+    if (options.onBytes) await pipeline(response.body, byteCounter(options.onBytes), spool.writer());
+    else await pipeline(response.body, spool.writer());
+    spool.complete();
     const { size } = await stat(file);
     return { file, bytes: size, elapsedMs: Date.now() - started, dispose };
   } catch (error) {
+    spool?.fail();
     await dispose();
     if (error instanceof SourceError) throw error;
     if (options.signal?.aborted) throw error;

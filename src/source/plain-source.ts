@@ -18,15 +18,14 @@ export function requirePassword(config: Pick<Config, 'password'>): string {
 export function createPlainSource(config: Config): ViewSource {
   const password = requirePassword(config);
   return {
-    fetchView: (view, signal, onBytes) =>
+    fetchView: (view, options = {}) =>
       getToFile({
         url: viewUrl(config.baseUrl, config.viewGuids[view]),
         username: config.username,
         password,
         view,
         timeoutMs: config.source.timeoutMs,
-        signal,
-        onBytes,
+        ...options,
       }),
   };
 }

@@ -14,7 +14,7 @@ import { getToFile, HttpStatusError, NetworkError } from './http-get.js';
 import { decideAdmission, retryDelayMs } from './pacing.js';
 import { requirePassword, viewUrl } from './plain-source.js';
 import type { RequestCode, SourceState, SourceStateStore } from './source-state.js';
-import type { FetchedBody, ViewSource } from './view-source.js';
+import type { FetchedBody, FetchOptions, ViewSource } from './view-source.js';
 
 /** Waits shorter than this are not worth a log line. */
 const LOG_WAIT_MS = 1_000;
@@ -107,7 +107,8 @@ export function createProtectedSource(config: Config, deps: ProtectionDeps): Vie
     }
   }
 
-  async function attempt(view: ViewName, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<FetchedBody> {
+  async function attempt(view: ViewName, options: FetchOptions): Promise<FetchedBody> {
+    const { signal } = options;
     const requestId = await admit(view, signal);
     let body: FetchedBody;
     try {
@@ -117,8 +118,7 @@ export function createProtectedSource(config: Config, deps: ProtectionDeps): Vie
         password,
         view,
         timeoutMs: policy.timeoutMs,
-        signal,
-        onBytes,
+        ...options,
       });
     } catch (error) {
       await settle(requestId, requestCode(error, signal), error);
@@ -134,10 +134,11 @@ export function createProtectedSource(config: Config, deps: ProtectionDeps): Vie
   }
 
   return {
-    async fetchView(view, signal, onBytes) {
+    async fetchView(view, options = {}) {
+      const { signal } = options;
       for (let retries = 0; ; retries++) {
         try {
-          return await attempt(view, signal, onBytes);
+          return await attempt(view, options);
         } catch (error) {
           const wait = signal?.aborted ? null : retryDelayMs(error, retries, policy);
           if (wait === null) throw gaveUp(error, retries + 1);

@@ -4,6 +4,7 @@
  * (slow) network out of the view's database transaction.
  */
 import type { ViewName } from '../registry.js';
+import type { Spool } from './spool.js';
 
 export interface FetchedBody {
   /** Temporary file holding the body exactly as received. */
@@ -15,7 +16,17 @@ export interface FetchedBody {
   dispose(): Promise<void>;
 }
 
+export interface FetchOptions {
+  readonly signal?: AbortSignal;
+  /** Told how many body bytes have arrived so far (for progress lines). */
+  readonly onBytes?: (bytes: number) => void;
+  /**
+   * Given each attempt's spool as its body starts to arrive, to read it meanwhile. A failed attempt's
+   * spool is abandoned (its readers get `SpoolAbandonedError`) and a retry brings a new one.
+   */
+  readonly onSpool?: (spool: Spool) => void;
+}
+
 export interface ViewSource {
-  /** `onBytes` is told how many body bytes have arrived so far (for progress lines). */
-  fetchView(view: ViewName, signal?: AbortSignal, onBytes?: (bytes: number) => void): Promise<FetchedBody>;
+  fetchView(view: ViewName, options?: FetchOptions): Promise<FetchedBody>;
 }

@@ -1,13 +1,17 @@
 /**
  * The shortcuts of the load path give the same rows and counts as the merge they bypass: a table that
- * is empty when the load starts is filled by COPY straight in (until a key repeats), and a record
- * identical to its stored row is recognised without parsing its values.
+ * is empty when the load starts is filled by COPY straight in (until a key repeats), a record identical
+ * to its stored row is recognised without parsing its values, and a body is read while it downloads.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
+import { getView } from '../../src/registry.js';
+import { runCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
-import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
+import { FIXTURE_PASSWORD, FIXTURE_USER, startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
 import { outcome, rows, syncOnce } from '../support/harness.js';
 import { comment, timesheet } from '../support/records.js';
 
@@ -107,6 +111,59 @@ for (const kind of DATABASE_KINDS) {
       const c = outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets').counts;
       assert.deepEqual([c.fetched, c.updated, c.unchanged, c.duplicates], [2, 1, 0, 1]);
       assert.equal((await hours())[0]!.h, '7');
+    });
+
+    test('a body cut off mid-way is read again from the start on the retry: nothing counted twice', async () => {
+      const records = Array.from({ length: 6000 }, (_, i) => timesheet({ 'TS-Crm ID': 5000 + i }));
+      const body = Buffer.from(JSON.stringify({ message: { data: records } }));
+      let requests = 0;
+      // The first answer sends two thirds of the body (more than a batch, so the early read takes some of
+      // it), waits, and drops the connection; the retry gets the whole body.
+      const server = createServer((req, res) => {
+        requests++;
+        if (new URL(req.url ?? '/', 'http://x').searchParams.get('id') !== getView('timesheets').guid) {
+          res.writeHead(200).end('{"message":{"data":[]}}');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        if (requests > 1) {
+          res.end(body);
+          return;
+        }
+        res.write(body.subarray(0, Math.floor((body.length * 2) / 3)));
+        setTimeout(() => res.destroy(), 300);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/OTC/Data/View/data`;
+        const env = {
+          ...tdb.env,
+          OTC_BASE_URL: url,
+          OTC_USERNAME: FIXTURE_USER,
+          OTC_PASSWORD: FIXTURE_PASSWORD,
+          OTC_MIN_INTERVAL_MS: '0',
+          OTC_BACKOFF_INITIAL_MS: '1',
+          OTC_BACKOFF_MAX_MS: '5',
+        };
+        // The CLI is a process of its own, and the embedded database is opened by one process at a time.
+        await db.close();
+        const r = await runCli(['sync', 'timesheets', '--json'], { env, cwd: tdb.cwd });
+        db = await tdb.open();
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(requests, 2);
+        const doc = JSON.parse(r.stdout) as { runId: string; views: { timesheets: { fetched: number; inserted: number; duplicates: number } } };
+        const t = doc.views.timesheets;
+        assert.deepEqual([t.fetched, t.inserted, t.duplicates], [6000, 6000, 0]);
+        const [stored] = await rows<{ n: number; fetched: number }>(
+          db,
+          `SELECT (SELECT count(*)::int FROM servicedesk.timesheets) AS n,
+                  (SELECT records_fetched::int FROM servicedesk.etl_metadata WHERE run_id = $1) AS fetched`,
+          [doc.runId],
+        );
+        assert.deepEqual(stored, { n: 6000, fetched: 6000 });
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     });
   });
 }
