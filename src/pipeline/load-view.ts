@@ -1,7 +1,8 @@
 /**
  * Loads one view from a stream of record batches: normalize → stage → merge in one transaction,
  * with the run recorded before and after, outside that transaction. Used by sync, import and
- * reprocess alike, so every input path gets the same parser, merge, counts and quarantine.
+ * reprocess alike, so every input path gets the same parser, merge, counts and quarantine. An API body
+ * is read while it downloads, before the transaction begins (see `EarlyRead`).
  */
 import { setImmediate } from 'node:timers/promises';
 import type { Config } from '../config.js';
@@ -76,7 +77,11 @@ class LoadState {
    */
   take(batch: RecordBatch, stored: ReadonlyMap<string, string>, into: ToSend = { fresh: [], repeats: [] }): ToSend {
     const isStored = (key: string, hash: string) => stored.get(key) === hash;
-    const { rows, rejects } = this.normalizer.normalizeKnown(batch.records, batch.firstPosition, isStored);
+    // With nothing stored (a first load) no record can be known: skip looking.
+    const { rows, rejects } =
+      stored.size > 0
+        ? this.normalizer.normalizeKnown(batch.records, batch.firstPosition, isStored)
+        : this.normalizer.normalize(batch.records, batch.firstPosition);
     this.fetched += batch.records.length;
     this.collectRejects(rejects);
     for (const row of rows) {
@@ -127,7 +132,7 @@ class EarlyRead {
 
   constructor(
     private readonly batches: AsyncIterator<RecordBatch>,
-    readonly state: LoadState,
+    private readonly state: LoadState,
     stored: Promise<ReadonlyMap<string, string>>,
   ) {
     this.done = this.run(stored);
@@ -261,6 +266,7 @@ async function loadInTransaction(
         await checkpoint(ctx, view);
         await send(state.take(batch, stored));
       }
+      stored.clear();
       await loader.endStaging();
       log.debug({ ms: phase(), staged: loader.stagedCount, copied: loader.insertedCount }, 'read, parsed and sent the payload');
       refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
