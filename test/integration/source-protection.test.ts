@@ -11,6 +11,30 @@ import { PASSWORD } from '../support/simulator-helpers.js';
 
 for (const kind of DATABASE_KINDS) {
   describe(`the protective OTC client on the ${kind} database`, () => {
+    test('views are requested one at a time and OTC_VIEW_GAP_MS apart; with a server database the next body downloads while a view loads', async () => {
+      await withSetup(kind, {}, async ({ sim, cli, query }) => {
+        const gapped = await cli(['sync', '--json'], { OTC_VIEW_GAP_MS: '300' });
+        assert.equal(gapped.code, 0, gapped.stderr);
+        assert.deepEqual(statuses(sim), [['comments', 200], ['timesheets', 200], ['tickets', 200]]);
+        for (let i = 1; i < 3; i++) {
+          const gap = sim.requests[i]!.at - sim.requests[i - 1]!.at;
+          assert.ok(gap >= 290, `request ${i + 1} came ${gap} ms after the one before`);
+        }
+
+        const seen = sim.requests.length;
+        const r = await cli(['sync', '--json']);
+        assert.equal(r.code, 0, r.stderr);
+        const [comments] = await query<{ ended: number }>(
+          `SELECT extract(epoch FROM load_end) * 1000 AS ended FROM servicedesk.etl_metadata
+           WHERE run_id = $1 AND view_name = 'comments'`,
+          [json<SyncDoc>(r).runId],
+        );
+        const timesheetsAsked = sim.requests[seen + 1]!.at;
+        if (kind === 'server') assert.ok(timesheetsAsked < Number(comments!.ended), 'timesheets was asked for while comments loaded');
+        else assert.ok(timesheetsAsked >= Number(comments!.ended), 'the embedded database fetches each body when its load starts');
+      });
+    });
+
     test('a burst of 503s is retried with backoff and the view then loads', async () => {
       await withSetup(kind, { failNext: { status: 503, count: 2 } }, async ({ sim, cli, query }) => {
         const r = await cli(['sync', 'comments', '--json']);

@@ -9,7 +9,7 @@ import { createTestDatabase, type DatabaseKind, type TestDatabase } from './data
 import { PASSWORD, withSimulator } from './simulator-helpers.js';
 
 export type ViewResult = { status: string; fetched: number; error: string | null };
-export type SyncDoc = { views: Record<string, ViewResult> };
+export type SyncDoc = { runId: string; views: Record<string, ViewResult> };
 export type HealthDoc = {
   status: string;
   breaker: { state: string; consecutiveFailures: number; cooldownRemainingSeconds: number; lastError: string | null };
