@@ -223,17 +223,23 @@ async function loadInTransaction(
   throwIfCancelled(ctx, view, 'before it started');
   // Reprocess must re-derive every row, also those whose stored hash matches (a column changed by hand,
   // or a parser fix without a PARSER_VERSION bump), so it skips the "unchanged never travels" check.
-  // Read beside the fetch, in a transaction of its own so a signal cancels it like any statement of the load.
-  const storedRead =
-    source.name === REPROCESS_SOURCE
-      ? Promise.resolve(new Map<string, string>())
-      : ctx.db.transaction((tx) => storedHashes(tx, ctx.config.schema, view), { signal: ctx.signal });
-  storedRead.catch(() => undefined);
+  // Read once the source has answered (so no database work delays the request itself), while the body
+  // downloads, in a transaction of its own so a signal cancels it like any statement of the load.
+  let storedRead: Promise<Map<string, string>> | null = null;
+  const readStored = (): Promise<Map<string, string>> => {
+    if (storedRead) return storedRead;
+    storedRead =
+      source.name === REPROCESS_SOURCE
+        ? Promise.resolve(new Map<string, string>())
+        : ctx.db.transaction((tx) => storedHashes(tx, ctx.config.schema, view), { signal: ctx.signal });
+    storedRead.catch(() => undefined);
+    return storedRead;
+  };
   let early: EarlyRead | null = null;
   const startEarly = (batches: AsyncIterator<RecordBatch>) => {
     early?.abandon();
     reading.state = newState();
-    early = new EarlyRead(batches, reading.state, storedRead);
+    early = new EarlyRead(batches, reading.state, readStored());
   };
   let opened: Awaited<ReturnType<RecordSource['open']>>;
   try {
@@ -243,7 +249,7 @@ async function loadInTransaction(
     throw error;
   }
   try {
-    const stored = await storedRead;
+    const stored = await readStored();
     const read = early as EarlyRead | null;
     await read?.stop();
     const { state } = reading;
