@@ -7,8 +7,9 @@ import { createProtectedSource } from '../source/protected-source.js';
 import type { ViewSource } from '../source/view-source.js';
 
 /**
- * The protected OTC source. Its state is written in short transactions of its own, so call it only
- * outside a view's transaction (the sync fetches each view to a spool file before its load begins).
+ * The protected OTC source. Its state is written in short transactions of its own, on a connection of
+ * their own: with the embedded database (one connection) call it only outside a view's transaction,
+ * which is why the sync fetches ahead only with a server database.
  */
 export function openSource(db: Db, config: Config, log: Logger): ViewSource {
   return createProtectedSource(config, { store: new DbSourceStateStore(db, config.schema), log });
