@@ -85,7 +85,8 @@ class LoadState {
     this.fetched += batch.records.length;
     this.collectRejects(rejects);
     for (const row of rows) {
-      const admitted = this.payload.admit(row, stored.get(row.key));
+      // A known record is one whose stored hash is its own.
+      const admitted = this.payload.admit(row, row.kind === 'known' ? row.hash : stored.get(row.key));
       if (admitted === 'skip') continue;
       const full = row.kind === 'row' ? row : this.completed(row);
       (admitted === 'first' ? into.fresh : into.repeats).push(full);

@@ -120,13 +120,7 @@ export class Normalizer {
   }
 
   normalize(records: readonly unknown[], firstPosition: number): NormalizedBatch {
-    const rows: NormalizedRow[] = [];
-    const rejects: RejectedRecord[] = [];
-    records.forEach((record, i) => {
-      const row = this.normalizeOne(record, firstPosition + i, rejects, null);
-      if (row) rows.push(row as NormalizedRow);
-    });
-    return { rows, rejects };
+    return this.normalizeAll(records, firstPosition, null) as NormalizedBatch;
   }
 
   /**
@@ -135,6 +129,10 @@ export class Normalizer {
    * and parsing every value of them is most of the work.
    */
   normalizeKnown(records: readonly unknown[], firstPosition: number, isStored: StoredHashCheck): NormalizedBatch<NormalizedRow | KnownRecord> {
+    return this.normalizeAll(records, firstPosition, isStored);
+  }
+
+  private normalizeAll(records: readonly unknown[], firstPosition: number, isStored: StoredHashCheck | null): NormalizedBatch<NormalizedRow | KnownRecord> {
     const rows: Array<NormalizedRow | KnownRecord> = [];
     const rejects: RejectedRecord[] = [];
     records.forEach((record, i) => {

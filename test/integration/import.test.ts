@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '../../src/errors.js';
 import type { Db } from '../../src/load/db.js';
 import { planImport } from '../../src/pipeline/import.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
-import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
-import { rows, syncOnce } from '../support/harness.js';
+import { DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import type { FixtureServer } from '../support/fixture-server.js';
+import { rows, syncOnce, useFixtureDatabase } from '../support/harness.js';
 import { fileOutcome, importOnce, writeCsv, writeJson } from '../support/import-harness.js';
 import { comment, ticket } from '../support/records.js';
 import { writeXlsxExport } from '../support/xlsx-export.js';
@@ -34,16 +34,11 @@ for (const kind of DATABASE_KINDS) {
     let dir: string;
     const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
 
+    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
     before(async () => {
-      otc = await startFixtureServer();
-      tdb = await createTestDatabase(kind);
-      db = await tdb.open();
       dir = await mkdtemp(join(tmpdir(), 'otc-etl-import-'));
     });
     after(async () => {
-      await db.close();
-      await tdb.drop();
-      await otc.close();
       await rm(dir, { recursive: true, force: true });
     });
 

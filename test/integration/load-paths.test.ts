@@ -6,14 +6,24 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
 import { getView } from '../../src/registry.js';
 import { runCli } from '../support/cli.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
-import { FIXTURE_PASSWORD, FIXTURE_USER, startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
-import { outcome, rows, syncOnce } from '../support/harness.js';
-import { comment, timesheet } from '../support/records.js';
+import { DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { FIXTURE_PASSWORD, FIXTURE_USER, type FixtureServer } from '../support/fixture-server.js';
+import { outcome, rows, syncOnce, useFixtureDatabase } from '../support/harness.js';
+import { ticket, timesheet } from '../support/records.js';
+
+/**
+ * A timesheet from three days ago: within the range whose stored hashes a sync reads, so an identical
+ * record is recognised as known.
+ */
+function recent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const day = new Date(Date.now() - 3 * 86_400_000);
+  const dmy = `${String(day.getUTCDate()).padStart(2, '0')}/${String(day.getUTCMonth() + 1).padStart(2, '0')}/${day.getUTCFullYear()}`;
+  return timesheet({ 'TS-Date': dmy, 'TS-Modified Time': `${dmy} 12:00`, ...overrides });
+}
 
 for (const kind of DATABASE_KINDS) {
   describe(`load paths on the ${kind} database`, () => {
@@ -22,20 +32,11 @@ for (const kind of DATABASE_KINDS) {
     let otc: FixtureServer;
     const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
 
-    before(async () => {
-      otc = await startFixtureServer();
-      tdb = await createTestDatabase(kind);
-      db = await tdb.open();
-    });
-    after(async () => {
-      await db.close();
-      await tdb.drop();
-      await otc.close();
-    });
+    const fixture = useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
     // Each test starts from empty tables (the first sync of the file creates them).
     beforeEach(async () => {
       await db.exec(`DO $$ BEGIN
-        IF to_regclass('servicedesk.timesheets') IS NOT NULL THEN TRUNCATE servicedesk.timesheets, servicedesk.comments; END IF;
+        IF to_regclass('servicedesk.timesheets') IS NOT NULL THEN TRUNCATE servicedesk.timesheets, servicedesk.tickets; END IF;
       END $$`);
     });
 
@@ -81,10 +82,11 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a record identical to its stored row still reports a value it could not store, on every run', async () => {
-      otc.set('comments', [comment(1, 1), comment(2, 1, { 'TKTCT-Created Time': '31/02/2025 10:00' })]);
+      // Tickets have no window, so every stored ticket's hash is read and the second run recognises both.
+      otc.set('tickets', [ticket(1), ticket(2, { 'TKT-Assigned To Userid': 'not a number' })]);
       for (let run = 1; run <= 2; run++) {
-        const result = await syncOnce(db, config(), ['comments']);
-        const o = outcome(result, 'comments');
+        const result = await syncOnce(db, config(), ['tickets']);
+        const o = outcome(result, 'tickets');
         assert.deepEqual([o.counts.valueErrors, o.counts.inserted + o.counts.unchanged], [1, 2], `run ${run}`);
         const rejects = await rows<{ position: number; kind: string }>(
           db,
@@ -96,18 +98,18 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('an unchanged record after a changed copy of its key in the same payload wins as the later copy', async () => {
-      otc.set('timesheets', [timesheet()]);
+      otc.set('timesheets', [recent()]);
       await syncOnce(db, config(), ['timesheets']);
-      otc.set('timesheets', [timesheet({ 'TS-Hours': 7 }), timesheet()]);
+      otc.set('timesheets', [recent({ 'TS-Hours': 7 }), recent()]);
       const c = outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets').counts;
       assert.deepEqual([c.fetched, c.updated, c.unchanged, c.duplicates], [2, 0, 1, 1]);
       assert.equal((await hours())[0]!.h, '2.5');
     });
 
     test('a changed record after an unchanged copy of its key wins as the later copy', async () => {
-      otc.set('timesheets', [timesheet()]);
+      otc.set('timesheets', [recent()]);
       await syncOnce(db, config(), ['timesheets']);
-      otc.set('timesheets', [timesheet(), timesheet({ 'TS-Hours': 7 })]);
+      otc.set('timesheets', [recent(), recent({ 'TS-Hours': 7 })]);
       const c = outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets').counts;
       assert.deepEqual([c.fetched, c.updated, c.unchanged, c.duplicates], [2, 1, 0, 1]);
       assert.equal((await hours())[0]!.h, '7');
@@ -146,9 +148,7 @@ for (const kind of DATABASE_KINDS) {
           OTC_BACKOFF_MAX_MS: '5',
         };
         // The CLI is a process of its own, and the embedded database is opened by one process at a time.
-        await db.close();
-        const r = await runCli(['sync', 'timesheets', '--json'], { env, cwd: tdb.cwd });
-        db = await tdb.open();
+        const r = await fixture.whileClosed(() => runCli(['sync', 'timesheets', '--json'], { env, cwd: tdb.cwd }));
         assert.equal(r.code, 0, r.stderr);
         assert.equal(requests, 2);
         const doc = JSON.parse(r.stdout) as { runId: string; views: { timesheets: { fetched: number; inserted: number; duplicates: number } } };

@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
 import { errorMessage } from '../../src/pipeline/load-view.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
-import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
-import { rows, syncOnce } from '../support/harness.js';
+import type { FixtureServer } from '../support/fixture-server.js';
+import { rows, syncOnce, useFixtureDatabase } from '../support/harness.js';
 import { ticket } from '../support/records.js';
 
 const SECRET = 'Customer Jane Citizen, card 4111';
@@ -82,16 +82,7 @@ for (const kind of DATABASE_KINDS) {
     let db: Db;
     let otc: FixtureServer;
 
-    before(async () => {
-      otc = await startFixtureServer({ tickets: [ticket(1)] });
-      tdb = await createTestDatabase(kind);
-      db = await tdb.open();
-    });
-    after(async () => {
-      await db.close();
-      await tdb.drop();
-      await otc.close();
-    });
+    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s), { tickets: [ticket(1)] });
 
     test('a sync deletes rejects and runs older than OTC_RETENTION_DAYS but keeps the latest success of each view', async () => {
       const config = tdb.config({ ...otc.env(), OTC_RETENTION_DAYS: '400', OTC_MIN_VOLUME_RATIO: '0' });

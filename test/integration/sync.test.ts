@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
-import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
-import { outcome, rows, syncOnce } from '../support/harness.js';
+import { DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import type { FixtureServer } from '../support/fixture-server.js';
+import { outcome, rows, syncOnce, useFixtureDatabase } from '../support/harness.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 
 for (const kind of DATABASE_KINDS) {
@@ -14,16 +14,7 @@ for (const kind of DATABASE_KINDS) {
     // These tests send deliberately small payloads; the volume guard has its own tests.
     const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
 
-    before(async () => {
-      otc = await startFixtureServer();
-      tdb = await createTestDatabase(kind);
-      db = await tdb.open();
-    });
-    after(async () => {
-      await db.close();
-      await tdb.drop();
-      await otc.close();
-    });
+    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
 
     test('a first load inserts every record and the counts add up', async () => {
       otc.set('tickets', [ticket(1), ticket(2), ticket(3)]);

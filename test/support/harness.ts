@@ -1,11 +1,14 @@
 /** Wires a test database, a source and the pipeline together the way the CLI does. */
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/load/db.js';
+import { after, before } from 'node:test';
 import { silentLogger } from '../../src/log.js';
 import { withRunLock } from '../../src/pipeline/guard.js';
 import { runSync, type SyncResult } from '../../src/pipeline/sync.js';
 import type { ViewName } from '../../src/registry.js';
 import { createPlainSource } from '../../src/source/plain-source.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { startFixtureServer, type FixtureServer } from './fixture-server.js';
 
 export async function syncOnce(db: Db, config: Config, views?: ViewName[]): Promise<SyncResult> {
   const deps = { db, config, log: silentLogger };
@@ -22,4 +25,45 @@ export function outcome(result: SyncResult, view: ViewName) {
 
 export async function rows<R = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<R[]> {
   return (await db.query<R>(sql, params)).rows;
+}
+
+export interface FixtureDatabase {
+  readonly otc: FixtureServer;
+  readonly tdb: TestDatabase;
+  readonly db: Db;
+}
+
+/**
+ * A fixture OTC and an open test database for the tests of the calling `describe`: started before
+ * them and dropped after. `assign` receives them (and again whenever the database is reopened).
+ */
+export function useFixtureDatabase(
+  kind: DatabaseKind,
+  assign: (setup: FixtureDatabase) => void,
+  initial: Partial<Record<ViewName, unknown[]>> = {},
+): { whileClosed<T>(fn: () => Promise<T>): Promise<T> } {
+  let setup: FixtureDatabase;
+  before(async () => {
+    const otc = await startFixtureServer(initial);
+    const tdb = await createTestDatabase(kind);
+    setup = { otc, tdb, db: await tdb.open() };
+    assign(setup);
+  });
+  after(async () => {
+    await setup.db.close();
+    await setup.tdb.drop();
+    await setup.otc.close();
+  });
+  return {
+    /** Runs `fn` with the database closed (the embedded one is opened by one process at a time), then reopens it. */
+    async whileClosed<T>(fn: () => Promise<T>): Promise<T> {
+      await setup.db.close();
+      try {
+        return await fn();
+      } finally {
+        setup = { ...setup, db: await setup.tdb.open() };
+        assign(setup);
+      }
+    },
+  };
 }
