@@ -21,37 +21,55 @@ export function terminalProgress(
   if (!stream.isTTY || options.logFormat === 'json') return undefined;
   let lastDraw = 0;
   let started = Date.now();
-  let bytes = 0;
+  /** Body bytes so far per view: with a server database the next body downloads while a view loads. */
+  const bytes = new Map<string, number>();
+  /** The view the line is about; another view's news waits until it is done. */
   let current: string | null = null;
+  let gap: { view: string; until: number } | null = null;
   const draw = (text: string, force = false): void => {
     const now = Date.now();
     if (!force && now - lastDraw < REDRAW_MS) return;
     lastDraw = now;
     stream.write(`\r\x1b[2K${text}`);
   };
-  const begin = (view: string): void => {
-    if (current === view) return;
-    current = view;
-    started = Date.now();
-    bytes = 0;
+  const shows = (view: string): boolean => {
+    if (current === null) {
+      current = view;
+      started = Date.now();
+      gap = null;
+    }
+    return current === view;
+  };
+  // The pause between views is its own line, so nothing looks stuck at "downloading 0.0 MB" meanwhile.
+  const drawGap = (): void => {
+    if (!gap || gap.until <= Date.now()) return;
+    const seconds = Math.ceil((gap.until - Date.now()) / 1000);
+    draw(`${gap.view.padEnd(11)} waiting ${seconds} s before its request (OTC_VIEW_GAP_MS)`, true);
   };
   return {
     downloaded(view, received) {
-      begin(view);
-      bytes = received;
+      bytes.set(view, received);
+      if (!shows(view)) return;
       draw(`${view.padEnd(11)} downloading ${megabytes(received)}`);
     },
     read(view, records) {
-      begin(view);
-      draw(`${view.padEnd(11)} loading ${records.toLocaleString('en-AU')} records (${megabytes(bytes)})`);
+      if (!shows(view)) return;
+      draw(`${view.padEnd(11)} loading ${records.toLocaleString('en-AU')} records (${megabytes(bytes.get(view) ?? 0)})`);
+    },
+    waiting(view, ms) {
+      gap = { view, until: Date.now() + ms };
+      if (current === null) drawGap();
     },
     finished(outcome: ViewOutcome) {
       // A view that failed before its first byte has no download to time.
-      const timing = current === outcome.view ? `, ${megabytes(bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s` : '';
+      const received = bytes.get(outcome.view) ?? 0;
+      const timing = current === outcome.view ? `, ${megabytes(received)} in ${((Date.now() - started) / 1000).toFixed(1)} s` : '';
       const summary = `${outcome.view.padEnd(11)} ${outcome.status} ${outcome.counts.fetched.toLocaleString('en-AU')} records${timing}`;
       draw(summary, true);
       stream.write('\n');
+      bytes.delete(outcome.view);
       current = null;
+      drawGap();
     },
   };
 }

@@ -196,8 +196,11 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
   } catch (error) {
     const { state } = reading;
     const cancelled = error instanceof CancelledError || ctx.signal?.aborted === true;
-    const message = error instanceof CancelledError ? error.message : cancelled ? cancelledMessage(view.name, ctx.signal) : errorMessage(error);
-    log.error({ err: message }, `${view.name}: load ${cancelled ? 'cancelled' : 'failed'}, rolled back`);
+    const text = error instanceof CancelledError ? error.message : cancelled ? cancelledMessage(view.name, ctx.signal) : errorMessage(error);
+    const message = namingView(view.name, text);
+    // A cancel is what the operator asked for: worth a warning, not an error.
+    if (cancelled) log.warn({ err: message }, 'load cancelled, rolled back');
+    else log.error({ err: message }, 'load failed, rolled back');
     const counts = { ...ZERO_COUNTS, fetched: state.fetched, rejected: state.rejected, valueErrors: state.valueErrors };
     outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state);
   }
@@ -460,6 +463,16 @@ function driftNames(names: readonly string[]): string[] {
   });
   if (names.length > DRIFT_MAX_NAMES) shown.push(`… and ${names.length - DRIFT_MAX_NAMES} more`);
   return shown;
+}
+
+/**
+ * A view's error as it is stored and shown: it names the view exactly once. Most messages already do
+ * ("OTC rejected the credentials for view tickets"); the rest (database errors) get it as a prefix, so
+ * no printer needs to add one and none prints "tickets: tickets: …".
+ */
+export function namingView(view: string, message: string): string {
+  const named = new RegExp(`(^|[^\\w-])${view}([^\\w-]|$)`).test(message);
+  return named ? message : `${view}: ${message}`;
 }
 
 /** An error as the run record and the log show it: no secrets, and no record contents. */

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { BreakerOpenError, SourceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ViewName } from '../registry.js';
-import { afterFailure, afterSuccess } from './breaker.js';
+import { afterFailure, afterSuccess, gate } from './breaker.js';
 import { getToFile, HttpStatusError, NetworkError } from './http-get.js';
 import { decideAdmission, retryDelayMs } from './pacing.js';
 import { requirePassword, viewUrl } from './plain-source.js';
@@ -53,10 +53,12 @@ function breakerOpenError(view: string, state: SourceState, remainingMs: number)
   const failures = state.breaker.state === 'open' ? state.breaker.failures : 0;
   const until = new Date(state.now + remainingMs).toISOString();
   const last = state.lastError ? ` (last: ${state.lastError})` : '';
+  // Stored with the run and read long after: an absolute time, never "N s from now".
   return new BreakerOpenError(
     `OTC circuit breaker is open after ${failures} consecutive failed requests${last}; no request is sent to OTC ` +
-      `until ${until} (${seconds(remainingMs)} from now), so view ${view} was not fetched. The first run after that ` +
-      'tries again by itself; if the last error names something to fix (credentials, permissions), fix it first. See `otc-etl health`.',
+      `until ${until}, so view ${view} was not fetched. The first run after that tries again by itself; if the last ` +
+      'error names something to fix (credentials, permissions), fix it first, then `otc-etl breaker --reset` ' +
+      '(or POST /breaker/reset on a running service) to try at once.',
     { view, retryAfterMs: remainingMs },
   );
 }
@@ -134,6 +136,11 @@ export function createProtectedSource(config: Config, deps: ProtectionDeps): Vie
   }
 
   return {
+    async refusal(view) {
+      const state = await store.read();
+      const g = gate(state.breaker, state.now);
+      return g.allowed ? null : breakerOpenError(view, state, g.remainingMs);
+    },
     async fetchView(view, options = {}) {
       const { signal } = options;
       for (let retries = 0; ; retries++) {

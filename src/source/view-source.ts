@@ -29,4 +29,10 @@ export interface FetchOptions {
 
 export interface ViewSource {
   fetchView(view: ViewName, options?: FetchOptions): Promise<FetchedBody>;
+  /**
+   * Why a request for `view` would be refused now without being sent (an open circuit breaker), or null.
+   * Asked between views, so a sync that cannot reach the source stops at once instead of waiting out
+   * the gap before each view only to be refused.
+   */
+  refusal?(view: ViewName): Promise<Error | null>;
 }

@@ -13,7 +13,7 @@ export async function reprocessCommand(rt: Runtime, args: readonly string[], sig
     rt.print(
       { runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) },
       () => {
-        const errors = result.outcomes.filter((o) => o.error).map((o) => `${o.view}: ${o.error}`);
+        const errors = result.outcomes.filter((o) => o.error).map((o) => o.error!);
         return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors].join('\n');
       },
     );
