@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type ExitCode } from '../errors.js';
+import { breakerCommand } from './commands/breaker.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { healthCommand } from './commands/health.js';
@@ -92,11 +93,19 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       set(await runCommand(flags, (rt) => healthCommand(rt, flags)));
     });
 
+  withCommon(program.command('breaker'))
+    .description('the OTC circuit breaker and the request budget; --reset closes the breaker (logged)')
+    .option('--reset', 'close the breaker now, so the next request goes to OTC')
+    .action(async (flags: CommonFlags & { reset?: boolean }) => {
+      set(await runCommand(flags, (rt) => breakerCommand(rt, flags)));
+    });
+
   withCommon(program.command('serve'))
-    .description('sync on a cron schedule and serve /healthz, /metrics and a status page at /')
+    .description('sync on a cron schedule and serve /healthz, /metrics, a status page at /, POST /sync and POST /breaker/reset')
     .option('--schedule <cron>', "cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)", '30 6 * * *')
     .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', '8789')
     .option('--host <host>', 'address to bind (keep 127.0.0.1 unless a proxy or scraper needs more)', '127.0.0.1')
+    .option('--run-now', 'run a full sync at start, then follow the schedule')
     .action(async (flags: CommonFlags & ServeFlags) => {
       set(await runCommand(flags, (rt) => serveCommand(rt, flags)));
     });

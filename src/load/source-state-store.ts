@@ -5,7 +5,7 @@
  * transaction (the embedded database has one connection).
  */
 import { hostname } from 'node:os';
-import type { BreakerState } from '../source/breaker.js';
+import { CLOSED, type BreakerState } from '../source/breaker.js';
 import type { Admission } from '../source/pacing.js';
 import { HOUR_MS } from '../source/pacing.js';
 import type { RequestCode, SourceState, SourceStateStore } from '../source/source-state.js';
@@ -90,6 +90,19 @@ export class DbSourceStateStore implements SourceStateStore {
         state.now - KEEP_REQUESTS_MS,
       ]);
       return breaker;
+    });
+  }
+
+  /**
+   * Closes the breaker by an operator's decision (`otc-etl breaker --reset`, `POST /breaker/reset`),
+   * under the same lock as every request's admission. The last error is kept: it still says what failed.
+   * Returns the state before and after.
+   */
+  reset(): Promise<{ before: SourceState; after: SourceState }> {
+    return this.db.transaction(async (tx) => {
+      const before = await this.readState(tx, true);
+      await this.writeBreaker(tx, CLOSED, before.lastError);
+      return { before, after: { ...before, breaker: CLOSED } };
     });
   }
 

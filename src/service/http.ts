@@ -1,7 +1,7 @@
 /**
- * The service's HTTP endpoints: `/healthz`, `/metrics` and the status page at `/`. GET (and HEAD) only;
- * anything else is 405, unknown paths 404, and a failure answers with a short message — never a stack
- * trace, never a secret.
+ * The service's HTTP endpoints: `/healthz`, `/metrics` and the status page at `/` (GET and HEAD), and the
+ * operator's `POST /sync` and `POST /breaker/reset`. Another method is 405 with the allowed ones, an
+ * unknown path 404, and a failure answers with a short message — never a stack trace, never a secret.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,10 @@ export interface Reply {
   readonly body: string;
 }
 
-export type Route = () => Promise<Reply>;
+export type Handler = () => Promise<Reply>;
+
+/** A path's handlers by method; a bare handler serves GET (and HEAD). */
+export type Route = Handler | { readonly GET?: Handler; readonly POST?: Handler };
 
 export interface HttpService {
   readonly url: string;
@@ -49,6 +52,26 @@ function pathOf(req: IncomingMessage): string | null {
   }
 }
 
+function handlersOf(route: Route): Record<string, Handler> {
+  const byMethod: Record<string, Handler | undefined> = typeof route === 'function' ? { GET: route } : { ...route };
+  if (byMethod.GET) byMethod.HEAD = byMethod.GET;
+  return Object.fromEntries(Object.entries(byMethod).filter((e): e is [string, Handler] => e[1] !== undefined));
+}
+
+/**
+ * A POST a web page in a browser sent to this service on another site's behalf: the browser names that
+ * site in Origin. An operator's curl sends no Origin; a page served by this service names this host.
+ */
+function crossSite(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
 async function handle(routes: Readonly<Record<string, Route>>, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = pathOf(req);
   const route = path === null ? undefined : routes[path];
@@ -56,12 +79,21 @@ async function handle(routes: Readonly<Record<string, Route>>, log: Logger, req:
     send(req, res, jsonReply(404, { error: 'not found', paths: Object.keys(routes) }));
     return;
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    send(req, res, jsonReply(405, { error: 'method not allowed: use GET' }), { allow: 'GET, HEAD' });
+  const handlers = handlersOf(route);
+  const handler = handlers[req.method ?? 'GET'];
+  if (!handler) {
+    const allow = Object.keys(handlers).join(', ');
+    send(req, res, jsonReply(405, { error: `method not allowed: use ${allow}` }), { allow });
     return;
   }
+  if (req.method === 'POST' && crossSite(req)) {
+    send(req, res, jsonReply(403, { error: 'cross-site request refused: send it from the service host (e.g. with curl)' }));
+    return;
+  }
+  // A POST's body means nothing here; read it so the connection can be reused.
+  if (req.method === 'POST') req.resume();
   try {
-    send(req, res, await route());
+    send(req, res, await handler());
   } catch (error) {
     log.error({ path, err: scrub(error instanceof Error ? error.message : String(error)) }, 'request failed');
     send(req, res, jsonReply(500, { error: 'internal error; see the service log' }));

@@ -19,6 +19,15 @@ export interface TickResult {
   readonly error: string | null;
 }
 
+/** What started a sync: the cron timer, `POST /sync`, or `serve --run-now`. */
+export type SyncTrigger = 'schedule' | 'request' | 'start';
+
+const TRIGGER_WORDS: Record<SyncTrigger, string> = {
+  schedule: 'scheduled sync starting',
+  request: 'sync starting (POST /sync)',
+  start: 'sync starting (serve --run-now)',
+};
+
 export interface LastTick extends TickResult {
   readonly at: string;
 }
@@ -55,6 +64,7 @@ export class SyncScheduler {
   private controller: AbortController | null = null;
   private stopping = false;
   private last: LastTick | null = null;
+  private currentRunId: string | null = null;
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -77,24 +87,34 @@ export class SyncScheduler {
 
   /** Starts a sync unless one is running (then the tick is skipped). Called by the cron timer. */
   tick(): void {
-    if (this.stopping) return;
-    if (this.current) {
+    if (this.runNow('schedule').started === false && !this.stopping) {
       this.options.log.warn('scheduled sync skipped: the previous one is still running');
-      return;
     }
+  }
+
+  /**
+   * Starts a full sync now, for `schedule` (the cron timer), `request` (POST /sync) or `start`
+   * (`serve --run-now`). Never two at once: while one runs, or while the service stops, nothing starts.
+   */
+  runNow(trigger: SyncTrigger): { started: true; runId: string } | { started: false; reason: 'running' | 'stopping'; runId: string | null } {
+    if (this.stopping) return { started: false, reason: 'stopping', runId: null };
+    if (this.current) return { started: false, reason: 'running', runId: this.currentRunId };
     const runId = randomUUID();
     const controller = new AbortController();
     this.controller = controller;
-    this.current = this.runTick(runId, controller.signal).finally(() => {
+    this.currentRunId = runId;
+    this.current = this.runTick(runId, controller.signal, trigger).finally(() => {
       this.current = null;
       this.controller = null;
+      this.currentRunId = null;
     });
+    return { started: true, runId };
   }
 
-  private async runTick(runId: string, signal: AbortSignal): Promise<void> {
+  private async runTick(runId: string, signal: AbortSignal, trigger: SyncTrigger): Promise<void> {
     const log = this.options.log.child({ runId });
     const at = new Date().toISOString();
-    log.info('scheduled sync starting');
+    log.info({ trigger }, TRIGGER_WORDS[trigger]);
     try {
       const result = await this.options.sync(runId, signal);
       this.last = { at, ...result };
@@ -102,10 +122,10 @@ export class SyncScheduler {
       const message = scrub(error instanceof Error ? error.message : String(error));
       if (error instanceof LockHeldError) {
         // A cron job or a manual sync beside the service holds the run lock: not a failure of ours.
-        log.warn({ err: message }, 'scheduled sync held off by another process; trying again at the next tick');
+        log.warn({ err: message }, 'sync held off by another process; trying again at the next tick');
         this.last = { at, outcome: 'locked', runId: null, error: message };
       } else {
-        log.error({ err: message }, 'scheduled sync failed; trying again at the next tick');
+        log.error({ err: message }, 'sync failed; trying again at the next tick');
         this.last = { at, outcome: 'failed', runId: null, error: message };
       }
     }

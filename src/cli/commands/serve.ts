@@ -1,6 +1,7 @@
 /**
- * `otc-etl serve`: a long-running process that syncs on a cron schedule and answers `/healthz`,
- * `/metrics` and the status page at `/`. SIGTERM or SIGINT cancels a sync in progress (its view rolls
+ * `otc-etl serve`: a long-running process that syncs on a cron schedule (and at start with `--run-now`)
+ * and answers `/healthz`, `/metrics`, the status page at `/`, and the operator's `POST /sync` (a full
+ * sync now: 202, or 409 while one runs) and `POST /breaker/reset`. SIGTERM or SIGINT cancels a sync in progress (its view rolls
  * back and is recorded `cancelled`), waits for it, closes the database and exits 0. With the embedded
  * database the service holds it for its whole life, so status is read from these endpoints.
  */
@@ -9,6 +10,7 @@ import type { Db } from '../../load/db.js';
 import { inspectSchema, requireCurrent } from '../../load/migrate.js';
 import { openDb } from '../../load/open-db.js';
 import { withRunLock } from '../../pipeline/guard.js';
+import { resetBreaker } from '../../pipeline/breaker.js';
 import { readMetrics } from '../../pipeline/metrics-data.js';
 import { readReport } from '../../pipeline/report-data.js';
 import { readStatus } from '../../pipeline/status.js';
@@ -36,6 +38,7 @@ export interface ServeFlags {
   schedule?: string;
   port?: string;
   host?: string;
+  runNow?: boolean;
 }
 
 /** An empty database is migrated now, so the endpoints work before the first sync; a legacy one is refused. */
@@ -106,6 +109,21 @@ function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string)
         return { status: 503, contentType: 'text/plain; charset=utf-8', body: `database unreachable: ${unavailable(error)}\n` };
       }
     },
+    '/sync': {
+      POST: async () => {
+        const run = scheduler.runNow('request');
+        if (run.started) return jsonReply(202, { status: 'started', runId: run.runId, progress: '/healthz' });
+        if (run.reason === 'stopping') return jsonReply(503, { error: 'the service is stopping' });
+        return jsonReply(409, { error: 'a sync is already running; try again when it is done', runId: run.runId });
+      },
+    },
+    // The service holds the embedded database for its whole life, so the CLI cannot reset it meanwhile.
+    '/breaker/reset': {
+      POST: async () => {
+        const { before, after } = await resetBreaker(db, config, rt.log, 'POST /breaker/reset');
+        return jsonReply(200, { ...after, reset: { was: before } });
+      },
+    },
     '/': async () => {
       try {
         return { status: 200, contentType: 'text/html; charset=utf-8', body: renderPage((await report.get()).value, service()) };
@@ -149,10 +167,11 @@ export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<Exit
     const http = await startHttp(routes(rt, db, scheduler, schedule), { host, port, log: rt.log });
     try {
       scheduler.start();
+      if (flags.runNow) scheduler.runNow('start');
       const nextRun = scheduler.nextRun()?.toISOString() ?? null;
       rt.log.info({ url: http.url, schedule, timezone: rt.config.timezone, nextRun, database: db.label }, 'serving');
       rt.print({ url: http.url, schedule, timezone: rt.config.timezone, nextRun }, () =>
-        `otc-etl serving ${http.url} (/healthz, /metrics, /): schedule '${schedule}' in ${rt.config.timezone}, next sync ${nextRun ?? 'never'}`,
+        `otc-etl serving ${http.url} (/healthz, /metrics, /, POST /sync, POST /breaker/reset): schedule '${schedule}' in ${rt.config.timezone}, next sync ${nextRun ?? 'never'}`,
       );
       const signal = await stopSignal;
       rt.log.info({ signal }, 'stopping');
