@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDatabaseUrl } from './database-url.js';
 import { ConfigError } from './errors.js';
 import { VIEWS, type ViewName } from './registry.js';
 
@@ -80,7 +81,16 @@ const int = (min: number) => z.coerce.number().int().min(min);
 
 /** Environment variable → schema, with defaults. */
 const ENV_SCHEMA = z.object({
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .transform((value, ctx) => {
+      const parsed = parseDatabaseUrl(value);
+      if (parsed.ok) return parsed.url;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    })
+    .optional(),
   PGHOST: z.string().min(1).optional(),
   PGPASSWORD: z.string().min(1).optional(),
   OTC_DATA_DIR: z.string().min(1).default('./.otc-etl'),

@@ -28,7 +28,8 @@ const HIDDEN_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 
 function formatText(line: string): string {
   const entry = JSON.parse(line) as Record<string, unknown>;
-  const time = new Date(entry.time as number).toISOString().slice(11, 19);
+  // The full UTC date-time, as every time the CLI prints: a log line read days later must say which day.
+  const time = new Date(entry.time as string | number).toISOString();
   const level = (LEVEL_NAMES[entry.level as number] ?? 'info').padEnd(5);
   const extras = Object.entries(entry)
     .filter(([k]) => !HIDDEN_KEYS.has(k))
@@ -51,6 +52,7 @@ export function createLogger(options: { format?: LogFormat; level?: string } = {
     {
       level: options.level ?? 'info',
       base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['password', '*.password', 'authorization', '*.authorization'], censor: '***' },
     },
     stderrSink(options.format ?? 'text'),

@@ -138,16 +138,21 @@ export async function applyMigrations(
   return { stateBefore: before.state, applied, timezone: options.timezone, adoption };
 }
 
-/** Makes the analysts' date_trunc and ::date follow the source's local days. */
-export async function setDatabaseTimezone(db: Queryable, timezone: string): Promise<void> {
-  // ALTER DATABASE needs the database's owner, which a least-privilege owner role is not (docs/roles.sql
-  // sets the zone as the administrator): skip it when the database already has this zone.
-  const { rows: set } = await db.query<{ tz: string }>(
+/** The database's own default TimeZone (`ALTER DATABASE … SET TimeZone`), or null when it has none. */
+export async function databaseTimezone(db: Queryable): Promise<string | null> {
+  const { rows } = await db.query<{ tz: string }>(
     `SELECT split_part(c, '=', 2) AS tz
      FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) AS c
      WHERE d.datname = current_database() AND s.setrole = 0 AND lower(c) LIKE 'timezone=%'`,
   );
-  if (set[0]?.tz !== timezone) {
+  return rows[0]?.tz ?? null;
+}
+
+/** Makes the analysts' date_trunc and ::date follow the source's local days. */
+export async function setDatabaseTimezone(db: Queryable, timezone: string): Promise<void> {
+  // ALTER DATABASE needs the database's owner, which a least-privilege owner role is not (docs/roles.sql
+  // sets the zone as the administrator): skip it when the database already has this zone.
+  if ((await databaseTimezone(db)) !== timezone) {
     const { rows } = await db.query<{ sql: string }>(
       'SELECT format($$ALTER DATABASE %I SET TimeZone TO %L$$, current_database(), $1::text) AS sql',
       [timezone],

@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { DatabaseUnavailableError } from '../errors.js';
+import { endpointOf } from '../database-url.js';
 import { scrub } from '../log.js';
 import { ident, type CopyWriter, type Db, type QueryResult, type Tx } from './db.js';
 
@@ -103,6 +104,8 @@ function txOf(client: pg.PoolClient, openCopies: Set<() => Promise<void>> = new 
 
 export async function openPgDb(options: PgDbOptions): Promise<Db> {
   const label = options.connectionString ? scrub(options.connectionString) : 'the server named by PG* variables';
+  // Messages name the host and port the user wrote, not only the address the driver resolved.
+  const where = options.connectionString ? scrub(endpointOf(options.connectionString)) : label;
   const pool = new pg.Pool({
     ...(options.connectionString ? { connectionString: options.connectionString } : {}),
     application_name: options.applicationName ?? 'otc-etl',
@@ -116,7 +119,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     probe.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw wrapConnectError(error, label, true);
+    throw wrapConnectError(error, where, true);
   }
 
   const query = async <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
@@ -124,7 +127,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
       const result = await pool.query(sql, params as unknown[] | undefined);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (error) {
-      throw wrapConnectError(error, label);
+      throw wrapConnectError(error, where);
     }
   };
 
@@ -137,7 +140,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     },
     transaction: async (fn, options = {}) => {
       const client = await pool.connect().catch((error: unknown) => {
-        throw wrapConnectError(error, label);
+        throw wrapConnectError(error, where);
       });
       // A checked-out client that loses its server emits 'error'; unheard, that would crash the process.
       // The statement in progress fails with the same error, and the view is recorded as failed.

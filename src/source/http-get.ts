@@ -79,12 +79,37 @@ export class NetworkError extends SourceError {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
 
-function networkError(error: unknown, view: string, timedOut: boolean): SourceError {
+/** Codes that mean the connection ended early, once the body had started: the body was cut short. */
+const CUT_SHORT_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+
+/** Where the request went, as host:port, for messages (never the credentials or the query). */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return 'OTC_BASE_URL';
+  }
+}
+
+/** What went wrong on the wire, in words: the user should not have to know undici's error codes. */
+function networkWords(code: string, at: string, view: string, received: number | null): string {
+  if (received !== null && CUT_SHORT_CODES.has(code)) {
+    return `the body of view ${view} was cut short after ${received} bytes: OTC at ${at} closed the connection before sending all of it.`;
+  }
+  if (code === 'ECONNREFUSED') return `OTC at ${at} refused the connection for view ${view} (ECONNREFUSED): check OTC_BASE_URL and that the source is up.`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host of OTC_BASE_URL (${at}) could not be found for view ${view} (${code}): check OTC_BASE_URL and DNS.`;
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `could not connect to OTC at ${at} in time for view ${view}.`;
+  if (CUT_SHORT_CODES.has(code)) return `OTC at ${at} closed the connection for view ${view} before answering.`;
+  return `the connection to OTC at ${at} failed for view ${view}${code ? ` (${code})` : ''}.`;
+}
+
+function networkError(error: unknown, options: GetOptions, timedOut: boolean, received: number | null): SourceError {
+  const { view } = options;
   if (timedOut) return new NetworkError(`OTC did not answer view ${view} in time (timeout, OTC_TIMEOUT_MS).`, { view, transient: true, cause: error }, true);
   const code = (error as { code?: string }).code ?? '';
   const transient = NETWORK_CODES.has(code) || code.startsWith('UND_ERR');
-  const detail = code || (error instanceof Error ? error.name : 'error');
-  return new NetworkError(`the connection to OTC failed while fetching view ${view} (${detail}).`, { view, transient, cause: error }, false);
+  return new NetworkError(networkWords(code, hostOf(options.url), view, received), { view, transient, cause: error }, false);
 }
 
 /** GETs the view into a new spool file. Throws HttpStatusError or SourceError. */
@@ -96,6 +121,8 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const started = Date.now();
   let spool: Spool | null = null;
+  /** Body bytes received, once the source has answered 200: a failure after that cut the body short. */
+  let received: number | null = null;
   try {
     const auth = Buffer.from(`${options.username}:${options.password}`).toString('base64');
     const response = await request(options.url, {
@@ -113,8 +140,15 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
     }
     spool = new Spool(file);
     options.onSpool?.(spool);
-    if (options.onBytes) await pipeline(response.body, byteCounter(options.onBytes), spool.writer());
-    else await pipeline(response.body, spool.writer());
+    received = 0;
+    await pipeline(
+      response.body,
+      byteCounter((bytes) => {
+        received = bytes;
+        options.onBytes?.(bytes);
+      }),
+      spool.writer(),
+    );
     spool.complete();
     const { size } = await stat(file);
     return { file, bytes: size, elapsedMs: Date.now() - started, dispose };
@@ -123,7 +157,7 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
     await dispose();
     if (error instanceof SourceError) throw error;
     if (options.signal?.aborted) throw error;
-    throw networkError(error, options.view, timeout.aborted);
+    throw networkError(error, options, timeout.aborted, received);
   }
 }
 

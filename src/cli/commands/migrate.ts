@@ -4,10 +4,18 @@
  */
 import { EXIT, type ExitCode } from '../../errors.js';
 import { adoptLegacySchema } from '../../load/adopt-legacy.js';
-import { applyMigrations, inspectSchema, listMigrations } from '../../load/migrate.js';
+import { applyMigrations, databaseTimezone, inspectSchema, listMigrations } from '../../load/migrate.js';
 import { acquireRunLock } from '../../load/run-lock.js';
 import { adoptionText } from '../adoption-text.js';
 import { withDb, type Runtime } from '../runtime.js';
+
+/** What happens to the database's TimeZone: set only when it is not already OTC_TIMEZONE. */
+function timezoneText(wanted: string | null, before: string | null, verb: 'set' | 'would set'): string {
+  const now = before ?? "the server's default";
+  if (wanted === null) return `database TimeZone kept as it is (${now}; --keep-timezone)`;
+  if (before === wanted) return `database TimeZone is already ${wanted}`;
+  return verb === 'set' ? `database TimeZone set to ${wanted} (was ${now})` : `would set the database TimeZone to ${wanted} (now ${now})`;
+}
 
 export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; keepTimezone?: boolean }): Promise<ExitCode> {
   const { schema } = rt.config;
@@ -16,6 +24,7 @@ export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; kee
     const release = await acquireRunLock(db, schema, 'migrate');
     try {
       const before = await inspectSchema(db, schema);
+      const timezoneBefore = await databaseTimezone(db);
       const plan = before.pending.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`);
       if (flags.dryRun) {
         const adoption =
@@ -24,23 +33,23 @@ export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; kee
             : null;
         // Adopted migrations are recorded, not run: only the later ones would still be applied.
         const pending = plan.filter((name) => !adoption?.migrationsRecorded.includes(name));
-        rt.print({ dryRun: true, schema, state: before.state, pending, timezone, adoption }, () =>
+        rt.print({ dryRun: true, schema, state: before.state, pending, timezone, timezoneBefore, adoption }, () =>
           [
             `schema ${schema}: ${before.state}`,
             ...(adoption ? [adoptionText(adoption), ''] : []),
             pending.length ? `would apply: ${pending.join(', ')}` : 'nothing to apply',
-            timezone ? `would set the database TimeZone to ${timezone}` : 'would keep the database TimeZone',
+            timezoneText(timezone, timezoneBefore, 'would set'),
           ].join('\n'),
         );
         return EXIT.ok;
       }
       const result = await applyMigrations(db, { schema, timezone, adoptTimezone: rt.config.timezone });
       const { adoption } = result;
-      rt.print({ dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone, adoption }, () =>
+      rt.print({ dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone, timezoneBefore, adoption }, () =>
         [
           ...(adoption ? [adoptionText(adoption), ''] : []),
           result.applied.length ? `applied: ${result.applied.join(', ')}` : `schema ${schema} is up to date`,
-          timezone ? `database TimeZone set to ${timezone}` : 'database TimeZone left as it was',
+          timezoneText(timezone, timezoneBefore, 'set'),
         ].join('\n'),
       );
       return EXIT.ok;
