@@ -10,8 +10,8 @@
  * Values are compared exactly (outer spaces trimmed, case kept); nothing is matched by substring, so
  * `lee` is never taken for `kleeman`. A short username the evidence gives two full names is marked
  * ambiguous (full_name NULL), never resolved by picking one. `manual` rows are never written. A row
- * without evidence is left as it is; a non-manual row the evidence contradicts (a wrong guess left by
- * the previous loader) is corrected.
+ * without evidence is kept but marked `legacy`, and evidence for the same full name outranks it; a
+ * non-manual row the evidence contradicts (a wrong guess left by the previous loader) is corrected.
  */
 import { scrub } from '../log.js';
 import { qualified, sqlState, type Db, type Tx } from './db.js';
@@ -24,6 +24,14 @@ export interface AmbiguousUser {
 export interface SharedFullName {
   readonly fullName: string;
   readonly shortUsernames: readonly string[];
+}
+
+/** A non-manual row whose full name no evidence supports (a legacy guess), kept but outranked by evidence. */
+export interface LegacyUser {
+  readonly shortUsername: string;
+  readonly fullName: string;
+  /** Logins that evidence (or a manual row) ties to the same full name: get_short_username returns those. */
+  readonly outrankedBy: readonly string[];
 }
 
 export interface FailedUser {
@@ -46,10 +54,14 @@ export interface UserLookupResult {
   readonly sharedFullNames: readonly SharedFullName[];
   /** Rows the database refused (e.g. a constraint another tool added); left as they were. */
   readonly failed: readonly FailedUser[];
+  /** Rows no evidence supports (marked `legacy`): kept and shown, never preferred to evidence. */
+  readonly legacy: readonly LegacyUser[];
 }
 
 /** The changes the evidence asks for, one per short username; dropped at commit. */
 const CHANGES = 'user_lookup_changes';
+/** What the evidence says per short username (full names, user ids, strongest source); dropped at commit. */
+const EVIDENCE = 'user_lookup_evidence';
 
 function evidenceSql(schema: string): string {
   const t = (name: string) => qualified(schema, name);
@@ -57,7 +69,7 @@ function evidenceSql(schema: string): string {
   // directly; a ticket's name reaches a login only through a comment's user id; a comment alone
   // gives no name at all.
   return `
-    CREATE TEMP TABLE ${CHANGES} ON COMMIT DROP AS
+    CREATE TEMP TABLE ${EVIDENCE} ON COMMIT DROP AS
     WITH comment_logins AS (
       SELECT DISTINCT btrim(user_name) AS short_username, user_id
       FROM ${t('comments')}
@@ -79,15 +91,17 @@ function evidenceSql(schema: string): string {
       FROM comment_logins c JOIN ticket_names n ON n.user_id = c.user_id
       UNION ALL
       SELECT short_username, NULL, user_id, 'comments', 3 FROM comment_logins
-    ), per_login AS (
-      SELECT short_username,
-             coalesce(array_agg(DISTINCT full_name COLLATE "C" ORDER BY full_name COLLATE "C")
-                        FILTER (WHERE full_name IS NOT NULL), '{}') AS full_names,
-             coalesce(array_agg(DISTINCT user_id ORDER BY user_id) FILTER (WHERE user_id IS NOT NULL), '{}') AS user_ids,
-             (array_agg(source ORDER BY strength))[1] AS source
-      FROM evidence
-      GROUP BY short_username
-    ), proposed AS (
+    )
+    SELECT short_username,
+           coalesce(array_agg(DISTINCT full_name COLLATE "C" ORDER BY full_name COLLATE "C")
+                      FILTER (WHERE full_name IS NOT NULL), '{}') AS full_names,
+           coalesce(array_agg(DISTINCT user_id ORDER BY user_id) FILTER (WHERE user_id IS NOT NULL), '{}') AS user_ids,
+           (array_agg(source ORDER BY strength))[1] AS source
+    FROM evidence
+    GROUP BY short_username;
+
+    CREATE TEMP TABLE ${CHANGES} ON COMMIT DROP AS
+    WITH proposed AS (
       -- No evidence for a part keeps what is stored; conflicting evidence gives NULL, never a pick.
       SELECT p.short_username,
              CASE cardinality(p.full_names) WHEN 0 THEN u.full_name WHEN 1 THEN p.full_names[1] END AS full_name,
@@ -97,7 +111,7 @@ function evidenceSql(schema: string): string {
              u.id AS existing_id,
              u.full_name AS old_full_name, u.user_id AS old_user_id, u.source AS old_source,
              u.ambiguous_full_names AS old_ambiguous
-      FROM per_login p
+      FROM ${EVIDENCE} p
       LEFT JOIN ${t('user_lookup')} u ON u.short_username = p.short_username
       WHERE u.source IS DISTINCT FROM 'manual'
     )
@@ -171,6 +185,25 @@ function describe(error: unknown): string {
   return scrub(code ? `${text} (SQLSTATE ${code})` : text);
 }
 
+/**
+ * Marks the non-manual rows whose full name no evidence gives their login as legacy (and clears the mark
+ * once evidence appears). Such a row is a guess — the previous loader matched last names by substring —
+ * and must not make an evidence-backed login ambiguous: get_short_username passes it over when another
+ * row with evidence has the name.
+ */
+async function markLegacy(tx: Tx, schema: string): Promise<void> {
+  const lookup = qualified(schema, 'user_lookup');
+  await tx.query(
+    `UPDATE ${lookup} u SET legacy = m.legacy
+     FROM (
+       SELECT r.id, (r.full_name IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM ${EVIDENCE} e WHERE e.short_username = r.short_username AND cardinality(e.full_names) > 0)) AS legacy
+       FROM ${lookup} r WHERE r.source <> 'manual'
+     ) m
+     WHERE u.id = m.id AND u.legacy IS DISTINCT FROM m.legacy`,
+  );
+}
+
 async function readReport(tx: Tx, schema: string) {
   const lookup = qualified(schema, 'user_lookup');
   const { rows: counts } = await tx.query<{ manual: number; other: number }>(
@@ -183,18 +216,33 @@ async function readReport(tx: Tx, schema: string) {
      WHERE ambiguous_full_names IS NOT NULL AND source <> 'manual'
      ORDER BY short_username COLLATE "C"`,
   );
+  // The rows get_short_username weighs: a legacy row only where no evidence-backed row has its name.
+  const weighed = `
+    SELECT u.full_name, u.short_username FROM ${lookup} u
+    WHERE u.full_name IS NOT NULL AND u.short_username IS NOT NULL
+      AND (NOT u.legacy OR NOT EXISTS (
+        SELECT 1 FROM ${lookup} e WHERE e.full_name = u.full_name AND e.short_username IS NOT NULL AND NOT e.legacy))`;
   const { rows: shared } = await tx.query<{ full_name: string; logins: string[] }>(
     `SELECT full_name, array_agg(short_username ORDER BY short_username COLLATE "C") AS logins
-     FROM ${lookup}
-     WHERE full_name IS NOT NULL AND short_username IS NOT NULL
+     FROM (${weighed}) w
      GROUP BY full_name HAVING count(*) > 1
      ORDER BY full_name COLLATE "C"`,
+  );
+  const { rows: legacy } = await tx.query<{ short_username: string; full_name: string; outranked_by: string[] }>(
+    `SELECT u.short_username, u.full_name,
+            coalesce(array_agg(e.short_username ORDER BY e.short_username COLLATE "C") FILTER (WHERE e.id IS NOT NULL), '{}') AS outranked_by
+     FROM ${lookup} u
+     LEFT JOIN ${lookup} e ON e.full_name = u.full_name AND NOT e.legacy AND e.short_username IS NOT NULL
+     WHERE u.legacy
+     GROUP BY u.id, u.short_username, u.full_name
+     ORDER BY u.short_username COLLATE "C"`,
   );
   return {
     manual: counts[0]?.manual ?? 0,
     other: counts[0]?.other ?? 0,
     ambiguous: ambiguous.map((r) => ({ shortUsername: r.short_username, fullNames: r.names })),
     sharedFullNames: shared.map((r) => ({ fullName: r.full_name, shortUsernames: r.logins })),
+    legacy: legacy.map((r) => ({ shortUsername: r.short_username, fullName: r.full_name, outrankedBy: r.outranked_by })),
   };
 }
 
@@ -203,6 +251,7 @@ export async function refreshUserLookup(db: Db, schema: string): Promise<UserLoo
   return db.transaction(async (tx) => {
     await tx.exec(evidenceSql(schema));
     const applied = await applyAll(tx, schema);
+    await markLegacy(tx, schema);
     const report = await readReport(tx, schema);
     return {
       added: applied.added,
@@ -212,6 +261,7 @@ export async function refreshUserLookup(db: Db, schema: string): Promise<UserLoo
       ambiguous: report.ambiguous,
       sharedFullNames: report.sharedFullNames,
       failed: applied.failed,
+      legacy: report.legacy,
     };
   });
 }

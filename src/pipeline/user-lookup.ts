@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { refreshUserLookup, type UserLookupResult } from '../load/user-lookup.js';
+import { listSome } from '../text-list.js';
 import { errorMessage } from './load-view.js';
 
 export type UserLookupOutcome =
@@ -38,13 +39,28 @@ export async function refreshUsersAfterSync(deps: Deps): Promise<UserLookupOutco
 
 function logResult(log: Logger, r: UserLookupResult): void {
   const { added, updated, unchanged, manual } = r;
-  log.info({ added, updated, unchanged, manual, ambiguous: r.ambiguous.length, failed: r.failed.length }, 'user lookup refreshed');
+  log.info(
+    { added, updated, unchanged, manual, ambiguous: r.ambiguous.length, legacy: r.legacy.length, failed: r.failed.length },
+    'user lookup refreshed',
+  );
   if (r.ambiguous.length > 0) {
     // Conflicting evidence is never resolved by a pick: a person adds a 'manual' row instead.
     log.warn(
-      { ambiguous: r.ambiguous.map((a) => `${a.shortUsername}: ${a.fullNames.join(' | ')}`) },
+      { count: r.ambiguous.length, ambiguous: listSome(r.ambiguous.map((a) => `${a.shortUsername}: ${listSome(a.fullNames).join(' | ')}`)) },
       'user lookup: usernames with more than one full name in the evidence (add a manual row to settle each)',
     );
   }
-  for (const f of r.failed) log.warn({ shortUsername: f.shortUsername, err: f.error }, 'user lookup: row refused by the database, left as it was');
+  const outranked = r.legacy.filter((l) => l.outrankedBy.length > 0);
+  if (outranked.length > 0) {
+    log.warn(
+      { count: outranked.length, legacy: listSome(outranked.map((l) => `${l.shortUsername}: ${l.fullName} (evidence: ${l.outrankedBy.join(', ')})`)) },
+      'user lookup: legacy rows without evidence are kept, but the logins the evidence gives the same full name win',
+    );
+  }
+  if (r.failed.length > 0) {
+    log.warn(
+      { count: r.failed.length, failed: listSome(r.failed.map((f) => `${f.shortUsername}: ${f.error}`)) },
+      'user lookup: rows refused by the database, left as they were',
+    );
+  }
 }

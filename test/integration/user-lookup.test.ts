@@ -244,6 +244,7 @@ for (const kind of DATABASE_KINDS) {
         ambiguous: [{ shortUsername: 'jdoe', fullNames: ['Jane Doe', 'Jane Roe'] }],
         sharedFullNames: [{ fullName: 'Chris Smith', shortUsernames: ['csmith', 'csmith2'] }],
         failed: [],
+        legacy: [],
       });
     });
 
