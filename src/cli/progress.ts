@@ -32,13 +32,15 @@ export function terminalProgress(
     lastDraw = now;
     stream.write(`\r\x1b[2K${text}`);
   };
-  const shows = (view: string): boolean => {
+  /** 'new' when `view` takes the line now (drawn at once), 'own' when it has it, null when another view does. */
+  const shows = (view: string): 'new' | 'own' | null => {
     if (current === null) {
       current = view;
       started = Date.now();
       gap = null;
+      return 'new';
     }
-    return current === view;
+    return current === view ? 'own' : null;
   };
   // The pause between views is its own line, so nothing looks stuck at "downloading 0.0 MB" meanwhile.
   const drawGap = (): void => {
@@ -49,12 +51,12 @@ export function terminalProgress(
   return {
     downloaded(view, received) {
       bytes.set(view, received);
-      if (!shows(view)) return;
-      draw(`${view.padEnd(11)} downloading ${megabytes(received)}`);
+      const line = shows(view);
+      if (line) draw(`${view.padEnd(11)} downloading ${megabytes(received)}`, line === 'new');
     },
     read(view, records) {
-      if (!shows(view)) return;
-      draw(`${view.padEnd(11)} loading ${records.toLocaleString('en-AU')} records (${megabytes(bytes.get(view) ?? 0)})`);
+      const line = shows(view);
+      if (line) draw(`${view.padEnd(11)} loading ${records.toLocaleString('en-AU')} records (${megabytes(bytes.get(view) ?? 0)})`, line === 'new');
     },
     waiting(view, ms) {
       gap = { view, until: Date.now() + ms };

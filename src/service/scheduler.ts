@@ -124,6 +124,10 @@ export class SyncScheduler {
         // A cron job or a manual sync beside the service holds the run lock: not a failure of ours.
         log.warn({ err: message }, 'sync held off by another process; trying again at the next tick');
         this.last = { at, outcome: 'locked', runId: null, error: message };
+      } else if (signal.aborted) {
+        // Stopped on purpose (the service is stopping): a warning, not an error.
+        log.warn({ err: message }, 'sync cancelled');
+        this.last = { at, outcome: 'cancelled', runId: null, error: message };
       } else {
         log.error({ err: message }, 'sync failed; trying again at the next tick');
         this.last = { at, outcome: 'failed', runId: null, error: message };
