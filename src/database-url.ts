@@ -1,26 +1,26 @@
 /**
- * DATABASE_URL as people write it: a PostgreSQL URL (`postgres://user:password@host:5432/db?sslmode=require`)
+ * DATABASE_URL as people write it: a PostgreSQL URL (`postgres://user@host:5432/db?sslmode=require`)
  * or a libpq key=value string (`host=db.internal port=5432 dbname=servicedesk user=etl sslmode=require`).
  * The driver reads only URLs — given anything else it quietly connects to a host named "base" — so a
  * key=value string becomes the URL it means, and anything else is a configuration error that shows the
  * value with its password removed.
  */
 
-/** libpq keywords the driver honours, by the URL query parameter that carries each. */
-const KEYWORDS: Readonly<Record<string, string>> = {
-  host: 'host',
-  port: 'port',
-  dbname: 'database',
-  user: 'user',
-  password: 'password',
-  sslmode: 'sslmode',
-  sslcert: 'sslcert',
-  sslkey: 'sslkey',
-  sslrootcert: 'sslrootcert',
-  application_name: 'application_name',
-  options: 'options',
-  client_encoding: 'client_encoding',
-};
+/** libpq keywords the driver honours; each travels as the URL query parameter of the same name (dbname as the path). */
+const KEYWORDS: readonly string[] = [
+  'host',
+  'port',
+  'dbname',
+  'user',
+  'password',
+  'sslmode',
+  'sslcert',
+  'sslkey',
+  'sslrootcert',
+  'application_name',
+  'options',
+  'client_encoding',
+];
 
 const URL_EXAMPLE = 'postgres://user@host:5432/database';
 const KEYWORDS_EXAMPLE = 'host=… port=5432 dbname=… user=…';
@@ -81,12 +81,12 @@ function fromKeywords(text: string): DatabaseUrl {
     }
     pairs.set(key.toLowerCase(), value);
   }
-  const unknown = [...pairs.keys()].filter((k) => !(k in KEYWORDS));
+  const unknown = [...pairs.keys()].filter((k) => !KEYWORDS.includes(k));
   if (unknown.length > 0) {
-    return bad(text, `uses ${unknown.join(', ')}, which otc-etl does not support (supported: ${Object.keys(KEYWORDS).join(', ')})`);
+    return bad(text, `uses ${unknown.join(', ')}, which otc-etl does not support (supported: ${KEYWORDS.join(', ')})`);
   }
   const params = new URLSearchParams();
-  for (const [key, value] of pairs) if (key !== 'dbname') params.set(KEYWORDS[key]!, value);
+  for (const [key, value] of pairs) if (key !== 'dbname') params.set(key, value);
   // Everything but the database travels as a query parameter, which also covers a socket directory as host.
   return { ok: true, url: `postgres:///${encodeURIComponent(pairs.get('dbname') ?? '')}?${params.toString()}` };
 }
