@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { acquireRunLock } from '../../src/load/run-lock.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
@@ -142,6 +143,24 @@ for (const kind of DATABASE_KINDS) {
       const [state] = await query<{ breaker_state: string }>('SELECT breaker_state FROM servicedesk.source_state');
       assert.equal(state!.breaker_state, 'closed');
     });
+
+    if (kind === 'server') {
+      test('POST /sync answers 409 while another process runs a sync against the database', async () => {
+        const db = await tdb.open();
+        const release = await acquireRunLock(db, 'servicedesk', 'test');
+        const svc = await startServe(['--schedule', NEVER], { env: env(), cwd: tdb.cwd });
+        try {
+          const busy = await getText(`${svc.url}/sync`, { method: 'POST' });
+          assert.equal(busy.status, 409, busy.body);
+          assert.match(busy.body, /another otc-etl sync, import or migrate is running/);
+          await release();
+          assert.equal((await getText(`${svc.url}/sync`, { method: 'POST' })).status, 202);
+        } finally {
+          assert.equal(await svc.stop('SIGTERM'), 0, svc.stderr());
+          await db.close();
+        }
+      });
+    }
 
     if (kind === 'embedded') {
       test('while the service holds the embedded database, `breaker --reset` says to ask the service (exit 3)', async () => {

@@ -9,6 +9,7 @@ import { EXIT, type ExitCode } from '../../errors.js';
 import type { Db } from '../../load/db.js';
 import { inspectSchema, requireCurrent } from '../../load/migrate.js';
 import { openDb } from '../../load/open-db.js';
+import { runLockKey } from '../../load/run-lock.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { resetBreaker } from '../../pipeline/breaker.js';
 import { readMetrics } from '../../pipeline/metrics-data.js';
@@ -111,6 +112,12 @@ function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string)
     },
     '/sync': {
       POST: async () => {
+        // A sync of another process (cron beside the service, with a server database) is a run in progress too.
+        const release = scheduler.syncing ? null : await db.tryAdvisoryLock(runLockKey(config.schema));
+        if (!scheduler.syncing && !release) {
+          return jsonReply(409, { error: 'another otc-etl sync, import or migrate is running against this database; try again when it is done', runId: null });
+        }
+        await release?.();
         const run = scheduler.runNow('request');
         if (run.started) return jsonReply(202, { status: 'started', runId: run.runId, progress: '/healthz' });
         if (run.reason === 'stopping') return jsonReply(503, { error: 'the service is stopping' });
