@@ -1,9 +1,10 @@
 /**
  * `otc-etl serve`: a long-running process that syncs on a cron schedule (and at start with `--run-now`)
  * and answers `/healthz`, `/metrics`, the status page at `/`, and the operator's `POST /sync` (a full
- * sync now: 202, or 409 while one runs) and `POST /breaker/reset`. SIGTERM or SIGINT cancels a sync in progress (its view rolls
- * back and is recorded `cancelled`), waits for it, closes the database and exits 0. With the embedded
- * database the service holds it for its whole life, so status is read from these endpoints.
+ * sync now: 202, or 409 while one runs) and `POST /breaker/reset`. SIGTERM or SIGINT cancels a sync in
+ * progress (its view rolls back and is recorded `cancelled`), waits for it, closes the database and
+ * exits 0. With the embedded database the service holds it for its whole life, so status is read from
+ * these endpoints.
  */
 import { EXIT, type ExitCode } from '../../errors.js';
 import type { Db } from '../../load/db.js';
