@@ -6,9 +6,10 @@
 -- as NULL, a value that did not parse). record_of(row) rebuilds the source record from both, and the
 -- <table>_records views show it; reprocess reads records through it.
 --
--- How a column gives a value back (the same rule as storedVerbatim in src/transform/normalize.ts):
--- text as a JSON string, ids and decimals as JSON numbers, booleans as JSON booleans, dates as
--- YYYY-MM-DD, instants as ISO 8601 UTC with milliseconds, NULL as an absent field; then `_raw` is laid
+-- How a column gives a value back, the way the source writes it where that is fixed (the same rule as
+-- storedVerbatim in src/transform/normalize.ts): text as a JSON string, ids and decimals as JSON
+-- numbers, booleans as Yes/No, dates day first (07/01/2025), instants as ISO 8601 UTC with milliseconds
+-- (a wall-clock rendering would depend on OTC_TIMEZONE), NULL as an absent field; then `_raw` is laid
 -- over it, so a source value kept there wins.
 --
 -- Also: the record hash becomes a bigint (the first 64 bits of the same SHA-1, so a re-sync still
@@ -28,7 +29,7 @@ ALTER TABLE comments
     CASE WHEN _raw -> 'TKTCT-Username' = to_jsonb("user_name") THEN 'TKTCT-Username' END,
     CASE WHEN _raw -> 'TKTCT-OwnerType' = to_jsonb("owner_type") THEN 'TKTCT-OwnerType' END,
     CASE WHEN _raw -> 'TKTCT-Created Time' = to_jsonb(to_char("created_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) THEN 'TKTCT-Created Time' END,
-    CASE WHEN _raw -> 'TKTCT-VisibleCustomer' = to_jsonb("visible_to_customer") THEN 'TKTCT-VisibleCustomer' END,
+    CASE WHEN _raw -> 'TKTCT-VisibleCustomer' = to_jsonb(CASE WHEN "visible_to_customer" THEN 'Yes' WHEN NOT "visible_to_customer" THEN 'No' END) THEN 'TKTCT-VisibleCustomer' END,
     CASE WHEN _raw -> 'TKTCT-Type' = to_jsonb("comment_type") THEN 'TKTCT-Type' END,
     CASE WHEN _raw -> 'TKTCT-Team' = to_jsonb("team") THEN 'TKTCT-Team' END
   ]::text[],
@@ -46,7 +47,7 @@ ALTER TABLE comments_removed
     CASE WHEN _raw -> 'TKTCT-Username' = to_jsonb("user_name") THEN 'TKTCT-Username' END,
     CASE WHEN _raw -> 'TKTCT-OwnerType' = to_jsonb("owner_type") THEN 'TKTCT-OwnerType' END,
     CASE WHEN _raw -> 'TKTCT-Created Time' = to_jsonb(to_char("created_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) THEN 'TKTCT-Created Time' END,
-    CASE WHEN _raw -> 'TKTCT-VisibleCustomer' = to_jsonb("visible_to_customer") THEN 'TKTCT-VisibleCustomer' END,
+    CASE WHEN _raw -> 'TKTCT-VisibleCustomer' = to_jsonb(CASE WHEN "visible_to_customer" THEN 'Yes' WHEN NOT "visible_to_customer" THEN 'No' END) THEN 'TKTCT-VisibleCustomer' END,
     CASE WHEN _raw -> 'TKTCT-Type' = to_jsonb("comment_type") THEN 'TKTCT-Type' END,
     CASE WHEN _raw -> 'TKTCT-Team' = to_jsonb("team") THEN 'TKTCT-Team' END
   ]::text[],
@@ -61,7 +62,7 @@ ALTER TABLE timesheets
   ALTER COLUMN _raw TYPE jsonb USING _raw - ARRAY[
     CASE WHEN _raw -> 'TS-User Username' = to_jsonb("TS-User Username") THEN 'TS-User Username' END,
     CASE WHEN _raw -> 'TS-User Full Name' = to_jsonb("TS-User Full Name") THEN 'TS-User Full Name' END,
-    CASE WHEN _raw -> 'TS-Date' = to_jsonb(to_char("TS-Date", 'YYYY-MM-DD')) THEN 'TS-Date' END,
+    CASE WHEN _raw -> 'TS-Date' = to_jsonb(to_char("TS-Date", 'DD/MM/YYYY')) THEN 'TS-Date' END,
     CASE WHEN _raw -> 'TS-Time From' = to_jsonb("TS-Time From") THEN 'TS-Time From' END,
     CASE WHEN _raw -> 'TS-Time To' = to_jsonb("TS-Time To") THEN 'TS-Time To' END,
     CASE WHEN _raw -> 'TS-Hours' = to_jsonb("TS-Hours") THEN 'TS-Hours' END,
@@ -84,8 +85,8 @@ ALTER TABLE timesheets
     CASE WHEN _raw -> 'TS-Costcentre Desc' = to_jsonb("TS-Costcentre Desc") THEN 'TS-Costcentre Desc' END,
     CASE WHEN _raw -> 'TS-Charge Code' = to_jsonb("TS-Charge Code") THEN 'TS-Charge Code' END,
     CASE WHEN _raw -> 'TS-Client Bill Code' = to_jsonb("TS-Client Bill Code") THEN 'TS-Client Bill Code' END,
-    CASE WHEN _raw -> 'TS-Billable' = to_jsonb("TS-Billable") THEN 'TS-Billable' END,
-    CASE WHEN _raw -> 'TS-Approved' = to_jsonb("TS-Approved") THEN 'TS-Approved' END,
+    CASE WHEN _raw -> 'TS-Billable' = to_jsonb(CASE WHEN "TS-Billable" THEN 'Yes' WHEN NOT "TS-Billable" THEN 'No' END) THEN 'TS-Billable' END,
+    CASE WHEN _raw -> 'TS-Approved' = to_jsonb(CASE WHEN "TS-Approved" THEN 'Yes' WHEN NOT "TS-Approved" THEN 'No' END) THEN 'TS-Approved' END,
     CASE WHEN _raw -> 'TS-Modified Time' = to_jsonb(to_char("TS-Modified Time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) THEN 'TS-Modified Time' END
   ]::text[],
   ALTER COLUMN _record_hash TYPE bigint USING CASE WHEN _record_hash ~ '^[A-Za-z0-9+/]{27}=$'
@@ -98,7 +99,7 @@ ALTER TABLE timesheets_removed
   ALTER COLUMN _raw TYPE jsonb USING _raw - ARRAY[
     CASE WHEN _raw -> 'TS-User Username' = to_jsonb("TS-User Username") THEN 'TS-User Username' END,
     CASE WHEN _raw -> 'TS-User Full Name' = to_jsonb("TS-User Full Name") THEN 'TS-User Full Name' END,
-    CASE WHEN _raw -> 'TS-Date' = to_jsonb(to_char("TS-Date", 'YYYY-MM-DD')) THEN 'TS-Date' END,
+    CASE WHEN _raw -> 'TS-Date' = to_jsonb(to_char("TS-Date", 'DD/MM/YYYY')) THEN 'TS-Date' END,
     CASE WHEN _raw -> 'TS-Time From' = to_jsonb("TS-Time From") THEN 'TS-Time From' END,
     CASE WHEN _raw -> 'TS-Time To' = to_jsonb("TS-Time To") THEN 'TS-Time To' END,
     CASE WHEN _raw -> 'TS-Hours' = to_jsonb("TS-Hours") THEN 'TS-Hours' END,
@@ -121,8 +122,8 @@ ALTER TABLE timesheets_removed
     CASE WHEN _raw -> 'TS-Costcentre Desc' = to_jsonb("TS-Costcentre Desc") THEN 'TS-Costcentre Desc' END,
     CASE WHEN _raw -> 'TS-Charge Code' = to_jsonb("TS-Charge Code") THEN 'TS-Charge Code' END,
     CASE WHEN _raw -> 'TS-Client Bill Code' = to_jsonb("TS-Client Bill Code") THEN 'TS-Client Bill Code' END,
-    CASE WHEN _raw -> 'TS-Billable' = to_jsonb("TS-Billable") THEN 'TS-Billable' END,
-    CASE WHEN _raw -> 'TS-Approved' = to_jsonb("TS-Approved") THEN 'TS-Approved' END,
+    CASE WHEN _raw -> 'TS-Billable' = to_jsonb(CASE WHEN "TS-Billable" THEN 'Yes' WHEN NOT "TS-Billable" THEN 'No' END) THEN 'TS-Billable' END,
+    CASE WHEN _raw -> 'TS-Approved' = to_jsonb(CASE WHEN "TS-Approved" THEN 'Yes' WHEN NOT "TS-Approved" THEN 'No' END) THEN 'TS-Approved' END,
     CASE WHEN _raw -> 'TS-Modified Time' = to_jsonb(to_char("TS-Modified Time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) THEN 'TS-Modified Time' END
   ]::text[],
   ALTER COLUMN _record_hash TYPE bigint USING CASE WHEN _record_hash ~ '^[A-Za-z0-9+/]{27}=$'
@@ -213,7 +214,7 @@ SELECT jsonb_strip_nulls(
     'TKTCT-Username', t."user_name",
     'TKTCT-OwnerType', t."owner_type",
     'TKTCT-Created Time', to_char(t."created_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'TKTCT-VisibleCustomer', t."visible_to_customer",
+    'TKTCT-VisibleCustomer', CASE WHEN t."visible_to_customer" THEN 'Yes' WHEN NOT t."visible_to_customer" THEN 'No' END,
     'TKTCT-Type', t."comment_type",
     'TKTCT-Team', t."team"
   )
@@ -233,7 +234,7 @@ SELECT jsonb_strip_nulls(
     'TKTCT-Username', t."user_name",
     'TKTCT-OwnerType', t."owner_type",
     'TKTCT-Created Time', to_char(t."created_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'TKTCT-VisibleCustomer', t."visible_to_customer",
+    'TKTCT-VisibleCustomer', CASE WHEN t."visible_to_customer" THEN 'Yes' WHEN NOT t."visible_to_customer" THEN 'No' END,
     'TKTCT-Type', t."comment_type",
     'TKTCT-Team', t."team"
   )
@@ -252,7 +253,7 @@ SELECT jsonb_strip_nulls(
   jsonb_build_object(
     'TS-User Username', t."TS-User Username",
     'TS-User Full Name', t."TS-User Full Name",
-    'TS-Date', to_char(t."TS-Date", 'YYYY-MM-DD'),
+    'TS-Date', to_char(t."TS-Date", 'DD/MM/YYYY'),
     'TS-Time From', t."TS-Time From",
     'TS-Time To', t."TS-Time To",
     'TS-Hours', t."TS-Hours",
@@ -275,8 +276,8 @@ SELECT jsonb_strip_nulls(
     'TS-Costcentre Desc', t."TS-Costcentre Desc",
     'TS-Charge Code', t."TS-Charge Code",
     'TS-Client Bill Code', t."TS-Client Bill Code",
-    'TS-Billable', t."TS-Billable",
-    'TS-Approved', t."TS-Approved",
+    'TS-Billable', CASE WHEN t."TS-Billable" THEN 'Yes' WHEN NOT t."TS-Billable" THEN 'No' END,
+    'TS-Approved', CASE WHEN t."TS-Approved" THEN 'Yes' WHEN NOT t."TS-Approved" THEN 'No' END,
     'TS-Modified Time', to_char(t."TS-Modified Time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
   )
 ) || t._raw
@@ -290,7 +291,7 @@ SELECT jsonb_strip_nulls(
   jsonb_build_object(
     'TS-User Username', t."TS-User Username",
     'TS-User Full Name', t."TS-User Full Name",
-    'TS-Date', to_char(t."TS-Date", 'YYYY-MM-DD'),
+    'TS-Date', to_char(t."TS-Date", 'DD/MM/YYYY'),
     'TS-Time From', t."TS-Time From",
     'TS-Time To', t."TS-Time To",
     'TS-Hours', t."TS-Hours",
@@ -313,8 +314,8 @@ SELECT jsonb_strip_nulls(
     'TS-Costcentre Desc', t."TS-Costcentre Desc",
     'TS-Charge Code', t."TS-Charge Code",
     'TS-Client Bill Code', t."TS-Client Bill Code",
-    'TS-Billable', t."TS-Billable",
-    'TS-Approved', t."TS-Approved",
+    'TS-Billable', CASE WHEN t."TS-Billable" THEN 'Yes' WHEN NOT t."TS-Billable" THEN 'No' END,
+    'TS-Approved', CASE WHEN t."TS-Approved" THEN 'Yes' WHEN NOT t."TS-Approved" THEN 'No' END,
     'TS-Modified Time', to_char(t."TS-Modified Time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
   )
 ) || t._raw

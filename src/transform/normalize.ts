@@ -362,9 +362,10 @@ export class Normalizer {
 
 /**
  * Whether a typed column gives a source value back exactly as sent, so `_raw` need not repeat it. The
- * rebuild renders a column the way `record_of` (migration 005) does: text as a JSON string, ids and
- * decimals as JSON numbers, booleans as JSON booleans, dates as `YYYY-MM-DD`, instants as ISO 8601 UTC
- * with milliseconds, and NULL as an absent field. Anything else keeps its source value in `_raw`.
+ * rebuild renders a column the way the source writes it where that is fixed (`record_of` in migration
+ * 005 does the same): text as a JSON string, ids and decimals as JSON numbers, booleans as `Yes`/`No`,
+ * dates day first (`07/01/2025`), instants as ISO 8601 UTC with milliseconds (a wall-clock rendering
+ * would depend on OTC_TIMEZONE), and NULL as an absent field. Anything else keeps its source value.
  */
 export function storedVerbatim(type: FieldSpec['type'], sent: unknown, parsed: string | boolean | null): boolean {
   if (parsed === null) return false;
@@ -373,10 +374,17 @@ export function storedVerbatim(type: FieldSpec['type'], sent: unknown, parsed: s
     case 'decimal':
       return typeof sent === 'number' && String(sent) === parsed;
     case 'bool':
-      return sent === parsed;
+      return sent === (parsed ? 'Yes' : 'No');
+    case 'date':
+      return typeof sent === 'string' && sent.length === 10 && sent === dayFirst(parsed as string);
     default:
       return typeof sent === 'string' && sent === parsed;
   }
+}
+
+/** `YYYY-MM-DD` as `DD/MM/YYYY`. */
+function dayFirst(iso: string): string {
+  return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
 }
 
 /**

@@ -86,8 +86,8 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('reprocess rewrites an API comment from its source record and it stays protected from imports', async () => {
-      // Columns whose source text `_raw` keeps (Yes, a day-first time): a parser bug would show there.
-      await db.exec(`UPDATE servicedesk.comments SET visible_to_customer = NULL, created_time = now() WHERE comment_id = 10`);
+      // A column whose source text `_raw` keeps (a day-first wall-clock time): a parser bug would show there.
+      await db.exec(`UPDATE servicedesk.comments SET created_time = now() WHERE comment_id = 10`);
       const result = await reprocessOnce(db, config(), ['comments']);
       assert.equal(result.outcomes[0]!.counts.updated, 1);
       const read = async () =>
