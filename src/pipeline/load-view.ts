@@ -115,8 +115,10 @@ class LoadState {
   }
 }
 
-/** How much the early read may hold (the length of the rows' raw JSON) before it waits for the transaction. */
+/** How much the early read may hold (about the rows' length as JSON text, see `rowChars`) before it waits for the transaction. */
 const EARLY_MAX_RAW_CHARS = 16 << 20;
+/** What a field costs a held row beyond its value's text (about its name and punctuation as JSON). */
+const FIELD_CHARS = 20;
 
 /**
  * Reads a body while it is still downloading, before the view's transaction begins: records identical
@@ -161,7 +163,7 @@ class EarlyRead {
         if (next.done === true) return;
         const [freshBefore, repeatsBefore] = [fresh.length, repeats.length];
         this.state.take(next.value, stored, this.toSend);
-        this.held += rawChars(fresh, freshBefore) + rawChars(repeats, repeatsBefore);
+        this.held += rowChars(fresh, freshBefore) + rowChars(repeats, repeatsBefore);
       }
     } catch (error) {
       this.error = error;
@@ -174,9 +176,17 @@ function* parts({ fresh, repeats }: ToSend, size: number): Generator<ToSend> {
   for (let i = 0; i < repeats.length; i += size) yield { fresh: [], repeats: repeats.slice(i, i + size) };
 }
 
-function rawChars(rows: readonly NormalizedRow[], from: number): number {
+/**
+ * About the length of rows as JSON text: their values and `_raw`. `_raw` alone no longer measures a
+ * row, since it holds only what the columns do not.
+ */
+function rowChars(rows: readonly NormalizedRow[], from: number): number {
   let chars = 0;
-  for (let i = from; i < rows.length; i++) chars += rows[i]!.raw.length;
+  for (let i = from; i < rows.length; i++) {
+    const row = rows[i]!;
+    chars += row.raw.length + row.values.length * FIELD_CHARS;
+    for (const value of row.values) if (typeof value === 'string') chars += value.length;
+  }
   return chars;
 }
 
