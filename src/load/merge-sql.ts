@@ -5,7 +5,7 @@
 import { columnsOf, fieldByColumn, type ViewSpec } from '../registry.js';
 import { ident } from './db.js';
 
-/** Source name of `otc-etl reprocess`: rows re-derived from their own stored `_raw`. */
+/** Source name of `otc-etl reprocess`: rows re-derived from their own stored record (columns + `_raw`). */
 export const REPROCESS_SOURCE = 'reprocess';
 
 /** Who wrote a row and when, in the order the direct COPY of an empty table sends them. */
@@ -93,7 +93,7 @@ function literal(text: string): string {
  * Guards deciding whether a staged record may replace the stored row at all:
  * an older cursor never overwrites a newer one, a record without a cursor never overwrites one with a
  * cursor; for views without a cursor an import never overwrites a row last written by an API sync.
- * Reprocess passes every guard: it re-derives a row from the row's own `_raw`, so there is no other
+ * Reprocess passes every guard: it re-derives a row from the row's own record, so there is no other
  * version to protect — and a parser fix may well move the cursor itself.
  */
 function replaceGuard(view: ViewSpec, sourceParam: string): string {

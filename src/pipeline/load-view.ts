@@ -394,7 +394,7 @@ function phaseTimer(): () => number {
 }
 
 /**
- * Reprocess re-derives each stored row from its own `_raw`, so every record should land on the row it
+ * Reprocess re-derives each stored row from its own source record, so every record should land on the row it
  * came from. A new key (an insert) or two rows landing on one key means the parser now reads a key
  * column differently: going on would leave the old rows beside the re-keyed ones and count their hours
  * twice, so the view is rolled back instead.
@@ -404,7 +404,7 @@ function refuseRekeying(view: string, rekeyed: number): void {
   throw new LoadRefusedError(
     `${view}: reprocess would give ${rekeyed} stored rows a different key (the parser now reads a key column ` +
       'differently), leaving their old rows behind; nothing was changed. Find them by comparing the key columns ' +
-      'with _raw, fix or remove them by hand, and run reprocess again.',
+      'with their record (servicedesk.record_of(row)), fix or remove them by hand, and run reprocess again.',
     { view },
   );
 }
