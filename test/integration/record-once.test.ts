@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
-import { applyMigrations, listMigrations } from '../../src/load/migrate.js';
+import { listMigrations } from '../../src/load/migrate.js';
 import { SCHEMA_MIGRATIONS_DDL } from '../../src/load/migration-lock.js';
 import { columnsOf, VIEWS } from '../../src/registry.js';
+import { runCli } from '../support/cli.js';
 import { DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import type { FixtureServer } from '../support/fixture-server.js';
 import { reprocessOnce } from '../support/import-harness.js';
@@ -26,12 +27,16 @@ function manyTimesheets(n: number): Record<string, unknown>[] {
 /** Each row of a table as the columns the load owns, its `_raw`, lineage and hash, in key order. */
 async function snapshot(db: Db, schema: string, table: string, key: readonly string[]) {
   const order = key.map((c) => `t."${c}"`).join(', ');
-  return rows<{ cols: Record<string, unknown>; raw: Record<string, unknown>; first: string; last: string; hash: string | null }>(
-    db,
+  type Snapshot = { cols: Record<string, unknown>; raw: Record<string, unknown>; first: string; last: string; hash: string | null };
+  // In one zone, so instants compare equal whatever zone a session of the pool started in.
+  return db.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL TimeZone = 'UTC'`);
+    return (await tx.query<Snapshot>(
     `SELECT to_jsonb(t) - '_key' - '_raw' - '_record_hash' - '_first_run_id' - '_last_run_id' AS cols,
             t._raw AS raw, t._first_run_id::text AS first, t._last_run_id::text AS last, t._record_hash::text AS hash
      FROM ${schema}.${table} t ORDER BY ${order}`,
-  );
+    )).rows;
+  });
 }
 
 for (const kind of DATABASE_KINDS) {
@@ -165,7 +170,7 @@ for (const kind of DATABASE_KINDS) {
     let otc: FixtureServer;
     const config = (extra: Record<string, string> = {}) => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0', ...extra });
 
-    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
+    const fixture = useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
 
     test('converts the tables in place without losing a value, reports the space freed, and a re-sync finds nothing changed', async () => {
       otc.set('tickets', [ticket(1, { 'TKT-New Field': 'kept' }), ticket(2, { 'TKT-Due Date': 'not a date' })]);
@@ -180,7 +185,9 @@ for (const kind of DATABASE_KINDS) {
       for (const v of VIEWS) before.set(v.table, await snapshot(db, 'servicedesk', v.table, v.key));
       assert.equal(before.get('timesheets')!.length, 300);
 
-      const result = await applyMigrations(db, { schema: 'servicedesk', timezone: null });
+      const r = await fixture.whileClosed(() => runCli(['migrate', '--json', '--keep-timezone'], { env: tdb.env, cwd: tdb.cwd }));
+      assert.equal(r.code, 0, r.stderr);
+      const result = JSON.parse(r.stdout) as { applied: string[]; freedBytes: number };
       assert.deepEqual(result.applied, ['005_record_once']);
       assert.ok(result.freedBytes > 0, `freed ${result.freedBytes} bytes`);
 
