@@ -206,10 +206,10 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
     const counts = { ...ZERO_COUNTS, fetched: state.fetched, rejected: state.rejected, valueErrors: state.valueErrors };
     outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state);
   }
-  const api = source.name === API_SOURCE;
-  const drift = api && wholeBody ? await apiDrift(ctx, view, reading.state, log) : null;
-  // An API run's drift is measured against earlier syncs or not at all; imports keep the registry's view.
-  if (api) outcome = { ...outcome, fieldsNew: drift ? capNames(drift.fieldsNew) : [], fieldsMissing: drift ? capNames(drift.fieldsMissing) : [] };
+  // Drift is about the source: measured for an API run against earlier syncs, never for an import (whose
+  // file may well hold fewer columns) or a reprocess.
+  const drift = source.name === API_SOURCE && wholeBody ? await apiDrift(ctx, view, reading.state, log) : null;
+  outcome = { ...outcome, fieldsNew: drift ? capNames(drift.fieldsNew) : [], fieldsMissing: drift ? capNames(drift.fieldsMissing) : [] };
   // Outside the transaction: the quarantine and the run record survive a rollback.
   await writeRejects(db, config.schema, { runId, view: view.name, source: source.name }, reading.state.rejects);
   await recorder.finish(rowId, {
@@ -470,9 +470,7 @@ function finishOutcome(
   error: string | null,
   state: LoadState,
 ): ViewOutcome {
-  const fieldsNew = driftNames(state.normalizer.fieldsNew());
-  const fieldsMissing = state.normalizer.fieldsMissing();
-  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew, fieldsMissing };
+  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew: [], fieldsMissing: [] };
 }
 
 const DRIFT_MAX_NAMES = 100;
@@ -493,9 +491,6 @@ function capNames(names: readonly string[]): string[] {
   return shown;
 }
 
-function driftNames(names: readonly string[]): string[] {
-  return capNames(names.map(cleanName));
-}
 
 /** An error as the run record and the log show it: no secrets, and no record contents. */
 export function errorMessage(error: unknown): string {

@@ -117,8 +117,8 @@ export async function readState(db: Db, config: Config, options: { probe?: Probe
 }
 
 /** The state when the database cannot be used at all (unreachable, or refused before it was read). */
-export function unusableDatabaseState(config: Config, message: string, found: { reachable: boolean }): StateReport {
-  return decideState({
+export function unusableDatabaseState(config: Config, message: string, found: { reachable: boolean }): StateReport & { error: string } {
+  const state = decideState({
     now: Date.now(),
     database: {
       reachable: found.reachable,
@@ -131,4 +131,6 @@ export function unusableDatabaseState(config: Config, message: string, found: { 
     source: null,
     views: [],
   });
+  // `error` as in every command's failure document, beside the state's problems.
+  return { ...state, error: message };
 }
