@@ -12,8 +12,8 @@ export function stateExitCode(report: Pick<StateReport, 'problems'>): ExitCode {
   return report.problems.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-/** `problem (tickets, stale): …` and `warning (source, breaker_open): …` lines, problems first. */
+/** `problem stale: …` and `warning breaker_open: …` lines, problems first; each message names its view. */
 export function findingLines(report: Pick<StateReport, 'problems' | 'warnings'>): string[] {
-  const line = (kind: string, f: Finding) => `${kind} (${f.view ?? 'database/source'}, ${f.code}): ${f.message}`;
+  const line = (kind: string, f: Finding) => `${kind} ${f.code}: ${f.message}`;
   return [...report.problems.map((p) => line('problem', p)), ...report.warnings.map((w) => line('warning', w))];
 }

@@ -384,8 +384,13 @@ export function decideView(f: ViewFacts, now: number): ViewState {
 /** Timesheets reach back 18 months, tickets only ~10 days: most timesheet orphans are expected. */
 export function orphanMessage(view: ViewName, count: number): string {
   const tickets = getView('tickets').windowDays;
-  const reach = `${view} reach back ${getView(view).windowDays} days while the tickets view returns only tickets modified in the last ${tickets} days`;
-  return `${count} ${view} rows refer to a ticket that is not in tickets: ${reach}, so older tickets reach the copy only from a ticket export; \`otc-etl import\` of one fills them in`;
+  const reach = getView(view).windowDays;
+  const expected = reach > tickets ? `; ${view} reach back ${reach} days, so most of these are expected` : '';
+  return (
+    `${count} ${view} rows refer to a ticket that is not in tickets: the tickets view returns only tickets modified ` +
+    `in the last ${tickets} days, so an older ticket reaches the copy only from a ticket export${expected}. ` +
+    '`otc-etl import` of a ticket export fills them in'
+  );
 }
 
 function freshnessOf(windowDays: number, ageSeconds: number | null, lastRun: RunSummary | null): ViewState['freshness'] {
@@ -405,7 +410,7 @@ function freshnessOf(windowDays: number, ageSeconds: number | null, lastRun: Run
 /** A run's counts in words: `500 records read: 12 new, 3 updated, 485 unchanged`. */
 export function runInWords(run: Pick<RunSummary, 'status' | 'counts'>): string {
   const c = run.counts;
-  const read = `${c.fetched.toLocaleString('en-AU')} record${c.fetched === 1 ? '' : 's'} read`;
+  const read = `${c.fetched} record${c.fetched === 1 ? '' : 's'} read`;
   const extra: string[] = [];
   if (c.rejected) extra.push(`${c.rejected} rejected`);
   if (c.duplicates) extra.push(`${c.duplicates} duplicate${c.duplicates === 1 ? '' : 's'}`);

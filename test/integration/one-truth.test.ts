@@ -91,7 +91,7 @@ for (const kind of DATABASE_KINDS) {
         assert.deepEqual(codes(d.warnings), ['-:breaker_open', 'comments:last_run_failed']);
       }
       assert.equal(doc<{ breaker: { state: string } }>(health).breaker.state, 'open');
-      assert.match(await cli(['status']).then((r) => r.stdout), /warning \(database\/source, breaker_open\)/);
+      assert.match(await cli(['status']).then((r) => r.stdout), /warning breaker_open: the OTC circuit breaker is open until/);
       const svc = await serviceView();
       assert.equal(svc.status, 200);
       assert.deepEqual(codes(svc.body.warnings), ['-:breaker_open', 'comments:last_run_failed']);

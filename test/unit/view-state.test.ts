@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decideState, nameList, runInWords } from '../../src/pipeline/view-state.js';
+import { stateExitCode } from '../../src/cli/state-output.js';
+import { healthzOf } from '../../src/service/health.js';
 import { CLOSED_SOURCE, DAY, HOUR, NOW, runRow, stateFacts } from '../support/state-facts.js';
 
 const codes = (findings: ReadonlyArray<{ view: string | null; code: string }>) => findings.map((f) => `${f.view ?? '-'}:${f.code}`);
@@ -116,6 +118,32 @@ describe('the state model on hand-built etl_metadata rows', () => {
     for (const [outcome, code] of [['slow', 'probe_slow'], ['rate_limited', 'probe_rate_limited'], ['not_sent', 'probe_not_sent']] as const) {
       const s = decideState(stateFacts({}, { probe: { outcome, message: 'x' } }));
       assert.deepEqual([s.status, codes(s.warnings)], ['ok', [`-:${code}`]]);
+    }
+  });
+});
+
+describe('exit codes and /healthz come from the same split', () => {
+  const breakerOpen = { ...CLOSED_SOURCE, breaker: { state: 'open' as const, failures: 3, openedAt: NOW, openUntil: NOW + 600_000 } };
+  test('warnings alone: exit 0 and 200, with status, problems and warnings in the document', () => {
+    const s = decideState(stateFacts({}, { source: breakerOpen }));
+    assert.equal(stateExitCode(s), 0);
+    const reply = healthzOf(s);
+    assert.equal(reply.httpStatus, 200);
+    assert.deepEqual([reply.doc.status, reply.doc.problems, (reply.doc.warnings as Array<{ code: string }>).map((w) => w.code)], ['ok', [], ['breaker_open']]);
+  });
+  test('a view problem: exit 1 and 503', () => {
+    const s = decideState(stateFacts({ tickets: { lastCommittedApiRun: null } }));
+    assert.equal(stateExitCode(s), 1);
+    assert.equal(healthzOf(s).httpStatus, 503);
+  });
+  test('the database unreachable or behind: exit 4 and 503', () => {
+    for (const database of [
+      { reachable: false, label: null, schema: 's', migrations: null, pendingMigrations: [], error: 'down' },
+      { reachable: true, label: null, schema: 's', migrations: 'behind' as const, pendingMigrations: [7], error: null },
+    ]) {
+      const s = decideState({ ...stateFacts(), views: [], source: null, database });
+      assert.equal(stateExitCode(s), 4);
+      assert.equal(healthzOf(s).httpStatus, 503);
     }
   });
 });
