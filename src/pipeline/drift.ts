@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { qualified, type Queryable } from '../load/db.js';
 import { COMMITTED_API_RUNS } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
-import { nameList } from './view-state.js';
+import { nameList } from './state-words.js';
 
 export interface DriftBaseline {
   /** Every field an earlier committed API sync carried; null when none was recorded. */

@@ -11,9 +11,10 @@
  */
 import type { SchemaState } from '../load/migrate.js';
 import { countsOf, type ViewCounts } from '../load/runs.js';
-import { getView, type ViewName } from '../registry.js';
+import type { ViewName } from '../registry.js';
 import type { BreakerState } from '../source/breaker.js';
 import { HOUR_MS } from '../source/pacing.js';
+import { ageText, nameList, orphanMessage } from './state-words.js';
 
 /** Stable codes of problems and warnings; documented in the README. */
 export const PROBLEM_CODES = ['never_synced', 'stale', 'migrations_pending', 'database_unreachable', 'probe_failed'] as const;
@@ -48,8 +49,6 @@ export interface Finding<C extends string = string> {
 
 /** A past coverage gap counts as a warning for this long after it closed; it stays listed for good. */
 export const GAP_WARNING_DAYS = 30;
-/** Names one line lists at most; the rest are counted. */
-export const MAX_NAMES_IN_LINE = 30;
 
 const DAY_S = 86_400;
 
@@ -186,20 +185,6 @@ const ms = (v: unknown): number | null => {
   const at = iso(v);
   return at === null ? null : Date.parse(at);
 };
-
-/** `a, b, c and 12 more`: a list of names one line can hold. */
-export function nameList(names: readonly string[], max = MAX_NAMES_IN_LINE): string {
-  if (names.length <= max) return names.join(', ');
-  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
-}
-
-/** `45s`, `12m`, `5.5h`, `3.2d`. */
-export function ageText(seconds: number): string {
-  if (seconds < 90) return `${Math.round(seconds)}s`;
-  if (seconds < 90 * 60) return `${Math.round(seconds / 60)}m`;
-  if (seconds < 48 * 3600) return `${(seconds / 3600).toFixed(1)}h`;
-  return `${(seconds / DAY_S).toFixed(1)}d`;
-}
 
 export function runSummary(row: RunRow): RunSummary {
   const duration = row.load_duration_seconds;
@@ -381,18 +366,6 @@ export function decideView(f: ViewFacts, now: number): ViewState {
   };
 }
 
-/** Timesheets reach back 18 months, tickets only ~10 days: most timesheet orphans are expected. */
-export function orphanMessage(view: ViewName, count: number): string {
-  const tickets = getView('tickets').windowDays;
-  const reach = getView(view).windowDays;
-  const expected = reach > tickets ? `; ${view} reach back ${reach} days, so most of these are expected` : '';
-  return (
-    `${count} ${view} rows refer to a ticket that is not in tickets: the tickets view returns only tickets modified ` +
-    `in the last ${tickets} days, so an older ticket reaches the copy only from a ticket export${expected}. ` +
-    '`otc-etl import` of a ticket export fills them in'
-  );
-}
-
 function freshnessOf(windowDays: number, ageSeconds: number | null, lastRun: RunSummary | null): ViewState['freshness'] {
   if (ageSeconds === null) return { level: 'red', reason: 'never synced from the API' };
   if (ageSeconds > windowDays * DAY_S) {
@@ -407,17 +380,3 @@ function freshnessOf(windowDays: number, ageSeconds: number | null, lastRun: Run
   return { level: 'green', reason: `last committed API sync ${ageText(ageSeconds)} ago, within the ${windowDays}-day window` };
 }
 
-/** A run's counts in words: `500 records read: 12 new, 3 updated, 485 unchanged`. */
-export function runInWords(run: Pick<RunSummary, 'status' | 'counts'>): string {
-  const c = run.counts;
-  const read = `${c.fetched} record${c.fetched === 1 ? '' : 's'} read`;
-  const extra: string[] = [];
-  if (c.rejected) extra.push(`${c.rejected} rejected`);
-  if (c.duplicates) extra.push(`${c.duplicates} duplicate${c.duplicates === 1 ? '' : 's'}`);
-  if (c.valueErrors) extra.push(`${c.valueErrors} value${c.valueErrors === 1 ? '' : 's'} stored as NULL`);
-  if (run.status === 'failed' || run.status === 'cancelled' || run.status === 'running') {
-    return `${read}, nothing stored${extra.length ? ` (${extra.join(', ')})` : ''}`;
-  }
-  const parts = [`${c.inserted} new`, `${c.updated} updated`, `${c.unchanged} unchanged`, ...(c.removed ? [`${c.removed} removed`] : []), ...extra];
-  return `${read}: ${parts.join(', ')}`;
-}

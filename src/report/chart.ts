@@ -6,7 +6,7 @@
  */
 import type { RunPoint } from '../pipeline/report-data.js';
 import { API_SOURCE, ZERO_COUNTS } from '../load/runs.js';
-import { runInWords } from '../pipeline/view-state.js';
+import { runInWords } from '../pipeline/state-words.js';
 import { esc, localTime } from './text.js';
 
 const WIDTH = 1000;

@@ -4,7 +4,8 @@
  * no record contents appear: of a reject only its reason and record key, of an error no body preview.
  */
 import { REJECT_DAYS, type ReportData } from '../pipeline/report-data.js';
-import { orphanMessage, runInWords, nameList, type Finding, type RunSummary, type ViewState } from '../pipeline/view-state.js';
+import { nameList, orphanMessage, runInWords } from '../pipeline/state-words.js';
+import type { Finding, RunSummary, ViewState } from '../pipeline/view-state.js';
 import { changedRows, runChart, STATUS_COLOURS } from './chart.js';
 import { esc, localTime, shownError } from './text.js';
 

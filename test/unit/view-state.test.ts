@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decideState, nameList, runInWords } from '../../src/pipeline/view-state.js';
+import { nameList, runInWords } from '../../src/pipeline/state-words.js';
+import { decideState } from '../../src/pipeline/view-state.js';
 import { stateExitCode } from '../../src/cli/state-output.js';
 import { healthzOf } from '../../src/service/health.js';
 import { CLOSED_SOURCE, DAY, HOUR, NOW, runRow, stateFacts } from '../support/state-facts.js';

@@ -5,7 +5,8 @@
  */
 import { DatabaseUnavailableError, MigrationRequiredError, type ExitCode } from '../../errors.js';
 import { readState, unusableDatabaseState } from '../../pipeline/read-view-state.js';
-import { nameList, runInWords, type StateReport } from '../../pipeline/view-state.js';
+import { nameList, runInWords } from '../../pipeline/state-words.js';
+import type { StateReport } from '../../pipeline/view-state.js';
 import { duration, table } from '../format.js';
 import { withDb, type Runtime } from '../runtime.js';
 import { findingLines, stateExitCode } from '../state-output.js';
