@@ -44,8 +44,12 @@ describe('DATABASE_URL that is not a connection string', () => {
   test('a refused connection names the host and port the user wrote (exit 4)', async () => {
     const r = await cli(['status'], { DATABASE_URL: 'postgres://etl:pw-for-test@localhost:1/servicedesk' });
     assert.equal(r.code, 4, r.stderr);
-    assert.match(r.stderr, /cannot reach the database at localhost:1\/servicedesk: .*ECONNREFUSED/);
-    assert.ok(!r.stderr.includes('pw-for-test'));
+    // `status` reports it as its problem (stdout); other commands as their error (stderr).
+    assert.match(`${r.stdout}${r.stderr}`, /cannot reach the database at localhost:1\/servicedesk: .*ECONNREFUSED/);
+    assert.ok(!`${r.stdout}${r.stderr}`.includes('pw-for-test'));
+    const migrate = await cli(['migrate'], { DATABASE_URL: 'postgres://etl:pw-for-test@localhost:1/servicedesk' });
+    assert.equal(migrate.code, 4);
+    assert.match(migrate.stderr, /cannot reach the database at localhost:1\/servicedesk: .*ECONNREFUSED/);
   });
 });
 
