@@ -30,7 +30,7 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], startOffs
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     // Fewer members than top-level commas allow: a name came twice (or the object is empty).
-    if (!isPlainObject(record) || Object.keys(record).length > spans[i]!.commas) continue;
+    if (!isPlainObject(record) || hasMoreKeysThan(record, spans[i]!.commas)) continue;
     const bytes = array.subarray(spans[i]!.start, spans[i]!.end);
     records[i] = judgeRepeatedNames(record, bytes) ?? record;
   }
@@ -66,6 +66,16 @@ function parseRecord(bytes: Buffer, offset: number, position: number): unknown {
   } catch (error) {
     throw new BodyProblem('malformed', offset, `record ${position} is not valid JSON`, { cause: error });
   }
+}
+
+/** Counts own keys without allocating a key array (this runs for every record). */
+function hasMoreKeysThan(record: Record<string, unknown>, count: number): boolean {
+  let keys = 0;
+  for (const name in record) {
+    if (++keys > count) return true;
+    void name;
+  }
+  return false;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
