@@ -157,7 +157,7 @@ export class BodyReader {
    * the rest of it is only followed (see `OversizedRecord`), never gathered.
    */
   private *startOversized(open: number): Generator<RecordBatch> {
-    const oversized = new OversizedRecord(this.nextPosition + this.count);
+    const oversized = new OversizedRecord();
     if (this.batch.isOpen) {
       const at = this.batchIndex(open);
       oversized.feed(this.batch.tail(at));

@@ -27,8 +27,6 @@ export class OversizedRecord {
   private readonly fields: Record<string, unknown> = Object.create(null);
   private kept = 0;
 
-  constructor(readonly position: number) {}
-
   feed(bytes: Uint8Array): void {
     this.size += bytes.length;
     if (this.headLength < KEPT_RAW_BYTES) {

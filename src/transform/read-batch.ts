@@ -49,7 +49,7 @@ function parseArray(array: Buffer, spans: readonly RecordSpan[], startOffset: nu
 
 function readOne(bytes: Buffer, offset: number, position: number, maxRecordBytes: number): unknown {
   if (bytes.length > maxRecordBytes) {
-    const oversized = new OversizedRecord(position);
+    const oversized = new OversizedRecord();
     oversized.feed(bytes);
     return oversized.finish(maxRecordBytes);
   }
