@@ -20,6 +20,7 @@ import { PayloadIndex } from './payload-index.js';
 import { Normalizer, storable, type KnownRecord, type NormalizedRow, type RejectedRecord } from '../transform/normalize.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
 import { DEFAULT_BATCH_SIZE, type RecordBatch } from '../transform/record-stream.js';
+import { UnreadableRecord } from '../transform/unreadable-record.js';
 import { Zone } from '../transform/values.js';
 
 export interface ViewOutcome {
@@ -42,7 +43,12 @@ export interface LoadContext {
   readonly signal?: AbortSignal;
   /** Accept a payload much smaller than the last one (`sync --allow-shrink`). */
   readonly allowShrink?: boolean;
+  /** The clock (epoch ms) that judges future timestamps; Date.now unless a test sets it. */
+  readonly now?: () => number;
 }
+
+/** How far ahead of now a created time or cursor may be before it counts as implausible. */
+const PLAUSIBLE_AHEAD_MS = 86_400_000;
 
 /** Where a view's records come from: opened after the run row is written, closed after the load. */
 export interface RecordSource {
@@ -197,7 +203,9 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
   const recorder = new RunRecorder(db, config.schema);
   const rowId = await recorder.start(runId, view.name, source.name);
   const zone = new Zone(config.timezone);
-  const newState = () => new LoadState(new Normalizer(view, { zone, serialDates: source.serialDates ?? false }));
+  // A created time or cursor more than a day ahead cannot be real (clocks drift, not by days).
+  const latestMs = (ctx.now ?? Date.now)() + PLAUSIBLE_AHEAD_MS;
+  const newState = () => new LoadState(new Normalizer(view, { zone, serialDates: source.serialDates ?? false, latestMs }));
   const reading = { state: newState() };
   let outcome: ViewOutcome;
   // Drift compares whole bodies: a load that stopped partway through one has not seen every field.
@@ -452,6 +460,10 @@ function refuseOnRejectRate(maxRate: number, view: string, state: LoadState): vo
 }
 
 function toEntry(reject: RejectedRecord): RejectEntry {
+  if (reject.raw instanceof UnreadableRecord) {
+    const { position, recordKey, kind, field, reason } = reject;
+    return { position, recordKey, kind, field, reason, rawJson: null, rawText: reject.raw.rawText };
+  }
   if (nestedDeeperThan(reject.raw, MAX_FIELD_DEPTH + 1)) {
     const { position, recordKey, kind, field, reason } = reject;
     return { position, recordKey, kind, field, reason, rawJson: null, rawText: escapeText(stringifyDeep(reject.raw)) };

@@ -67,7 +67,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
       const stop = await bodies.ready(i);
       const outcome = stop
         ? await recordNotRequested(ctx, name, await stopMessage(deps.source, name, stop))
-        : await loadView(ctx, view, spooledRecordSource(name, () => bodies.take(i), options.progress, () => bodies.fetchAhead(i + 1)));
+        : await loadView(ctx, view, spooledRecordSource(name, () => bodies.take(i), options.progress, () => bodies.fetchAhead(i + 1), deps.config.maxRecordBytes));
       options.progress?.finished(outcome);
       log.info({ view: name, status: outcome.status, ...outcome.counts }, `${name}: ${outcome.status}`);
       outcomes.push(outcome);

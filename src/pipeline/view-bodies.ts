@@ -45,9 +45,15 @@ class BodyFetch {
 }
 
 /** Record batches streamed from a view's spooled HTTP body; `onFetched` is told when all of it is there. */
-export function spooledRecordSource(view: ViewName, take: () => Promise<BodyFetch>, progress?: SyncProgress, onFetched?: () => void): RecordSource {
+export function spooledRecordSource(
+  view: ViewName,
+  take: () => Promise<BodyFetch>,
+  progress?: SyncProgress,
+  onFetched?: () => void,
+  maxRecordBytes?: number,
+): RecordSource {
   const batchesOf = (chunks: AsyncIterable<Uint8Array>) => {
-    const batches = readRecordBatches(chunks, { view });
+    const batches = readRecordBatches(chunks, { view, maxRecordBytes });
     return progress ? counted(batches, (n) => progress.read(view, n)) : batches;
   };
   return {
