@@ -18,6 +18,7 @@ import { collect, simulateCommand, type SimulateFlags } from './commands/simulat
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { usersCommand } from './commands/users.js';
+import { runWithRejectRate, type RejectRateFlags } from './reject-rate-flag.js';
 import { runCommand, type CommonFlags } from './runtime.js';
 
 const VERSION = (
@@ -48,15 +49,18 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .description('fetch the views from OTC and load them')
     .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
     .option('--metrics-file <path>', 'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)')
-    .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean; metricsFile?: string }) => {
-      set(await runCommand(flags, (rt) => syncCommand(rt, views, flags)));
+    .option('--max-reject-rate <share>', 'for this run, the share of rejected records (0 to 1) above which a view fails (default OTC_MAX_REJECT_RATE)')
+    .action(async (views: string[], flags: RejectRateFlags & { allowShrink?: boolean; metricsFile?: string }) => {
+      set(await runWithRejectRate(flags, (rt) => syncCommand(rt, views, flags)));
     });
 
   withCommon(program.command('import').argument('<file...>', 'XLSX, CSV or JSON exports of any view'))
     .description('load spreadsheet or JSON exports (the view is told from the headers)')
     .option('--view <view>', 'the view the files hold (comments, timesheets or tickets), when their headers do not tell')
-    .action(async (files: string[], flags: CommonFlags & { view?: string }) => {
-      set(await runCommand(flags, (rt) => importCommand(rt, files, flags)));
+    .option('--sheet <name>', 'import only this sheet of each XLSX workbook (default: every sheet that holds a view)')
+    .option('--max-reject-rate <share>', 'for this run, the share of rejected records (0 to 1) above which a file fails (default OTC_MAX_REJECT_RATE)')
+    .action(async (files: string[], flags: RejectRateFlags & { view?: string; sheet?: string }) => {
+      set(await runWithRejectRate(flags, (rt) => importCommand(rt, files, flags)));
     });
 
   withCommon(program.command('reprocess').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))

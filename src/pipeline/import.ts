@@ -1,33 +1,68 @@
 /**
- * An import run: export files of any view (XLSX, CSV, JSON) loaded through the same `loadView` as a
+ * An import run: export files of any view (XLSX, CSV or JSON) loaded through the same `loadView` as a
  * sync, so they get the same parser, merge guards, counts, quarantine and one `etl_metadata` row per
- * file, with the file's name as the source. Imports never remove rows and skip the volume guard (both
- * only apply to the source 'api').
+ * file, with the file's name as the source. Each sheet of a workbook that holds a view's export is a file
+ * of its own here. Imports never remove rows and skip the volume guard (both only apply to the source
+ * 'api').
  */
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Config } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, LoadRefusedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
+import { ZERO_COUNTS } from '../load/runs.js';
 import { getView, VIEWS, type ViewName, type ViewSpec } from '../registry.js';
 import type { ExportFormat } from '../source/export-format.js';
-import { describeHeaders, detectView, knownHeaderCount } from '../transform/detect-view.js';
+import { describeHeaders } from '../transform/detect-view.js';
+import { headerKey, namesOf } from '../transform/header-names.js';
+import { HEADER_SEARCH_ROWS, type Unplaced } from '../transform/header-search.js';
 import type { RecordBatch } from '../transform/record-stream.js';
-import { openExport, readExportHeaders } from './export-file.js';
+import { emptyReason, openExport, surveyExport, type ExportPart } from './export-file.js';
 import { loadView, type RecordSource, type ViewOutcome } from './load-view.js';
 
-/** One file to import, its view already known. */
+/** One file to import (or one sheet of a workbook), its view already known. */
 export interface ImportFile {
   /** The path as given. */
   readonly path: string;
-  /** The file's base name: `etl_metadata.source` and the rows' `_last_source`. */
+  /**
+   * `etl_metadata.source` and the rows' `_last_source`: the file's base name, and for a sheet of a
+   * workbook with more than one sheet, `#` and the sheet's name (`export.xlsx#Sheet2`).
+   */
   readonly name: string;
-  readonly view: ViewSpec;
+  /** The view; null only for a file that holds no records and no header to tell a view by (it fails). */
+  readonly view: ViewSpec | null;
   readonly format: ExportFormat;
   readonly bytes: number;
+  /** The workbook sheet this file is, or null for a CSV or JSON file (or a workbook taken whole). */
+  readonly sheet: { readonly name: string; readonly index: number } | null;
+  /** The view the user named (`--view`), which then decides the header row. */
+  readonly forced: boolean;
+  /** Why it holds no records, when that is known before reading it (it then fails unread). */
+  readonly empty: string | null;
+}
+
+/** A workbook sheet not imported, and why. */
+export interface SkippedSheet {
+  readonly path: string;
+  /** The name it would have had as a file (`export.xlsx#Notes`). */
+  readonly name: string;
+  readonly sheet: string;
+  readonly reason: string;
+}
+
+export interface ImportPlan {
+  readonly files: ImportFile[];
+  readonly skipped: SkippedSheet[];
+}
+
+export interface PlanOptions {
+  /** `--view`: the view every file holds, when their headers do not tell. */
+  readonly view?: ViewName;
+  /** `--sheet`: the one sheet of each workbook to import. */
+  readonly sheet?: string;
 }
 
 export interface ImportProgress {
@@ -52,19 +87,23 @@ const RESERVED_NAMES = new Set(['api', REPROCESS_SOURCE]);
 
 function keyHeaders(view: ViewSpec): string {
   return view.key
-    .map((column) => {
-      const field = view.fields.find((f) => f.column === column)!;
-      return [field.api, ...(field.aliases ?? [])].join(' or ');
-    })
+    .map((column) => namesOf(view.fields.find((f) => f.column === column)!).join(' or '))
     .join(', ');
 }
 
-/**
- * Checks every file and tells its view before anything is loaded, so a wrong file is a usage error
- * (exit 2) rather than a failed run. `forced` (`--view`) overrides detection.
- */
+/** The files of `planImports`, for callers that have no sheets to report. */
 export async function planImport(paths: readonly string[], forced?: ViewName): Promise<ImportFile[]> {
-  const plan: ImportFile[] = [];
+  return (await planImports(paths, { view: forced })).files;
+}
+
+/**
+ * Checks every file and tells its view (or each sheet's) before anything is loaded, so a wrong file is a
+ * usage error (exit 2) rather than a failed run. A file that holds no records is planned anyway, and fails
+ * when its turn comes.
+ */
+export async function planImports(paths: readonly string[], options: PlanOptions = {}): Promise<ImportPlan> {
+  const forced = options.view === undefined ? undefined : getView(options.view);
+  const plan: ImportPlan = { files: [], skipped: [] };
   for (const path of paths) {
     const name = basename(path);
     if (RESERVED_NAMES.has(name)) {
@@ -74,33 +113,89 @@ export async function planImport(paths: readonly string[], forced?: ViewName): P
       throw new ConfigError(`cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.code ?? error.message}.`);
     });
     if (!info.isFile()) throw new ConfigError(`cannot import ${path}: not a file.`);
-    const { format, headers } = await readExportHeaders(path, name).catch((error: unknown) => {
+    const survey = await surveyExport(path, { name, forced }).catch((error: unknown) => {
       throw new ConfigError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
-    plan.push({ path, name, view: viewOf(path, headers, forced), format, bytes: info.size });
+    const base = { path, format: survey.format, bytes: info.size, forced: forced !== undefined };
+    const several = survey.parts.length > 1;
+    const parts = options.sheet === undefined ? survey.parts : [pickSheet(path, survey.format, survey.parts, options.sheet)];
+    const placed = parts.filter((p) => p.view !== null);
+    if (placed.length === 0) {
+      plan.files.push({ ...base, ...unplacedFile(path, name, parts, forced, several), view: forced ?? null });
+      continue;
+    }
+    for (const part of parts) {
+      const partName = several && part.sheet ? `${name}#${part.sheet.name}` : name;
+      if (part.view) {
+        plan.files.push({ ...base, name: partName, view: part.view, sheet: several ? part.sheet : null, empty: null });
+      } else {
+        plan.skipped.push({ path, name: partName, sheet: part.sheet!.name, reason: skipReason(part.unplaced!, forced) });
+      }
+    }
   }
   return plan;
 }
 
-function viewOf(path: string, headers: readonly string[], forced?: ViewName): ViewSpec {
-  if (forced) {
-    const view = getView(forced);
-    if (headers.length > 0 && knownHeaderCount(view, headers) === 0) {
-      throw new ConfigError(`none of the fields of ${path} belong to the ${forced} view (${describeHeaders(headers)}); check --view.`);
-    }
-    return view;
+/** The sheet `--sheet` names: by its exact name, else by the name in any case and spacing. */
+function pickSheet(path: string, format: ExportFormat, parts: readonly ExportPart[], wanted: string): ExportPart {
+  if (format !== 'xlsx') throw new ConfigError(`--sheet picks a sheet of an XLSX workbook, and ${path} is a ${format.toUpperCase()} file.`);
+  const found = parts.find((p) => p.sheet!.name === wanted) ?? parts.find((p) => headerKey(p.sheet!.name) === headerKey(wanted));
+  if (found) return found;
+  const names = parts.map((p) => JSON.stringify(p.sheet!.name)).join(', ');
+  throw new ConfigError(`${path} has no sheet named ${JSON.stringify(wanted)}; its sheets are ${names}.`);
+}
+
+/**
+ * A file none of whose parts is placed in a view: a usage error when some part holds rows under headers
+ * we do not know (a wrong file, or one that needs `--view`); otherwise it holds no records, and is planned
+ * to fail as such.
+ */
+function unplacedFile(
+  path: string,
+  name: string,
+  parts: readonly ExportPart[],
+  forced: ViewSpec | undefined,
+  several: boolean,
+): Pick<ImportFile, 'name' | 'sheet' | 'empty'> {
+  const unknown = parts.filter((p) => p.unplaced?.kind === 'unknown');
+  if (unknown.length > 0) throw cannotPlace(path, unknown, forced);
+  if (parts.length === 1) {
+    const [part] = parts as [ExportPart];
+    const partName = several && part.sheet ? `${name}#${part.sheet.name}` : name;
+    return { name: partName, sheet: several ? part.sheet : null, empty: emptyReason(part.unplaced, forced ?? VIEWS[0]!) };
   }
-  const view = detectView(headers);
-  if (view) return view;
+  return { name, sheet: null, empty: `none of its ${parts.length} sheets has a header row or records` };
+}
+
+function cannotPlace(path: string, parts: readonly ExportPart[], forced?: ViewSpec): ConfigError {
+  const where = (part: ExportPart) => {
+    const headers = part.unplaced?.kind === 'unknown' ? part.unplaced.headers : [];
+    return `${part.sheet ? `sheet ${JSON.stringify(part.sheet.name)} has ` : 'it has '}${describeHeaders(headers)}`;
+  };
+  const found = parts.map(where).join('; ');
+  if (forced) {
+    return new ConfigError(
+      `none of the fields of ${path} belong to the ${forced.name} view (${found}); check --view. ` +
+        `The header row is looked for in the first ${HEADER_SEARCH_ROWS} rows.`,
+    );
+  }
   const needs = VIEWS.map((v) => `${v.name} needs ${keyHeaders(v)}`).join('; ');
-  throw new ConfigError(
-    `cannot tell which view ${path} holds: it has ${describeHeaders(headers)}. ` +
-      `Each view is recognised by its key columns (${needs}). If the file is one of them, name it with --view.`,
+  return new ConfigError(
+    `cannot tell which view ${path} holds: ${found}. Each view is recognised by its key columns (${needs}), ` +
+      `in any case and spacing, in a header row within the first ${HEADER_SEARCH_ROWS} rows. ` +
+      'If the file is one of them, name it with --view.',
   );
 }
 
-/** Record batches read from an export file, with progress reports. */
-function fileRecordSource(file: ImportFile, onProgress?: (progress: ImportProgress) => void): RecordSource {
+function skipReason(unplaced: Unplaced, forced?: ViewSpec): string {
+  if (unplaced.kind === 'blank') return 'the sheet is empty';
+  if (unplaced.kind === 'titles') return 'the sheet has only title lines';
+  const names = forced ? `a field of the ${forced.name} view` : "a view's key columns";
+  return `no header row names ${names} (it has ${describeHeaders(unplaced.headers)})`;
+}
+
+/** Record batches read from an export file, with progress reports; a file with no records fails. */
+function fileRecordSource(file: ImportFile & { view: ViewSpec }, onProgress?: (progress: ImportProgress) => void): RecordSource {
   let bytesRead = 0;
   let records = 0;
   const report = () => onProgress?.({ file, bytesRead, records });
@@ -108,24 +203,40 @@ function fileRecordSource(file: ImportFile, onProgress?: (progress: ImportProgre
     name: file.name,
     // Numbers in date fields of a spreadsheet are serial dates; `_raw` keeps them in the 1900 system.
     serialDates: file.format === 'json' ? false : '1900',
+    isExport: true,
     open: async () => {
+      if (file.empty !== null) return { batches: noRecords(file, file.empty), close: async () => undefined };
       const reader = await openExport(file.path, {
         name: file.name,
+        view: file.view,
+        forced: file.forced ? file.view : undefined,
+        sheetIndex: file.sheet?.index,
         onBytes: (bytes) => {
           bytesRead = bytes;
           report();
         },
       });
       async function* counted(): AsyncGenerator<RecordBatch> {
-        for await (const batch of reader.batches(file.view)) {
+        for await (const batch of reader.batches) {
           records += batch.records.length;
           report();
           yield batch;
         }
+        const reason = reader.emptyReason();
+        if (reason !== null) yield* noRecords(file, reason);
       }
       return { batches: counted(), close: () => reader.close() };
     },
   };
+}
+
+/** A file that holds no records fails: an empty export usually means the export job itself failed. */
+async function* noRecords(file: ImportFile, reason: string): AsyncGenerator<RecordBatch> {
+  throw new LoadRefusedError(noRecordsMessage(file, reason), { view: file.view?.name });
+}
+
+function noRecordsMessage(file: ImportFile, reason: string): string {
+  return `${file.name} holds no records (${reason}); nothing was loaded. Check the export and run it again.`;
 }
 
 export interface ImportDeps {
@@ -142,9 +253,21 @@ export async function runImport(deps: ImportDeps, files: readonly ImportFile[], 
   log.info({ files: files.length }, 'import started');
   for (const file of files) {
     const ctx = { db: deps.db, config: deps.config, runId, log, signal: options.signal };
-    const outcome = await loadView(ctx, file.view, fileRecordSource(file, options.onProgress));
-    log.info({ file: file.name, view: file.view.name, status: outcome.status, ...outcome.counts }, `${file.name}: ${outcome.status}`);
+    const outcome = file.view
+      ? await loadView(ctx, file.view, fileRecordSource({ ...file, view: file.view }, options.onProgress))
+      : viewlessFailure(file);
+    if (outcome.status === 'failed' && !file.view) log.error({ file: file.name }, outcome.error!);
+    log.info({ file: file.name, view: outcome.view, status: outcome.status, ...outcome.counts }, `${file.name}: ${outcome.status}`);
     results.push({ file, outcome });
   }
   return { runId, files: results };
+}
+
+/**
+ * A file with nothing in it and no `--view`: no view to load it into, nor to record its run under (the
+ * run record is per view), so it fails here, in the output and the exit code.
+ */
+function viewlessFailure(file: ImportFile): ViewOutcome {
+  const error = noRecordsMessage(file, file.empty ?? 'it is empty') + ' (Name its view with --view to have the failure recorded in etl_metadata.)';
+  return { view: '', source: file.name, status: 'failed', counts: ZERO_COUNTS, error, cursor: null, fieldsNew: [], fieldsMissing: [] };
 }

@@ -1,9 +1,11 @@
 /**
- * Reads the first worksheet of an XLSX export row by row with exceljs's streaming reader: the workbook
- * is never loaded whole, so a 150,000-row export keeps memory flat. (Shared strings are the exception
- * exceljs makes: the workbook's table of distinct texts is held while the sheet is read.)
+ * Reads the worksheets of an XLSX export row by row with exceljs's streaming reader: the workbook is
+ * never loaded whole, so a 150,000-row export keeps memory flat. (Shared strings are the exception
+ * exceljs makes: the workbook's table of distinct texts is held while the sheets are read.) Sheets come
+ * in the order the file stores them; each must be read or skipped before the next.
  */
 import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { SourceDataError } from '../errors.js';
 import type { BytesListener, SheetRow, SheetRows } from './sheet-rows.js';
@@ -13,14 +15,45 @@ interface StreamedRow {
   readonly values: unknown;
 }
 
-export function openXlsxRows(path: string, name: string, onBytes?: BytesListener): SheetRows {
+/** exceljs's worksheet reader, as far as it is used here. */
+interface WorksheetReader extends AsyncIterable<StreamedRow> {
+  readonly name: string;
+  /** The sheet's raw XML: a zip entry's chunks, or a temporary file's stream. */
+  readonly iterator: AsyncIterator<unknown> & { destroy?: () => void };
+}
+
+/** One worksheet: its rows, streamed. */
+export interface XlsxSheet {
+  /** The sheet's name as the workbook shows it on its tab. */
+  readonly name: string;
+  /** 0-based position among the workbook's sheets, in the order the file stores them. */
+  readonly index: number;
+  readonly rows: AsyncIterator<SheetRow>;
+}
+
+export interface XlsxWorkbook {
+  /** The sheets one after another; asking for the next skips what is left of the current one. */
+  readonly sheets: AsyncGenerator<XlsxSheet>;
+  /** Whether serial dates count from 1904 (old Mac workbooks) rather than 1900. */
+  date1904(): boolean;
+  close(): Promise<void>;
+}
+
+export function openXlsxWorkbook(path: string, name: string, onBytes?: BytesListener): XlsxWorkbook {
   const input = createReadStream(path);
   let bytes = 0;
-  input.on('data', (chunk) => {
-    bytes += chunk.length;
-    onBytes?.(bytes);
-  });
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+  // Counted on the way through rather than by a 'data' listener, which would start the file flowing
+  // before exceljs reads it (a load opens the file a while before it reads the first row).
+  const counted = input.pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        onBytes?.(bytes);
+        done(null, chunk);
+      },
+    }),
+  );
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(counted, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
@@ -29,37 +62,82 @@ export function openXlsxRows(path: string, name: string, onBytes?: BytesListener
     entries: 'ignore',
   });
   // A zip may hold a sheet before xl/workbook.xml; exceljs then reads the sheet's name from a model it
-  // has not parsed yet and throws. An empty model lets it read the sheet (its name is not needed).
+  // has not parsed yet and throws. An empty model lets it read the sheet (it is then named by number).
   const unparsed = reader as unknown as { model?: { sheets: unknown[] } };
   unparsed.model ??= { sheets: [] };
   // exceljs keeps the parsed <workbookPr> here (its typings describe a different object).
   const date1904 = () =>
     (reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties?.model?.date1904 === true;
 
-  async function* rows(): AsyncGenerator<SheetRow> {
+  async function* sheets(): AsyncGenerator<XlsxSheet> {
+    let index = 0;
     try {
-      for await (const sheet of reader) {
-        for await (const row of sheet as unknown as AsyncIterable<StreamedRow>) {
-          yield { number: row.number, cells: cellsOf(row.values) };
-        }
-        // Exports have one sheet; anything after the first is not part of the view.
-        return;
+      for await (const sheet of reader as unknown as AsyncIterable<WorksheetReader>) {
+        yield { name: sheet.name, index: index++, rows: sheetRows(sheet, name) };
+        await skipRest(sheet);
       }
     } catch (error) {
-      const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 80);
-      throw new SourceDataError(
-        `${name} is not a readable XLSX workbook (${detail}): it may be damaged or cut short; export it again.`,
-      );
+      throw unreadable(error, name);
     }
   }
 
   return {
-    rows: rows(),
+    sheets: sheets(),
     date1904,
     close: async () => {
       input.destroy();
+      counted.destroy();
     },
   };
+}
+
+/**
+ * The rows of one sheet of a workbook (`index`, default the first): what a load reads. The sheets before
+ * it are skipped unread.
+ */
+export function openXlsxRows(path: string, name: string, onBytes?: BytesListener, index = 0): SheetRows {
+  const workbook = openXlsxWorkbook(path, name, onBytes);
+  async function* rows(): AsyncGenerator<SheetRow> {
+    for await (const sheet of workbook.sheets) {
+      if (sheet.index < index) continue;
+      for (let next = await sheet.rows.next(); next.done !== true; next = await sheet.rows.next()) yield next.value;
+      return;
+    }
+  }
+  return { rows: rows(), date1904: workbook.date1904, close: workbook.close };
+}
+
+async function* sheetRows(sheet: WorksheetReader, name: string): AsyncGenerator<SheetRow> {
+  try {
+    for await (const row of sheet) yield { number: row.number, cells: cellsOf(row.values) };
+  } catch (error) {
+    throw unreadable(error, name);
+  }
+}
+
+/**
+ * Moves past what is left of a sheet without parsing it. The rows' own iterator is left where it stopped
+ * rather than ended: ending it would leave exceljs buffering the rest of the sheet's XML in memory while
+ * it drains the zip entry. Reading the raw XML chunks to the end keeps memory flat; a sheet kept in a
+ * temporary file (exceljs does that when the shared strings come after the sheets) is simply closed.
+ */
+async function skipRest(sheet: WorksheetReader): Promise<void> {
+  const raw = sheet.iterator;
+  if (typeof raw.destroy === 'function') {
+    raw.destroy();
+    return;
+  }
+  for (let next = await raw.next(); next.done !== true; next = await raw.next()) {
+    // discarded unparsed
+  }
+}
+
+function unreadable(error: unknown, name: string): SourceDataError {
+  if (error instanceof SourceDataError) return error;
+  const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 80);
+  return new SourceDataError(
+    `${name} is not a readable XLSX workbook (${detail}): it may be damaged or cut short; export it again.`,
+  );
 }
 
 /** exceljs row values are 1-based and sparse; cells come back 0-based and dense. */
