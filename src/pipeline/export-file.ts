@@ -235,7 +235,7 @@ function openJson(path: string, options: OpenOptions, batchSize: number): Export
   return {
     format: 'json',
     batches: batches(),
-    emptyReason: () => (records > 0 ? null : 'it holds no records'),
+    emptyReason: () => (records > 0 ? null : 'its list of records is empty'),
     close: async () => {
       await stream.return(undefined);
     },

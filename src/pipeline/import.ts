@@ -236,7 +236,8 @@ async function* noRecords(file: ImportFile, reason: string): AsyncGenerator<Reco
 }
 
 function noRecordsMessage(file: ImportFile, reason: string): string {
-  return `${file.name} holds no records (${reason}); nothing was loaded. Check the export and run it again.`;
+  // The output and etl_metadata (its source column) name the file already.
+  return `the ${file.sheet ? 'sheet' : 'file'} holds no records (${reason}); nothing was loaded. Check the export and run it again.`;
 }
 
 export interface ImportDeps {

@@ -108,12 +108,12 @@ for (const kind of DATABASE_KINDS) {
     test('a header-only file exits 1 saying it holds no records, and so does an empty one named with --view', async () => {
       const r = await cli('import', 'header-only.csv');
       assert.equal(r.code, 1);
-      assert.match(r.stdout, /header-only\.csv: header-only\.csv holds no records \(it has a header row and nothing under it\)/);
+      assert.match(r.stdout, /^header-only\.csv: the file holds no records \(it has a header row and nothing under it\)/m);
       const named = await cli('import', 'empty.csv', '--view', 'tickets', '--json');
       assert.equal(named.code, 1);
       const doc = JSON.parse(named.stdout) as ImportDoc;
       assert.deepEqual([doc.files[0]!.view, doc.files[0]!.status], ['tickets', 'failed']);
-      assert.match(doc.files[0]!.error ?? '', /empty\.csv holds no records \(it is empty\)/);
+      assert.match(doc.files[0]!.error ?? '', /the file holds no records \(it is empty\)/);
       const runs = await query<{ load_status: string }>(`SELECT load_status FROM servicedesk.etl_metadata WHERE run_id = '${doc.runId}'`);
       assert.deepEqual(runs, [{ load_status: 'failed' }]);
       const unnamed = await cli('import', 'empty.csv', '--json');
