@@ -70,10 +70,13 @@ for (const kind of DATABASE_KINDS) {
         ['odd-tickets.csv', 'success', 1],
         ['odd-comments.json', 'success', 1],
       ]);
-      const [t] = await rows(db, `SELECT "TKT-Title" AS title, "TKT-Team" AS team, "TKT-Modified Time" IS NOT NULL AS modified, _raw AS raw FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 7001`);
-      assert.deepEqual(t, { title: 'Disk full', team: 'NOC', modified: true, raw: t!.raw });
+      const [t] = await rows<{ title: string; team: string; modified: boolean; raw: unknown }>(
+        db,
+        `SELECT "TKT-Title" AS title, "TKT-Team" AS team, "TKT-Modified Time" IS NOT NULL AS modified, _raw AS raw FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 7001`,
+      );
+      assert.deepEqual([t!.title, t!.team, t!.modified], ['Disk full', 'NOC', true]);
       // The odd spellings are the API fields, not unknown fields kept beside them.
-      assert.equal(JSON.stringify(t!.raw).includes('tkt-'), false);
+      assert.doesNotMatch(JSON.stringify(t!.raw ?? {}), /"tkt-|"TKT-Title "|Modified {2}Time|" tkt-team"/);
       const [c] = await rows(db, 'SELECT ticket_id, comment_text, visible_to_customer, created_time IS NOT NULL AS created FROM servicedesk.comments WHERE comment_id = 7101');
       assert.deepEqual(c, { ticket_id: 7001, comment_text: 'Rebooted', visible_to_customer: true, created: true });
     });
