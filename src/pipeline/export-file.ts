@@ -124,11 +124,12 @@ async function findHeader(rows: AsyncIterator<SheetRow>, forced?: ViewSpec): Pro
 }
 
 /** Why a part with no records has none, for the message that fails it. */
-export function emptyReason(unplaced: Unplaced | null, view: ViewSpec): string {
+export function emptyReason(unplaced: Unplaced | null, view?: ViewSpec): string {
   if (unplaced === null) return 'it has a header row and nothing under it';
   if (unplaced.kind === 'blank') return 'it is empty';
   if (unplaced.kind === 'titles') return `it has ${unplaced.rows === 1 ? 'a title line' : `${unplaced.rows} title lines`} and no header row`;
-  return `no row of it names a field of the ${view.name} view (it has ${describeHeaders(unplaced.headers)})`;
+  const fields = view ? `a field of the ${view.name} view` : "a view's key columns";
+  return `no row of it names ${fields} (it has ${describeHeaders(unplaced.headers)})`;
 }
 
 /** Opens one part of an export to read its records for `options.view`. */

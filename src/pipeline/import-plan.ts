@@ -136,7 +136,7 @@ function unplacedFile(
   if (parts.length === 1) {
     const [part] = parts as [ExportPart];
     const partName = several && part.sheet ? `${name}#${part.sheet.name}` : name;
-    return { name: partName, sheet: several ? part.sheet : null, empty: emptyReason(part.unplaced, forced ?? VIEWS[0]!) };
+    return { name: partName, sheet: several ? part.sheet : null, empty: emptyReason(part.unplaced, forced) };
   }
   return { name, sheet: null, empty: `none of its ${parts.length} sheets has a header row or records` };
 }
