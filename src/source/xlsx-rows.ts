@@ -4,7 +4,7 @@
  * exceljs makes: the workbook's table of distinct texts is held while the sheets are read.) Sheets come
  * in the order the file stores them; each must be read or skipped before the next.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { SourceDataError } from '../errors.js';
@@ -19,7 +19,7 @@ interface StreamedRow {
 interface WorksheetReader extends AsyncIterable<StreamedRow> {
   readonly name: string;
   /** The sheet's raw XML: a zip entry's chunks, or a temporary file's stream. */
-  readonly iterator: AsyncIterator<unknown> & { destroy?: () => void };
+  readonly iterator: AsyncIterator<unknown> & { destroy?: () => void; on?: (event: 'error', listener: () => void) => void };
 }
 
 /** One worksheet: its rows, streamed. */
@@ -39,7 +39,14 @@ export interface XlsxWorkbook {
   close(): Promise<void>;
 }
 
-export function openXlsxWorkbook(path: string, name: string, onBytes?: BytesListener): XlsxWorkbook {
+/** One pass of exceljs's streaming reader over the file. */
+interface Pass {
+  readonly input: ReadStream;
+  readonly counted: Transform;
+  readonly reader: ExcelJS.stream.xlsx.WorkbookReader;
+}
+
+function startPass(path: string, onBytes?: BytesListener): Pass {
   const input = createReadStream(path);
   let bytes = 0;
   // Counted on the way through rather than by a 'data' listener, which would start the file flowing
@@ -65,16 +72,50 @@ export function openXlsxWorkbook(path: string, name: string, onBytes?: BytesList
   // has not parsed yet and throws. An empty model lets it read the sheet (it is then named by number).
   const unparsed = reader as unknown as { model?: { sheets: unknown[] } };
   unparsed.model ??= { sheets: [] };
+  return { input, counted, reader };
+}
+
+/**
+ * Passes over a workbook before its sheets are taken as read. Now and then (a timing fault in exceljs's
+ * zip reading, seen under load) a pass stops after the first sheet's entry and hands that sheet over
+ * without the shared strings and the workbook's relationships: its text cells would be `{sharedString}`
+ * objects and its name a number. Such a pass is thrown away before any row is used, and the file read again.
+ */
+const PASSES = 3;
+
+/** Whether exceljs has read the workbook's relationships, which every workbook has and every sheet needs. */
+function readWhole(pass: Pass): boolean {
+  return (pass.reader as unknown as { workbookRels?: unknown }).workbookRels !== undefined;
+}
+
+function endPass(pass: Pass): void {
+  pass.input.destroy();
+  pass.counted.destroy();
+}
+
+export function openXlsxWorkbook(path: string, name: string, onBytes?: BytesListener): XlsxWorkbook {
+  let pass = startPass(path, onBytes);
   // exceljs keeps the parsed <workbookPr> here (its typings describe a different object).
   const date1904 = () =>
-    (reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties?.model?.date1904 === true;
+    (pass.reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties?.model?.date1904 === true;
 
   async function* sheets(): AsyncGenerator<XlsxSheet> {
-    let index = 0;
     try {
-      for await (const sheet of reader as unknown as AsyncIterable<WorksheetReader>) {
-        yield { name: sheet.name, index: index++, rows: sheetRows(sheet, name) };
-        await skipRest(sheet);
+      for (let attempt = 1; ; attempt++) {
+        const worksheets = (pass.reader as unknown as AsyncIterable<WorksheetReader>)[Symbol.asyncIterator]();
+        const first = await worksheets.next();
+        if (first.done !== true && !readWhole(pass) && attempt < PASSES) {
+          await skipRest(first.value);
+          endPass(pass);
+          pass = startPass(path, onBytes);
+          continue;
+        }
+        let index = 0;
+        for (let next = first; next.done !== true; next = await worksheets.next()) {
+          yield { name: next.value.name, index: index++, rows: sheetRows(next.value, name) };
+          await skipRest(next.value);
+        }
+        return;
       }
     } catch (error) {
       throw unreadable(error, name);
@@ -85,8 +126,7 @@ export function openXlsxWorkbook(path: string, name: string, onBytes?: BytesList
     sheets: sheets(),
     date1904,
     close: async () => {
-      input.destroy();
-      counted.destroy();
+      endPass(pass);
     },
   };
 }
@@ -124,6 +164,9 @@ async function* sheetRows(sheet: WorksheetReader, name: string): AsyncGenerator<
 async function skipRest(sheet: WorksheetReader): Promise<void> {
   const raw = sheet.iterator;
   if (typeof raw.destroy === 'function') {
+    // exceljs deletes the temporary file as soon as we move on, perhaps before the stream has opened it:
+    // the failed open of a stream nobody reads is no error of the import.
+    raw.on?.('error', () => undefined);
     raw.destroy();
     return;
   }
