@@ -67,6 +67,15 @@ export interface Config {
    * view is always kept); applied at the end of each sync. 0 keeps everything. Default 400.
    */
   readonly retentionDays: number;
+  /**
+   * Longest wait of any statement of a run for a table lock, ms; the view then fails naming the table
+   * (and the blocking session where the server tells). Default 60000.
+   */
+  readonly dbLockTimeoutMs: number;
+  /** A record larger than this many bytes is rejected on its own, never parsed. Default 16777216 (16 MiB). */
+  readonly maxRecordBytes: number;
+  /** A body larger than this many decoded bytes fails the view. Default 2147483648 (2 GiB). */
+  readonly maxBodyBytes: number;
   /** Where `.env` was read from, if it was. */
   readonly envFile: string | null;
   /** Warnings found while reading the configuration (e.g. a world-readable .env). */
@@ -75,6 +84,10 @@ export interface Config {
 
 export const DEFAULT_BASE_URL = 'https://webhook.orro.support/OTC/Data/View/data';
 export const DEFAULT_USERNAME = 'CloudTicket-Sync';
+
+/** Basic auth over plain HTTP hands the password to anyone on the path. */
+export const PLAIN_HTTP_WARNING =
+  'OTC_BASE_URL is plain http:// and OTC_PASSWORD is set: the password travels unencrypted (Basic auth); use https://';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -112,6 +125,10 @@ const ENV_SCHEMA = z.object({
   OTC_BREAKER_HALF_OPEN_SUCCESSES: int(1).default(2),
   OTC_VIEW_GAP_MS: int(0).default(30_000),
   OTC_RETENTION_DAYS: int(0).default(400),
+  OTC_DB_LOCK_TIMEOUT_MS: int(1).default(60_000),
+  // At least one KiB: a smaller cap would reject every real record.
+  OTC_MAX_RECORD_BYTES: int(1024).max(512 << 20).default(16 << 20),
+  OTC_MAX_BODY_BYTES: int(1).default(2 ** 31),
 });
 
 export type EnvInput = Partial<Record<keyof z.input<typeof ENV_SCHEMA>, string>>;
@@ -188,6 +205,7 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
   if (e.OTC_VIEW_GUID_TICKETS) guids.tickets = e.OTC_VIEW_GUID_TICKETS;
   if (e.OTC_VIEW_GUID_COMMENTS) guids.comments = e.OTC_VIEW_GUID_COMMENTS;
   if (e.OTC_VIEW_GUID_TIMESHEETS) guids.timesheets = e.OTC_VIEW_GUID_TIMESHEETS;
+  if (e.OTC_PASSWORD && e.OTC_BASE_URL.startsWith('http://')) warnings.push(PLAIN_HTTP_WARNING);
   return {
     databaseUrl: e.DATABASE_URL ?? null,
     usePgEnv: !e.DATABASE_URL && !!e.PGHOST,
@@ -215,6 +233,9 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
       viewGapMs: e.OTC_VIEW_GAP_MS,
     }),
     retentionDays: e.OTC_RETENTION_DAYS,
+    dbLockTimeoutMs: e.OTC_DB_LOCK_TIMEOUT_MS,
+    maxRecordBytes: e.OTC_MAX_RECORD_BYTES,
+    maxBodyBytes: e.OTC_MAX_BODY_BYTES,
     envFile,
     warnings: Object.freeze([...warnings]),
   };

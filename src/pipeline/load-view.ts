@@ -13,13 +13,15 @@ import { qualified, sqlState, type Db, type Queryable } from '../load/db.js';
 import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
 import { storedHashes, ViewLoader } from '../load/load-view.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
-import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
+import { API_SOURCE, COMMITTED_API_RUNS, RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
+import { logDrift, measureDrift, readDriftBaseline, recordSeenFields, type Drift } from './drift.js';
 import { PayloadIndex } from './payload-index.js';
 import { rejectRateProblem } from './reject-rate.js';
 import { Normalizer, storable, type KnownRecord, type NormalizedRow, type RejectedRecord } from '../transform/normalize.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
 import { DEFAULT_BATCH_SIZE, type RecordBatch } from '../transform/record-stream.js';
+import { UnreadableRecord } from '../transform/unreadable-record.js';
 import { Zone } from '../transform/values.js';
 
 export interface ViewOutcome {
@@ -42,7 +44,12 @@ export interface LoadContext {
   readonly signal?: AbortSignal;
   /** Accept a payload much smaller than the last one (`sync --allow-shrink`). */
   readonly allowShrink?: boolean;
+  /** The clock (epoch ms) that judges future timestamps; Date.now unless a test sets it. */
+  readonly now?: () => number;
 }
+
+/** How far ahead of now a created time or cursor may be before it counts as implausible. */
+const PLAUSIBLE_AHEAD_MS = 86_400_000;
 
 /** Where a view's records come from: opened after the run row is written, closed after the load. */
 export interface RecordSource {
@@ -199,14 +206,20 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
   const recorder = new RunRecorder(db, config.schema);
   const rowId = await recorder.start(runId, view.name, source.name);
   const zone = new Zone(config.timezone);
-  const newState = () => new LoadState(new Normalizer(view, { zone, serialDates: source.serialDates ?? false }));
+  // A created time or cursor more than a day ahead cannot be real (clocks drift, not by days).
+  const latestMs = (ctx.now ?? Date.now)() + PLAUSIBLE_AHEAD_MS;
+  const newState = () => new LoadState(new Normalizer(view, { zone, serialDates: source.serialDates ?? false, latestMs }));
   const reading = { state: newState() };
   let outcome: ViewOutcome;
+  // Drift compares whole bodies: a load that stopped partway through one has not seen every field.
+  let wholeBody = false;
   try {
     const counts = await loadInTransaction(ctx, view, source, reading, newState);
     const status = counts.rejected > 0 ? 'partial' : 'success';
     outcome = finishOutcome(view, source, status, counts, null, reading.state);
+    wholeBody = true;
   } catch (error) {
+    wholeBody = error instanceof LoadRefusedError;
     const { state } = reading;
     const cancelled = error instanceof CancelledError || ctx.signal?.aborted === true;
     const message = error instanceof CancelledError ? error.message : cancelled ? cancelledMessage(view.name, ctx.signal) : errorMessage(error);
@@ -214,6 +227,10 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
     const counts = { ...ZERO_COUNTS, fetched: state.fetched, rejected: state.rejected, valueErrors: state.valueErrors };
     outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state);
   }
+  // Drift is about the source: measured for an API run against earlier syncs, never for an import (whose
+  // file may well hold fewer columns) or a reprocess.
+  const drift = source.name === API_SOURCE && wholeBody ? await apiDrift(ctx, view, reading.state, log) : null;
+  outcome = { ...outcome, fieldsNew: drift ? capNames(drift.fieldsNew) : [], fieldsMissing: drift ? capNames(drift.fieldsMissing) : [] };
   // Outside the transaction: the quarantine and the run record survive a rollback.
   await writeRejects(db, config.schema, { runId, view: view.name, source: source.name }, reading.state.rejects);
   await recorder.finish(rowId, {
@@ -223,8 +240,28 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
     newestCursor: outcome.cursor,
     fieldsNew: outcome.fieldsNew,
     fieldsMissing: outcome.fieldsMissing,
+    driftMeasured: drift !== null,
   });
+  if (drift && (outcome.status === 'success' || outcome.status === 'partial')) {
+    await recordSeenFields(db, config.schema, view.name, runId, drift.seen).catch((error: unknown) => {
+      log.warn({ err: errorMessage(error) }, 'could not record the fields this sync carried; the next sync measures drift against older ones');
+    });
+  }
   return outcome;
+}
+
+/** Drift of an API run that read its whole body, logged as a warning; null if it cannot be measured. */
+async function apiDrift(ctx: LoadContext, view: ViewSpec, state: LoadState, log: Logger): Promise<(Drift & { seen: string[] }) | null> {
+  if (state.normalizer.recordsRead === 0) return null;
+  try {
+    const seen = [...new Set(state.normalizer.fieldsSeen().map(cleanName))];
+    const drift = measureDrift(view, seen, await readDriftBaseline(ctx.db, ctx.config.schema, view.name));
+    logDrift(log, view.name, drift);
+    return { ...drift, seen };
+  } catch (error) {
+    log.warn({ err: errorMessage(error) }, 'could not measure drift against earlier syncs');
+    return null;
+  }
 }
 
 async function loadInTransaction(
@@ -361,8 +398,8 @@ async function refuseOnShrink(tx: Queryable, ctx: LoadContext, spec: ViewSpec, f
   const view = spec.name;
   if (ctx.allowShrink) return;
   const { rows } = await tx.query<{ last: number | null; stored: boolean }>(
-    `SELECT (SELECT records_fetched FROM ${qualified(ctx.config.schema, 'etl_metadata')}
-             WHERE view_name = $1 AND source = 'api' AND load_status IN ('success', 'partial')
+    `SELECT (SELECT records_fetched FROM ${qualified(ctx.config.schema, COMMITTED_API_RUNS)}
+             WHERE view_name = $1
              ORDER BY load_end DESC LIMIT 1) AS last,
             EXISTS (SELECT 1 FROM ${qualified(ctx.config.schema, spec.table)}) AS stored`,
     [view],
@@ -414,6 +451,10 @@ function refuseRekeying(view: string, rekeyed: number): void {
 }
 
 function toEntry(reject: RejectedRecord): RejectEntry {
+  if (reject.raw instanceof UnreadableRecord) {
+    const { position, recordKey, kind, field, reason } = reject;
+    return { position, recordKey, kind, field, reason, rawJson: null, rawText: reject.raw.rawText };
+  }
   if (nestedDeeperThan(reject.raw, MAX_FIELD_DEPTH + 1)) {
     const { position, recordKey, kind, field, reason } = reject;
     return { position, recordKey, kind, field, reason, rawJson: null, rawText: escapeText(stringifyDeep(reject.raw)) };
@@ -445,26 +486,27 @@ function finishOutcome(
   error: string | null,
   state: LoadState,
 ): ViewOutcome {
-  const fieldsNew = driftNames(state.normalizer.fieldsNew());
-  const fieldsMissing = state.normalizer.fieldsMissing();
-  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew, fieldsMissing };
+  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew: [], fieldsMissing: [] };
 }
 
 const DRIFT_MAX_NAMES = 100;
 const DRIFT_MAX_NAME_CHARS = 100;
 
 /**
- * New field names as the run record can hold and `status` can print them: a hostile source can send
- * names with NUL characters (text[] refuses them), megabyte-long names, or a new name in every record.
+ * A field name as the run record can hold and `status` can print it: a hostile source can send names
+ * with NUL characters (text[] refuses them) or megabyte-long names.
  */
-function driftNames(names: readonly string[]): string[] {
-  const shown = names.slice(0, DRIFT_MAX_NAMES).map((name) => {
-    const cut = name.length > DRIFT_MAX_NAME_CHARS ? `${name.slice(0, DRIFT_MAX_NAME_CHARS - 1)}…` : name;
-    return escapeText(cut);
-  });
+function cleanName(name: string): string {
+  return escapeText(name.length > DRIFT_MAX_NAME_CHARS ? `${name.slice(0, DRIFT_MAX_NAME_CHARS - 1)}…` : name);
+}
+
+/** At most DRIFT_MAX_NAMES names, the rest counted: a hostile source can send a new name in every record. */
+function capNames(names: readonly string[]): string[] {
+  const shown = names.slice(0, DRIFT_MAX_NAMES);
   if (names.length > DRIFT_MAX_NAMES) shown.push(`… and ${names.length - DRIFT_MAX_NAMES} more`);
   return shown;
 }
+
 
 /** An error as the run record and the log show it: no secrets, and no record contents. */
 export function errorMessage(error: unknown): string {
