@@ -75,7 +75,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(doc.files, [
         {
           file: 'four.csv', view: 'tickets', status: 'partial', fetched: 4, inserted: 0, updated: 0, unchanged: 3, rejected: 1,
-          duplicates: 0, valueErrors: 0, removed: 0, error: null, sheet: null, source: 'four.csv',
+          duplicates: 0, valueErrors: 0, removed: 0, fieldsNew: [], fieldsMissing: [], error: null, sheet: null, source: 'four.csv',
         },
       ]);
       assert.equal(doc.rejects, 1);
