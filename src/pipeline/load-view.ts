@@ -17,6 +17,7 @@ import { API_SOURCE, COMMITTED_API_RUNS, RunRecorder, writeRejects, ZERO_COUNTS,
 import type { ViewSpec } from '../registry.js';
 import { logDrift, measureDrift, readDriftBaseline, recordSeenFields, type Drift } from './drift.js';
 import { PayloadIndex } from './payload-index.js';
+import { rejectRateProblem } from './reject-rate.js';
 import { Normalizer, storable, type KnownRecord, type NormalizedRow, type RejectedRecord } from '../transform/normalize.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
 import { DEFAULT_BATCH_SIZE, type RecordBatch } from '../transform/record-stream.js';
@@ -60,6 +61,8 @@ export interface RecordSource {
    */
   open(early?: (batches: AsyncIterator<RecordBatch>) => void): Promise<{ batches: AsyncIterable<RecordBatch>; close(): Promise<void> }>;
   readonly serialDates?: '1900' | '1904' | false;
+  /** An imported export file: under SMALL_FILE_RECORDS records, it fails on rejects only when all are. */
+  readonly isExport?: boolean;
 }
 
 /** Rows that must travel to the database, from one or more batches. */
@@ -326,7 +329,8 @@ async function loadInTransaction(
       stored.clear();
       await loader.endStaging();
       log.debug({ ms: phase(), staged: loader.stagedCount, copied: loader.insertedCount }, 'read, parsed and sent the payload');
-      refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
+      const rejectProblem = rejectRateProblem(view.name, ctx.config.maxRejectRate, state, source.isExport === true);
+      if (rejectProblem) throw new LoadRefusedError(rejectProblem, { view: view.name });
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
       await checkpoint(ctx, view);
       const merged = await loader.merge({ hasDuplicates: state.payload.stagedDuplicates });
@@ -445,16 +449,6 @@ function refuseRekeying(view: string, rekeyed: number): void {
     `${view}: reprocess would give ${rekeyed} stored rows a different key (the parser now reads a key column ` +
       'differently), leaving their old rows behind; nothing was changed. Find them by comparing the key columns ' +
       'with their record (servicedesk.record_of(row)), fix or remove them by hand, and run reprocess again.',
-    { view },
-  );
-}
-
-function refuseOnRejectRate(maxRate: number, view: string, state: LoadState): void {
-  if (state.fetched === 0 || state.rejected / state.fetched <= maxRate) return;
-  const pct = ((state.rejected / state.fetched) * 100).toFixed(1);
-  throw new LoadRefusedError(
-    `${view}: ${state.rejected} of ${state.fetched} records rejected (${pct}%, above OTC_MAX_REJECT_RATE=${maxRate}); ` +
-      'nothing was loaded. The source may have changed its format: see load_rejects for the reasons.',
     { view },
   );
 }
