@@ -223,7 +223,8 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
     const { state } = reading;
     const cancelled = error instanceof CancelledError || ctx.signal?.aborted === true;
     const text = error instanceof CancelledError ? error.message : cancelled ? cancelledMessage(view.name, ctx.signal) : errorMessage(error);
-    const message = namingView(view.name, text);
+    // An import's error is shown under its file name, with the view beside it: only sync and reprocess name it here.
+    const message = source.name === 'api' || source.name === REPROCESS_SOURCE ? namingView(view.name, text) : text;
     // A cancel is what the operator asked for: worth a warning, not an error.
     if (cancelled) log.warn({ err: message }, 'load cancelled, rolled back');
     else log.error({ err: message }, 'load failed, rolled back');
