@@ -172,15 +172,15 @@ export class BodyQueue {
   private async waitGap(i: number): Promise<void> {
     const { config, source } = this.deps;
     const view = this.views[i]!;
-    if (i === 0 || this.stop || this.options.signal?.aborted) return;
-    // Asked first: an open breaker refuses the request anyway, so there is nothing to wait for.
+    const ms = config.source.viewGapMs;
+    if (i === 0 || ms <= 0 || this.stop || this.options.signal?.aborted) return;
+    // Asked first: an open breaker refuses the request anyway, so there is nothing to wait for. (Without
+    // a pause, the request's own admission refuses it just as fast.)
     const refusal = await source.refusal?.(view).catch(() => null);
     if (refusal) {
       this.stop ??= refusal;
       return;
     }
-    const ms = config.source.viewGapMs;
-    if (ms <= 0) return;
     this.log.info({ view, waitMs: ms }, `waiting ${formatSeconds(ms)} before requesting ${view} (OTC_VIEW_GAP_MS, the pause between views)`);
     this.options.progress?.waiting?.(view, ms);
     const wait = this.deps.sleep ?? ((gapMs: number, signal?: AbortSignal) => sleep(gapMs, undefined, { signal }));
