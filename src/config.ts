@@ -67,6 +67,11 @@ export interface Config {
    * view is always kept); applied at the end of each sync. 0 keeps everything. Default 400.
    */
   readonly retentionDays: number;
+  /**
+   * Days to keep superseded ticket versions in `ticket_history` (by when they stopped being in force);
+   * applied at the end of each sync. The current version is always kept. 0 keeps everything. Default 0.
+   */
+  readonly historyDays: number;
   /** Where `.env` was read from, if it was. */
   readonly envFile: string | null;
   /** Warnings found while reading the configuration (e.g. a world-readable .env). */
@@ -112,6 +117,7 @@ const ENV_SCHEMA = z.object({
   OTC_BREAKER_HALF_OPEN_SUCCESSES: int(1).default(2),
   OTC_VIEW_GAP_MS: int(0).default(30_000),
   OTC_RETENTION_DAYS: int(0).default(400),
+  OTC_HISTORY_DAYS: int(0).default(0),
 });
 
 export type EnvInput = Partial<Record<keyof z.input<typeof ENV_SCHEMA>, string>>;
@@ -215,6 +221,7 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
       viewGapMs: e.OTC_VIEW_GAP_MS,
     }),
     retentionDays: e.OTC_RETENTION_DAYS,
+    historyDays: e.OTC_HISTORY_DAYS,
     envFile,
     warnings: Object.freeze([...warnings]),
   };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { MigrationRequiredError } from '../errors.js';
 import { adoptLegacySchema, type AdoptionReport } from './adopt-legacy.js';
 import { ident, qualified, type Db, type Queryable } from './db.js';
+import { storeHistoryTimezone } from './ticket-history.js';
 import { LOCK_TIMEOUT, MIGRATION_LOCK_KEY, SCHEMA_MIGRATIONS_DDL } from './migration-lock.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
@@ -135,6 +136,9 @@ export async function applyMigrations(
     if (done) applied.push(`${String(migration.version).padStart(3, '0')}_${migration.name}`);
   }
   if (options.timezone) await setDatabaseTimezone(db, options.timezone);
+  // backlog_daily counts OTC_TIMEZONE's days whatever the session's zone: it reads the zone from here.
+  const sourceZone = options.adoptTimezone ?? options.timezone;
+  if (sourceZone) await storeHistoryTimezone(db, options.schema, sourceZone);
   return { stateBefore: before.state, applied, timezone: options.timezone, adoption };
 }
 

@@ -13,6 +13,7 @@ import { qualified, sqlState, type Db, type Queryable } from '../load/db.js';
 import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
 import { storedHashes, ViewLoader } from '../load/load-view.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
+import { recordTicketHistory } from '../load/ticket-history.js';
 import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
 import { PayloadIndex } from './payload-index.js';
@@ -281,6 +282,11 @@ async function loadInTransaction(
       await checkpoint(ctx, view);
       const merged = await loader.merge({ hasDuplicates: state.payload.stagedDuplicates });
       log.debug({ ms: phase(), inserted: merged.inserted, updated: merged.updated }, 'merged');
+      if (view.history) {
+        const write = { runId: ctx.runId, source: source.name, stage: loader.stagingTable, startedEmpty: loader.startedEmpty };
+        const versions = await recordTicketHistory(tx, ctx.config.schema, view, write);
+        log.debug({ ms: phase(), ...versions }, 'recorded ticket versions');
+      }
       if (source.name === REPROCESS_SOURCE) refuseRekeying(view.name, merged.inserted + state.payload.rows - state.payload.size);
       // Rows stored before this load can be missing from it; a table that started empty has none.
       const removed = source.name === 'api' && !loader.startedEmpty ? await removeMissing(loader, state.payload, ctx.runId) : 0;
