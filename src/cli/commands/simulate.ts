@@ -13,6 +13,8 @@ export interface SimulateFlags {
   scale?: string;
   username?: string;
   password?: string;
+  /** Steps the tickets have moved since the day began (SPEC §12); default 0. */
+  step?: string;
   /** `STATUS:COUNT[:RETRY_AFTER_SECONDS]`, e.g. `503:3` or `429:1:30`. */
   failNext?: string;
   delayMs?: string;
@@ -71,6 +73,8 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
     host,
     seed: parseIntFlag('--seed', flags.seed, 1),
     scale: parseScale(flags.scale),
+    step: parseIntFlag('--step', flags.step, 0),
+    timezone: rt.config.timezone,
     username,
     password,
     faults,
