@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { qualified, type Queryable } from '../load/db.js';
 import { VIEW_NAMES, type ViewName } from '../registry.js';
 import { readStatus, type ViewStatus } from './status.js';
+import { readHistorySummary, type HistorySummary } from './history-data.js';
 
 /** Runs per view in the chart, unless asked otherwise. */
 export const DEFAULT_CHART_RUNS = 30;
@@ -57,6 +58,8 @@ export interface ReportData {
   readonly failures: readonly FailureRow[];
   readonly rejects: readonly RejectGroup[];
   readonly orphans: ReadonlyArray<{ readonly source: string; readonly count: number }>;
+  /** The ticket history's backlog and time in status (history-data.ts); absent before migration 006. */
+  readonly history?: HistorySummary | null;
 }
 
 const iso = (v: unknown): string => new Date(v as string).toISOString();
@@ -146,5 +149,6 @@ export async function readReport(db: Queryable, config: Config, options: { runs?
     failures: await readFailures(db, meta),
     rejects: await readRejects(db, config.schema),
     orphans: orphans.rows.map((r) => ({ source: r.source, count: num(r.count) })),
+    history: await readHistorySummary(db, config.schema, config.timezone),
   };
 }

@@ -7,6 +7,7 @@ import { REJECT_DAYS, type ReportData } from '../pipeline/report-data.js';
 import type { ViewStatus } from '../pipeline/status.js';
 import { changedRows, runChart, STATUS_COLOURS } from './chart.js';
 import { freshnessOf } from './freshness.js';
+import { historySection } from './history-charts.js';
 import { esc, localTime, shownError } from './text.js';
 
 /** What the running service adds to the page (absent in a `report` file). */
@@ -150,6 +151,7 @@ ${failuresSection(data)}
 ${rejectsSection(data)}
 ${orphansSection(data)}
 ${gapsSection(data)}
+${data.history ? historySection(data.history) : ''}
 </body>
 </html>
 `;
