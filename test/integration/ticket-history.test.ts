@@ -137,6 +137,14 @@ for (const kind of DATABASE_KINDS) {
       // Every superseded version ended in January 2025, long before 30 days ago.
       assert.deepEqual(await counts(), [{ all: before!.current, current: before!.current }]);
     });
+
+    test('a sync records OTC_TIMEZONE for backlog_daily when it changed since migrate', async () => {
+      const zone = async () => (await rows<{ value: string }>(db, `SELECT value FROM servicedesk.etl_settings WHERE name = 'timezone'`))[0]?.value;
+      assert.equal(await zone(), 'Australia/Perth');
+      otc.set('tickets', []);
+      await syncOnce(db, config({ OTC_TIMEZONE: 'Australia/Sydney', OTC_MIN_VOLUME_RATIO: '0' }), ['comments']);
+      assert.equal(await zone(), 'Australia/Sydney');
+    });
   });
 
   describe(`ticket history SQL objects on a hand-built chain (${kind} database)`, () => {
