@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { VIEWS, type ViewSpec } from '../registry.js';
 import { bodyChunks, writeChunks, writeHalfThenDrop } from './body.js';
 import { Dataset } from './dataset.js';
-import { startOfLocalDay } from './day.js';
+import { referenceTime } from './day.js';
 import type { Faults } from './faults.js';
 import type { Scale } from './scale.js';
 
@@ -31,8 +31,8 @@ export interface SimulatorOptions {
   username?: string;
   password: string;
   /**
-   * Reference time of the data; default the local midnight that starts today in `timezone`, so the
-   * bodies are the same for every start on one day. When given, mutations are deterministic too; when
+   * Reference time of the data; default the local midnight that starts yesterday in `timezone`, so
+   * the bodies are the same for every start on one day. When given, mutations are deterministic too; when
    * not, they are stamped with the wall clock.
    */
   now?: Date;
@@ -96,7 +96,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const dataset = new Dataset({
     seed: opts.seed ?? 1,
     scale: opts.scale ?? 'small',
-    now: opts.now ?? startOfLocalDay(new Date(), opts.timezone ?? 'Australia/Perth'),
+    now: opts.now ?? referenceTime(new Date(), opts.timezone ?? 'Australia/Perth'),
     live: opts.now === undefined,
     step: opts.step ?? 0,
   });

@@ -1,7 +1,7 @@
 /**
  * The simulator's steps (`simulate --step N`): the tickets as a service desk would have moved them N
- * times since the day began. Step k is stamped one hour per step after the local midnight that starts
- * the day, and each step draws from its own seeded stream, so step N is the same whenever it is asked
+ * times since the reference time (the local midnight starting yesterday). Step k is stamped k hours
+ * after it, so the first 24 steps never lie in the future, and each step draws from its own seeded stream, so step N is the same whenever it is asked
  * for: a restart serves the same bodies, and the next step carries on from the previous one.
  */
 import { Random, streamSeed, weighted } from './random.js';

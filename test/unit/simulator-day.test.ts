@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { startOfLocalDay } from '../../src/simulator/day.js';
+import { referenceTime, startOfLocalDay } from '../../src/simulator/day.js';
 
 describe("the simulator's reference time", () => {
   test('every instant of one Perth day gives the same local midnight, and the next day the next one', () => {
@@ -16,5 +16,11 @@ describe("the simulator's reference time", () => {
     assert.equal(startOfLocalDay(new Date('2025-04-06T05:00:00Z'), 'Australia/Sydney').toISOString(), '2025-04-05T13:00:00.000Z');
     assert.equal(startOfLocalDay(new Date('2025-04-07T05:00:00Z'), 'Australia/Sydney').toISOString(), '2025-04-06T14:00:00.000Z');
     assert.equal(startOfLocalDay(new Date('2025-04-06T05:00:00Z'), 'UTC').toISOString(), '2025-04-06T00:00:00.000Z');
+  });
+
+  test("the data's reference time is the midnight that starts the day before", () => {
+    assert.equal(referenceTime(new Date('2025-03-15T03:00:00Z'), 'Australia/Perth').toISOString(), '2025-03-13T16:00:00.000Z');
+    // The day before 7 April in Sydney is 6 April, 25 hours long: it starts at 00:00 UTC+11.
+    assert.equal(referenceTime(new Date('2025-04-07T05:00:00Z'), 'Australia/Sydney').toISOString(), '2025-04-05T13:00:00.000Z');
   });
 });

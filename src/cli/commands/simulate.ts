@@ -92,7 +92,7 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
       `  OTC_BASE_URL=${sim.url}`,
       `  OTC_USERNAME=${username}`,
       generated ? `  OTC_PASSWORD=${password}   (generated for this session)` : '  OTC_PASSWORD=(the one you configured)',
-      `  tickets at step ${step} (${step} hours past the start of the day in ${rt.config.timezone})`,
+      `  tickets at step ${step} (moved ${step} times, hourly from the midnight that began yesterday in ${rt.config.timezone})`,
       ...(Object.keys(faults).length > 0 ? [`  faults: ${JSON.stringify(faults)}`] : []),
       'Press Ctrl-C to stop.',
     ].join('\n'),
