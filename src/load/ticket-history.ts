@@ -27,19 +27,31 @@ export interface HistoryCounts {
 
 const HISTORY = 'ticket_history';
 
+/** The key, the cursor and every typed column, quoted. History needs a single key and a cursor. */
 function names(view: ViewSpec): { key: string; cursor: string; columns: string[] } {
   const key = view.key[0];
   if (!key || view.key.length !== 1 || !view.cursor) throw new Error(`${view.name}: history needs a single key and a cursor`);
   return { key: ident(key), cursor: ident(view.cursor), columns: columnsOf(view).map(ident) };
 }
 
+const row = (alias: string, columns: readonly string[]): string => columns.map((c) => `${alias}.${c}`).join(', ');
+
 /** Replaces a version's row only when its content differs (an identical re-sync writes nothing). */
 function upsertTail(columns: readonly string[], key: string): string {
   const sets = columns.filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`);
-  const stored = columns.map((c) => `h.${c}`).join(', ');
-  const incoming = columns.map((c) => `EXCLUDED.${c}`).join(', ');
   return `ON CONFLICT (${key}, valid_from) DO UPDATE SET ${sets.join(', ')}, run_id = EXCLUDED.run_id, source = EXCLUDED.source
-WHERE (${stored}) IS DISTINCT FROM (${incoming})`;
+WHERE (${row('h', columns)}) IS DISTINCT FROM (${row('EXCLUDED', columns)})`;
+}
+
+/**
+ * The value a late (older) version gets for a column: what its record said; where the record lacked the
+ * field (or its value did not parse), the version already stored at that time, else the ticket's; a
+ * created time once stored is kept, as the merge keeps it.
+ */
+function lateValue(view: ViewSpec, column: string): string {
+  const c = ident(column);
+  if (fieldByColumn(view, column).keepOnceSet) return `coalesce(t.${c}, s.${c})`;
+  return `CASE WHEN s._keep IS NOT NULL AND '${column.replace(/'/g, "''")}' = ANY (s._keep) THEN coalesce(e.${c}, t.${c}) ELSE s.${c} END`;
 }
 
 export async function recordTicketHistory(tx: Queryable, schema: string, view: ViewSpec, write: HistoryWrite): Promise<HistoryCounts> {
@@ -51,33 +63,28 @@ export async function recordTicketHistory(tx: Queryable, schema: string, view: V
 
   // A ticket row this run wrote is the ticket's version now. Without a modified time it takes force
   // when first seen (now). The current version with the same content (only `_raw` changed) is no new one.
-  const onlyStaged = write.startedEmpty || !write.stage ? '' : `AND t.${key} IN (SELECT s.${key} FROM ${write.stage} s)`;
+  // Into a table that was not empty, every row written went through the staging table.
+  if (!write.startedEmpty && !write.stage) return { versions: 0, late: 0 };
+  const onlyStaged = write.startedEmpty ? '' : `AND t.${key} IN (SELECT s.${key} FROM ${write.stage} s)`;
   const current = await tx.query(
     `INSERT INTO ${history} (${list}, valid_from, run_id, source)
-SELECT ${columns.map((c) => `t.${c}`).join(', ')}, coalesce(t.${cursor}, t._last_changed_at, now()), $1, $2
+SELECT ${row('t', columns)}, coalesce(t.${cursor}, t._last_changed_at, now()), $1, $2
 FROM ${tickets} t
 WHERE t._last_run_id = $1 ${onlyStaged}
   AND NOT EXISTS (SELECT 1 FROM ${qualified(schema, HISTORY)} c
-                  WHERE c.${key} = t.${key} AND c.valid_to IS NULL
-                    AND (${columns.map((c) => `c.${c}`).join(', ')}) IS NOT DISTINCT FROM (${columns.map((c) => `t.${c}`).join(', ')}))
+                  WHERE c.${key} = t.${key} AND c.valid_to IS NULL AND (${row('c', columns)}) IS NOT DISTINCT FROM (${row('t', columns)}))
 ${upsertTail(columns, key)}`,
     params,
   );
 
+  // A staged record older than the stored ticket lost the merge, but it is still a version that existed
+  // (an import of an old export, an older copy the API still sends): it goes in at its own modified time.
   let late = 0;
   if (write.stage) {
-    // A staged record older than the stored ticket lost the merge but is still a version that existed.
-    // A value it lacks (or that did not parse) is taken from the version already stored at that time,
-    // else from the ticket; a created time once stored is kept, as the merge keeps it.
-    const value = (c: string): string => {
-      const column = c.slice(1, -1).replace(/""/g, '"');
-      if (fieldByColumn(view, column).keepOnceSet) return `coalesce(t.${c}, s.${c})`;
-      const lacks = `s._keep IS NOT NULL AND '${column.replace(/'/g, "''")}' = ANY (s._keep)`;
-      return `CASE WHEN ${lacks} THEN coalesce(e.${c}, t.${c}) ELSE s.${c} END`;
-    };
+    const values = columnsOf(view).map((c) => lateValue(view, c));
     const result = await tx.query(
       `INSERT INTO ${history} (${list}, valid_from, run_id, source)
-SELECT DISTINCT ON (s.${key}, s.${cursor}) ${columns.map(value).join(', ')}, s.${cursor}, $1, $2
+SELECT DISTINCT ON (s.${key}, s.${cursor}) ${values.join(', ')}, s.${cursor}, $1, $2
 FROM ${write.stage} s
 JOIN ${tickets} t ON t.${key} = s.${key}
 LEFT JOIN ${qualified(schema, HISTORY)} e ON e.${key} = s.${key} AND e.valid_from = s.${cursor}
