@@ -1,11 +1,10 @@
--- 006: ticket history (SPEC §12). The tickets view gives only each ticket's current state, and only for
+-- 006: ticket history. The tickets view gives only each ticket's current state, and only for
 -- tickets modified in the last ~10 days, so every distinct version the product sees is kept here.
 -- Runs with search_path set to the target schema; the functions pin it (SET search_path FROM CURRENT)
 -- so they work whatever search_path the analyst's session has.
 
--- Small settings the SQL objects need from the configuration. `migrate` (and the first sync of an empty
--- database) writes OTC_TIMEZONE here, so backlog_daily counts the source's local days whatever the
--- session's TimeZone.
+-- Small settings the SQL objects need from the configuration. `migrate` and every sync or import write
+-- OTC_TIMEZONE here, so backlog_daily counts the source's local days whatever the session's TimeZone.
 CREATE TABLE etl_settings (
   name text PRIMARY KEY,
   value text NOT NULL,
@@ -97,35 +96,35 @@ CREATE INDEX ticket_history_open_idx ON ticket_history (valid_to)
 
 -- An existing database starts its history with each ticket's current version.
 INSERT INTO ticket_history (
-"TKT-Ticket ID", "TKT-Created Time", "TKT-Modified Time", "TKT-Actual Response Date", 
-  "TKT-Actual Resolution Date", "TKT-Closure Date", "TKT-SLA Closure Date", "TKT-Due Date", 
-  "Chg-Planned Start Date", "Chg-Planned End Date", "Chg-Actual Start Date", "Chg-Actual End Date", 
-  "TKT-Parent ID", "TKT-Account Id", "TKT-Assigned To Userid", "TKT-Created By Userid", 
-  "TKT-Related CI Ref#", "TKT-Title", "TKT-Description", "TKT-Status", "TKT-Severity", "TKT-Category", 
-  "TKT-Team", "TKT-Platform", "TKT-Group", "TKT-Assigned To User", "TKT-Created By User", 
-  "TKT-Account Name", "TKT-Client Name", "TKT-Customer Reference", "TKT-Month Created", "TKT-SLA", 
-  "TKT-Site Classification", "TKT-Site Status", "TKT-Selcom Key", "TKT-Job#/Ref#", 
-  "TKT-Resolution/Change Type", "TKT-Root Cause Category", "TKT-Ticket Source", "TKT-Related CI", 
-  "TKT-Response Met", "TKT-Resolution Met", "TKT-SLA Met", "TKT-SLA Exempt", "TKT-Mitigated Reason", 
-  "TKT-SLA Clock Status", "TKT-SLA Breach Reason", "TKT-SLA Breach Comment", "TKT-QA Review Completed", 
-  "TKT-Month Closed", "TKT-Solution", "TKT-SLA Month Closed", "TKT-SLA Closed - This Month", 
-  "TKT-SLA Closed - Last Month", "TKT-Actual SLA Achievement", "Chg-Risk", "Chg-Trigger", "Chg-Type", 
+  "TKT-Ticket ID", "TKT-Created Time", "TKT-Modified Time", "TKT-Actual Response Date",
+  "TKT-Actual Resolution Date", "TKT-Closure Date", "TKT-SLA Closure Date", "TKT-Due Date",
+  "Chg-Planned Start Date", "Chg-Planned End Date", "Chg-Actual Start Date", "Chg-Actual End Date",
+  "TKT-Parent ID", "TKT-Account Id", "TKT-Assigned To Userid", "TKT-Created By Userid",
+  "TKT-Related CI Ref#", "TKT-Title", "TKT-Description", "TKT-Status", "TKT-Severity", "TKT-Category",
+  "TKT-Team", "TKT-Platform", "TKT-Group", "TKT-Assigned To User", "TKT-Created By User",
+  "TKT-Account Name", "TKT-Client Name", "TKT-Customer Reference", "TKT-Month Created", "TKT-SLA",
+  "TKT-Site Classification", "TKT-Site Status", "TKT-Selcom Key", "TKT-Job#/Ref#",
+  "TKT-Resolution/Change Type", "TKT-Root Cause Category", "TKT-Ticket Source", "TKT-Related CI",
+  "TKT-Response Met", "TKT-Resolution Met", "TKT-SLA Met", "TKT-SLA Exempt", "TKT-Mitigated Reason",
+  "TKT-SLA Clock Status", "TKT-SLA Breach Reason", "TKT-SLA Breach Comment", "TKT-QA Review Completed",
+  "TKT-Month Closed", "TKT-Solution", "TKT-SLA Month Closed", "TKT-SLA Closed - This Month",
+  "TKT-SLA Closed - Last Month", "TKT-Actual SLA Achievement", "Chg-Risk", "Chg-Trigger", "Chg-Type",
   "Chg-Approver", "Chg-Success", "TKT-Is Template",
   valid_from, run_id, source)
 SELECT
-"TKT-Ticket ID", "TKT-Created Time", "TKT-Modified Time", "TKT-Actual Response Date", 
-  "TKT-Actual Resolution Date", "TKT-Closure Date", "TKT-SLA Closure Date", "TKT-Due Date", 
-  "Chg-Planned Start Date", "Chg-Planned End Date", "Chg-Actual Start Date", "Chg-Actual End Date", 
-  "TKT-Parent ID", "TKT-Account Id", "TKT-Assigned To Userid", "TKT-Created By Userid", 
-  "TKT-Related CI Ref#", "TKT-Title", "TKT-Description", "TKT-Status", "TKT-Severity", "TKT-Category", 
-  "TKT-Team", "TKT-Platform", "TKT-Group", "TKT-Assigned To User", "TKT-Created By User", 
-  "TKT-Account Name", "TKT-Client Name", "TKT-Customer Reference", "TKT-Month Created", "TKT-SLA", 
-  "TKT-Site Classification", "TKT-Site Status", "TKT-Selcom Key", "TKT-Job#/Ref#", 
-  "TKT-Resolution/Change Type", "TKT-Root Cause Category", "TKT-Ticket Source", "TKT-Related CI", 
-  "TKT-Response Met", "TKT-Resolution Met", "TKT-SLA Met", "TKT-SLA Exempt", "TKT-Mitigated Reason", 
-  "TKT-SLA Clock Status", "TKT-SLA Breach Reason", "TKT-SLA Breach Comment", "TKT-QA Review Completed", 
-  "TKT-Month Closed", "TKT-Solution", "TKT-SLA Month Closed", "TKT-SLA Closed - This Month", 
-  "TKT-SLA Closed - Last Month", "TKT-Actual SLA Achievement", "Chg-Risk", "Chg-Trigger", "Chg-Type", 
+  "TKT-Ticket ID", "TKT-Created Time", "TKT-Modified Time", "TKT-Actual Response Date",
+  "TKT-Actual Resolution Date", "TKT-Closure Date", "TKT-SLA Closure Date", "TKT-Due Date",
+  "Chg-Planned Start Date", "Chg-Planned End Date", "Chg-Actual Start Date", "Chg-Actual End Date",
+  "TKT-Parent ID", "TKT-Account Id", "TKT-Assigned To Userid", "TKT-Created By Userid",
+  "TKT-Related CI Ref#", "TKT-Title", "TKT-Description", "TKT-Status", "TKT-Severity", "TKT-Category",
+  "TKT-Team", "TKT-Platform", "TKT-Group", "TKT-Assigned To User", "TKT-Created By User",
+  "TKT-Account Name", "TKT-Client Name", "TKT-Customer Reference", "TKT-Month Created", "TKT-SLA",
+  "TKT-Site Classification", "TKT-Site Status", "TKT-Selcom Key", "TKT-Job#/Ref#",
+  "TKT-Resolution/Change Type", "TKT-Root Cause Category", "TKT-Ticket Source", "TKT-Related CI",
+  "TKT-Response Met", "TKT-Resolution Met", "TKT-SLA Met", "TKT-SLA Exempt", "TKT-Mitigated Reason",
+  "TKT-SLA Clock Status", "TKT-SLA Breach Reason", "TKT-SLA Breach Comment", "TKT-QA Review Completed",
+  "TKT-Month Closed", "TKT-Solution", "TKT-SLA Month Closed", "TKT-SLA Closed - This Month",
+  "TKT-SLA Closed - Last Month", "TKT-Actual SLA Achievement", "Chg-Risk", "Chg-Trigger", "Chg-Type",
   "Chg-Approver", "Chg-Success", "TKT-Is Template",
   coalesce("TKT-Modified Time", _first_loaded_at, _last_changed_at, now()), _last_run_id, 'migrate'
 FROM tickets;
@@ -141,8 +140,9 @@ SELECT h.*,
 FROM ticket_history h
 WINDOW w AS (PARTITION BY h."TKT-Ticket ID" ORDER BY h.valid_from);
 
--- The tickets as they were at an instant: the version in force then (valid_from <= at < valid_to), for
--- every ticket created by then. Same columns as tickets' own (without _raw and lineage).
+-- The tickets as they were at an instant: the version in force then (valid_from <= at < valid_to; the
+-- first version seen from the ticket's creation on), for every ticket created by then. Same columns as
+-- tickets' own, in the same order (without _raw and lineage).
 CREATE FUNCTION tickets_as_of(at timestamptz)
 RETURNS TABLE (
   "TKT-Ticket ID" bigint,
@@ -211,20 +211,20 @@ LANGUAGE sql STABLE
 SET search_path FROM CURRENT
 AS $fn$
   SELECT
-h."TKT-Ticket ID", h."TKT-Created Time", h."TKT-Modified Time", h."TKT-Actual Response Date", 
-    h."TKT-Actual Resolution Date", h."TKT-Closure Date", h."TKT-SLA Closure Date", h."TKT-Due Date", 
-    h."Chg-Planned Start Date", h."Chg-Planned End Date", h."Chg-Actual Start Date", 
-    h."Chg-Actual End Date", h."TKT-Parent ID", h."TKT-Account Id", h."TKT-Assigned To Userid", 
-    h."TKT-Created By Userid", h."TKT-Related CI Ref#", h."TKT-Title", h."TKT-Description", 
-    h."TKT-Status", h."TKT-Severity", h."TKT-Category", h."TKT-Team", h."TKT-Platform", h."TKT-Group", 
-    h."TKT-Assigned To User", h."TKT-Created By User", h."TKT-Account Name", h."TKT-Client Name", 
-    h."TKT-Customer Reference", h."TKT-Month Created", h."TKT-SLA", h."TKT-Site Classification", 
-    h."TKT-Site Status", h."TKT-Selcom Key", h."TKT-Job#/Ref#", h."TKT-Resolution/Change Type", 
-    h."TKT-Root Cause Category", h."TKT-Ticket Source", h."TKT-Related CI", h."TKT-Response Met", 
-    h."TKT-Resolution Met", h."TKT-SLA Met", h."TKT-SLA Exempt", h."TKT-Mitigated Reason", 
-    h."TKT-SLA Clock Status", h."TKT-SLA Breach Reason", h."TKT-SLA Breach Comment", 
-    h."TKT-QA Review Completed", h."TKT-Month Closed", h."TKT-Solution", h."TKT-SLA Month Closed", 
-    h."TKT-SLA Closed - This Month", h."TKT-SLA Closed - Last Month", h."TKT-Actual SLA Achievement", 
+h."TKT-Ticket ID", h."TKT-Created Time", h."TKT-Modified Time", h."TKT-Actual Response Date",
+    h."TKT-Actual Resolution Date", h."TKT-Closure Date", h."TKT-SLA Closure Date", h."TKT-Due Date",
+    h."Chg-Planned Start Date", h."Chg-Planned End Date", h."Chg-Actual Start Date",
+    h."Chg-Actual End Date", h."TKT-Parent ID", h."TKT-Account Id", h."TKT-Assigned To Userid",
+    h."TKT-Created By Userid", h."TKT-Related CI Ref#", h."TKT-Title", h."TKT-Description",
+    h."TKT-Status", h."TKT-Severity", h."TKT-Category", h."TKT-Team", h."TKT-Platform", h."TKT-Group",
+    h."TKT-Assigned To User", h."TKT-Created By User", h."TKT-Account Name", h."TKT-Client Name",
+    h."TKT-Customer Reference", h."TKT-Month Created", h."TKT-SLA", h."TKT-Site Classification",
+    h."TKT-Site Status", h."TKT-Selcom Key", h."TKT-Job#/Ref#", h."TKT-Resolution/Change Type",
+    h."TKT-Root Cause Category", h."TKT-Ticket Source", h."TKT-Related CI", h."TKT-Response Met",
+    h."TKT-Resolution Met", h."TKT-SLA Met", h."TKT-SLA Exempt", h."TKT-Mitigated Reason",
+    h."TKT-SLA Clock Status", h."TKT-SLA Breach Reason", h."TKT-SLA Breach Comment",
+    h."TKT-QA Review Completed", h."TKT-Month Closed", h."TKT-Solution", h."TKT-SLA Month Closed",
+    h."TKT-SLA Closed - This Month", h."TKT-SLA Closed - Last Month", h."TKT-Actual SLA Achievement",
     h."Chg-Risk", h."Chg-Trigger", h."Chg-Type", h."Chg-Approver", h."Chg-Success", h."TKT-Is Template"
   FROM ticket_history h
   WHERE (h.valid_to IS NULL OR h.valid_to > $1)

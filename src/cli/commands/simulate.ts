@@ -13,7 +13,7 @@ export interface SimulateFlags {
   scale?: string;
   username?: string;
   password?: string;
-  /** Steps the tickets have moved since the day began (SPEC §12); default 0. */
+  /** Steps the tickets have moved since the reference time (one hour each); default 0. */
   step?: string;
   /** `STATUS:COUNT[:RETRY_AFTER_SECONDS]`, e.g. `503:3` or `429:1:30`. */
   failNext?: string;
