@@ -6,6 +6,7 @@
  *  2. older versions that arrived late (an import of an old export, or superseded copies in one
  *     payload) from the staging table: placed at their own modified time, `tickets` untouched;
  *  3. the chains of the tickets touched: each version's `valid_to` is the next one's `valid_from`.
+ * Into an empty table, copies about to be superseded within one payload are kept before the merge.
  */
 import { columnsOf, fieldByColumn, type ViewSpec } from '../registry.js';
 import { ident, qualified, type Queryable } from './db.js';
@@ -95,7 +96,6 @@ ${upsertTail(columns, key)}`,
     );
     late = result.rowCount;
   }
-  if (current.rowCount + late === 0) return { versions: 0, late: 0 };
 
   // Re-link the chains of the tickets this run gave a version: a version placed between two others
   // ends the earlier one and is ended by the later one.
@@ -108,6 +108,26 @@ WHERE h.${key} = n.id AND h.valid_from = n.valid_from AND h.valid_to IS DISTINCT
     [write.runId],
   );
   return { versions: current.rowCount + late, late };
+}
+
+/**
+ * Into a table that was empty, the first copy of each key is copied straight in, and a later copy of the
+ * same key in the payload replaces it in the merge. Before that, the copies about to be superseded are
+ * kept as versions of their own (a payload can hold more than one version of a ticket, e.g. an export
+ * concatenated from two days).
+ */
+export async function recordCopiedVersions(tx: Queryable, schema: string, view: ViewSpec, write: HistoryWrite): Promise<number> {
+  if (!write.startedEmpty || !write.stage) return 0;
+  const { key, cursor, columns } = names(view);
+  const { rowCount } = await tx.query(
+    `INSERT INTO ${qualified(schema, HISTORY)} AS h (${columns.join(', ')}, valid_from, run_id, source)
+SELECT ${row('t', columns)}, coalesce(t.${cursor}, t._last_changed_at, now()), $1, $2
+FROM ${qualified(schema, view.table)} t
+WHERE t.${key} IN (SELECT s.${key} FROM ${write.stage} s)
+${upsertTail(columns, key)}`,
+    [write.runId, write.source],
+  );
+  return rowCount;
 }
 
 /**

@@ -13,7 +13,7 @@ import { qualified, sqlState, type Db, type Queryable } from '../load/db.js';
 import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
 import { storedHashes, ViewLoader } from '../load/load-view.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
-import { recordTicketHistory } from '../load/ticket-history.js';
+import { recordCopiedVersions, recordTicketHistory } from '../load/ticket-history.js';
 import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
 import { PayloadIndex } from './payload-index.js';
@@ -280,11 +280,12 @@ async function loadInTransaction(
       refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
       await checkpoint(ctx, view);
+      const history = { runId: ctx.runId, source: source.name, stage: loader.stagingTable, startedEmpty: loader.startedEmpty };
+      if (view.history) await recordCopiedVersions(tx, ctx.config.schema, view, history);
       const merged = await loader.merge({ hasDuplicates: state.payload.stagedDuplicates });
       log.debug({ ms: phase(), inserted: merged.inserted, updated: merged.updated }, 'merged');
       if (view.history) {
-        const write = { runId: ctx.runId, source: source.name, stage: loader.stagingTable, startedEmpty: loader.startedEmpty };
-        const versions = await recordTicketHistory(tx, ctx.config.schema, view, write);
+        const versions = await recordTicketHistory(tx, ctx.config.schema, view, history);
         log.debug({ ms: phase(), ...versions }, 'recorded ticket versions');
       }
       if (source.name === REPROCESS_SOURCE) refuseRekeying(view.name, merged.inserted + state.payload.rows - state.payload.size);

@@ -299,6 +299,45 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 
+  describe(`two versions of a ticket in one payload (${kind} database)`, () => {
+    let tdb: TestDatabase;
+    let db: Db;
+    let dir: string;
+    before(async () => {
+      tdb = await createTestDatabase(kind);
+      db = await tdb.open();
+      dir = await mkdtemp(join(tmpdir(), 'otc-etl-history-'));
+    });
+    after(async () => {
+      await db.close();
+      await tdb.drop();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test('an export holding two versions of a ticket, imported into an empty database, keeps both in the history', async () => {
+      // Enough tickets between the two copies that the first is copied straight into the empty table
+      // before the second arrives (a later batch).
+      const between = Array.from({ length: 3000 }, (_, i) => ticket(20_000 + i));
+      const path = await writeJson(dir, 'two-days.json', [
+        ticket(8001, { 'TKT-Status': 'Open' }),
+        ticket(8002, { 'TKT-Status': 'Pending' }),
+        ...between,
+        ticket(8001, { 'TKT-Status': 'In Progress', 'TKT-Modified Time': '08/01/2025 10:00' }),
+      ]);
+      const result = await importOnce(db, tdb.config(), [path]);
+      assert.equal(fileOutcome(result).counts.duplicates, 1);
+      const stored = await rows(db, `SELECT "TKT-Ticket ID" AS id, "TKT-Status" AS status FROM servicedesk.tickets WHERE "TKT-Ticket ID" < 9000 ORDER BY 1`);
+      assert.deepEqual(stored, [{ id: 8001, status: 'In Progress' }, { id: 8002, status: 'Pending' }]);
+      const [counted] = await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM servicedesk.ticket_history');
+      assert.equal(counted!.n, 3000 + 2 + 1);
+      assert.deepEqual((await versions(db, 8001)).map((v) => [v.status, v.from, v.to]), [
+        ['Open', '2025-01-07 01:05', '2025-01-08 02:00'],
+        ['In Progress', '2025-01-08 02:00', null],
+      ]);
+      assert.equal((await versions(db, 8002)).length, 1);
+    });
+  });
+
   describe(`migrate seeds the ticket history (${kind} database)`, () => {
     test('adopting the legacy schema gives every ticket its current version', async () => {
       const tdb = await createTestDatabase(kind);
