@@ -85,9 +85,11 @@ CREATE TABLE ticket_history (
   CONSTRAINT ticket_history_chain_check CHECK (valid_to IS NULL OR valid_to > valid_from)
 );
 
--- Versions written by one run (the load re-links those tickets' chains), versions in force at an
--- instant (tickets_as_of, backlog_daily) and superseded versions past OTC_HISTORY_DAYS (pruning).
+-- Versions written by one run (the load re-links those tickets' chains) and superseded versions past
+-- OTC_HISTORY_DAYS (pruning).
 CREATE INDEX ticket_history_run_idx ON ticket_history (run_id);
+-- Each ticket's current version, which every load compares its changed tickets with.
+CREATE INDEX ticket_history_current_idx ON ticket_history ("TKT-Ticket ID") WHERE valid_to IS NULL;
 CREATE INDEX ticket_history_valid_to_idx ON ticket_history (valid_to);
 -- backlog_daily reads only open versions: this index holds everything it needs from them.
 CREATE INDEX ticket_history_open_idx ON ticket_history (valid_to)

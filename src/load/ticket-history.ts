@@ -27,6 +27,8 @@ export interface HistoryCounts {
 }
 
 const HISTORY = 'ticket_history';
+/** Versions written by one load above which the table's planner statistics are refreshed. */
+const ANALYZE_AFTER_VERSIONS = 1000;
 
 /** The key, the cursor and every typed column, quoted. History needs a single key and a cursor. */
 function names(view: ViewSpec): { key: string; cursor: string; columns: string[] } {
@@ -107,7 +109,13 @@ FROM (SELECT ${key} AS id, valid_from, lead(valid_from) OVER (PARTITION BY ${key
 WHERE h.${key} = n.id AND h.valid_from = n.valid_from AND h.valid_to IS DISTINCT FROM n.next_from`,
     [write.runId],
   );
-  return { versions: current.rowCount + late, late };
+  const versions = current.rowCount + late;
+  // The planner must know the table's size: a first load writes thousands of versions into an empty
+  // table, and with the empty table's statistics the next load compares row by row (seconds, not ms).
+  if (versions >= ANALYZE_AFTER_VERSIONS) {
+    await tx.exec(`ANALYZE ${qualified(schema, HISTORY)} (${key}, valid_from, valid_to, run_id)`);
+  }
+  return { versions, late };
 }
 
 /**
