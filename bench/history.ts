@@ -29,7 +29,7 @@ SELECT 100000 + g, 'Ticket ' || g,
        WHEN v = 1 + g % 6 AND g % 4 <> 0 THEN (ARRAY['Closed', 'Incident Resolved'])[1 + g % 2]
        WHEN v % 2 = 0 THEN 'In Progress' ELSE 'Pending' END,
   (ARRAY['NOC', 'Service Desk', 'Network', 'Security', 'Cloud - Infrastructure', 'Cloud - Applications', 'Unified Communications'])[1 + g % 7],
-  'User ' || (g % 40), 'Incident', created, created + (v - 1) * step, created + (v - 1) * step, 'bench', 'api'
+  'User ' || (g % 40), 'Incident', created, created + (v - 1) * step, created + (v - 1) * step, '00000000-0000-4000-8000-000000000001', 'api'
 FROM (SELECT g, now() - random() * interval '365 days' AS created, (1 + random() * 72) * interval '1 hour' AS step
       FROM generate_series(1, ${n}) g) t
 CROSS JOIN LATERAL generate_series(1, 1 + g % 6) v;

@@ -1,14 +1,21 @@
 /**
- * `npm run bench`: end-to-end sync timings against the raw COPY reference, in one run, on seeded
- * simulator data. Every sync runs the real CLI as a child process (its peak RSS is measured), and the
- * counts it reports are checked, so a fast wrong answer cannot pass.
+ * `npm run bench`: end-to-end sync timings against COPY references, in one run, on seeded simulator
+ * data whose dates lie inside each view's window relative to today (as the source serves them). Every
+ * sync runs the package's bin as a child process (its peak RSS is measured), and the counts it reports
+ * are checked, so a fast wrong answer cannot pass.
  *
  *   (a) full sync of all three views into server PostgreSQL
  *   (b) re-sync with nothing changed (and no tuple written to the three data tables)
  *   (c) re-sync with 5% of records changed
  *   (d) full sync into the embedded database
- *   (e) reference: psql \copy of the same rows as CSV into empty tables without indexes
+ *   (e) reference: psql \copy of the same rows in typed form into plain tables without indexes
+ *   (e2) the same with each record's JSON in a jsonb column
  *   (f) full sync at 4× scale
+ *   (g) `status` on the embedded database of (d), through the bin
+ *
+ * Then storage: timesheets on disk (heap + TOAST + indexes) after (a) against a typed table with the
+ * same unique key and the analysts' three indexes in place before its rows arrive, and an analysts'
+ * scan (sum of hours by category) timed on both.
  *
  * Options: --runs N (default 3), --skip-4x, --database URL (default BENCH_DATABASE_URL,
  * TEST_DATABASE_URL, or postgres://postgres@127.0.0.1:5432/postgres).
@@ -25,7 +32,8 @@ import { Normalizer } from '../src/transform/normalize.js';
 import { Zone } from '../src/transform/values.js';
 
 const BIN = fileURLToPath(new URL('../../bin/otc-etl.js', import.meta.url));
-const NOW = new Date('2026-11-01T00:00:00Z');
+// Today: the views' windows are relative to it, as the source's are.
+const NOW = new Date();
 const SEED = 7;
 const PASSWORD = 'bench-password';
 const VIEW_TABLES = VIEWS.map((v) => v.table);
@@ -128,26 +136,34 @@ function csvField(value: string | boolean | null): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** The same rows the sync stores (typed columns + raw record), as CSV files, one per view. */
-function writeReferenceCsv(dir: string, scale: number | 'full'): Map<string, string> {
-  const files = new Map<string, string>();
+/**
+ * The same rows the sync stores, as CSV files, one per view: typed columns only (`typed`), or typed
+ * columns plus each record's whole JSON (`jsonb`).
+ */
+function writeReferenceCsv(dir: string, scale: number | 'full'): { typed: Map<string, string>; jsonb: Map<string, string> } {
+  const typed = new Map<string, string>();
+  const jsonb = new Map<string, string>();
   for (const view of VIEWS) {
+    const records = generateView(view.name, { seed: SEED, scale, now: NOW });
     const normalizer = new Normalizer(view, { zone: new Zone('Australia/Perth') });
-    const { rows } = normalizer.normalize(generateView(view.name, { seed: SEED, scale, now: NOW }), 1);
-    const lines = rows.map((r) => [...r.values, r.raw].map(csvField).join(','));
-    const file = join(dir, `${view.table}.csv`);
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    files.set(view.table, file);
+    const { rows } = normalizer.normalize(records, 1);
+    const typedFile = join(dir, `${view.table}.typed.csv`);
+    writeFileSync(typedFile, `${rows.map((r) => r.values.map(csvField).join(',')).join('\n')}\n`);
+    typed.set(view.table, typedFile);
+    const jsonFile = join(dir, `${view.table}.jsonb.csv`);
+    writeFileSync(jsonFile, `${rows.map((r) => [...r.values, JSON.stringify(records[r.position - 1])].map(csvField).join(',')).join('\n')}\n`);
+    jsonb.set(view.table, jsonFile);
   }
-  return files;
+  return { typed, jsonb };
 }
 
-async function referenceCopy(files: Map<string, string>): Promise<Sample> {
+/** Plain tables with the views' typed columns (and a jsonb column with `withJson`), no index. */
+async function referenceCopy(files: Map<string, string>, withJson: boolean): Promise<Sample> {
   const database = 'otc_bench_ref';
   await freshDatabase(database);
   await admin(async (c) => {
     for (const view of VIEWS) {
-      const cols = [...columnsOf(view).map((col) => `"${col}" ${sqlTypeOf(view.name, col)}`), '_raw jsonb'];
+      const cols = [...columnsOf(view).map((col) => `"${col}" ${sqlTypeOf(view.name, col)}`), ...(withJson ? ['_raw jsonb'] : [])];
       await c.query(`CREATE TABLE ${view.table} (${cols.join(', ')})`);
     }
   }, database);
@@ -157,6 +173,58 @@ async function referenceCopy(files: Map<string, string>): Promise<Sample> {
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
   return { seconds, rssMb: 0 };
+}
+
+/**
+ * The storage reference: timesheets in typed form with the product's unique key and the analysts'
+ * three indexes created before the rows arrive (as ours are). Returns its bytes on disk.
+ */
+async function typedTimesheets(file: string): Promise<number> {
+  const database = 'otc_bench_ref';
+  await freshDatabase(database);
+  const view = VIEWS.find((v) => v.name === 'timesheets')!;
+  await admin(async (c) => {
+    const cols = columnsOf(view).map((col) => `"${col}" ${sqlTypeOf(view.name, col)}`);
+    const key = view.key.map((k) => `"${k}"`).join(', ');
+    await c.query(`CREATE TABLE timesheets (${cols.join(', ')}, CONSTRAINT typed_unique_entry UNIQUE NULLS NOT DISTINCT (${key}))`);
+    for (const col of view.indexed) await c.query(`CREATE INDEX ON timesheets ("${col}")`);
+  }, database);
+  const result = spawnSync('psql', [dbUrl(database), '-q', '-v', 'ON_ERROR_STOP=1'], {
+    input: `\\copy timesheets FROM '${file}' WITH (FORMAT csv)\nVACUUM ANALYZE timesheets;\n`,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+  return tableBytes(database, 'public.timesheets');
+}
+
+async function tableBytes(database: string, table: string): Promise<number> {
+  return admin(async (c) => Number((await c.query<{ n: string }>(`SELECT pg_total_relation_size($1::regclass)::text AS n`, [table])).rows[0]!.n), database);
+}
+
+/** The analysts' scan: sum of hours by category over every row; the fastest of five, in seconds. */
+async function scanSeconds(database: string, table: string): Promise<number> {
+  return admin(async (c) => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await c.query(`SELECT "TS-Category", sum("TS-Hours") FROM ${table} GROUP BY 1`);
+      times.push((performance.now() - started) / 1000);
+    }
+    return Math.min(...times);
+  }, database);
+}
+
+/** `otc-etl status` on an embedded database through the bin: wall seconds and peak RSS. */
+function statusRun(dataDir: string): Sample {
+  const started = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', BIN, 'status', '--json'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OTC_DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`status exited ${r.status}: ${r.stderr}`);
+  const rssKb = Number(r.stderr.trim().split('\n').pop());
+  return { seconds, rssMb: Number.isFinite(rssKb) ? rssKb / 1024 : 0 };
 }
 
 function sqlTypeOf(viewName: string, column: string): string {
@@ -174,7 +242,7 @@ interface Row {
   rows: number;
 }
 
-function report(rows: Row[], reference: Row): void {
+function report(rows: Row[], reference: Row, storage: string[]): void {
   const ref = min(reference.samples.map((s) => s.seconds));
   const header = ['case', 'min s', 'median s', 'ratio to (e)', 'rows/s', 'peak RSS MB'];
   const body = rows.map((r) => {
@@ -183,8 +251,9 @@ function report(rows: Row[], reference: Row): void {
       r.name,
       min(secs).toFixed(2),
       median(secs).toFixed(2),
-      `${(min(secs) / ref).toFixed(2)}×`,
-      Math.round(r.rows / min(secs)).toLocaleString('en-US'),
+      // A command that loads nothing (status) has no rows per second, nor a ratio to a load.
+      r.rows > 0 ? `${(min(secs) / ref).toFixed(2)}×` : '-',
+      r.rows > 0 ? Math.round(r.rows / min(secs)).toLocaleString('en-US') : '-',
       r.samples[0]!.rssMb ? Math.round(Math.max(...r.samples.map((s) => s.rssMb))).toString() : '-',
     ];
   });
@@ -193,6 +262,8 @@ function report(rows: Row[], reference: Row): void {
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
+  console.log('');
+  for (const line of storage) console.log(line);
   console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${RUNS} runs each`);
 }
 
@@ -219,11 +290,13 @@ async function main(): Promise<void> {
     const total = VIEWS.reduce((n, v) => n + generateView(v.name, { seed: SEED, scale: 'full', now: NOW }).length, 0);
     const results: Row[] = [];
 
-    console.error('(e) reference: psql \\copy of the same rows');
+    console.error('(e) reference: psql \\copy of the same rows in typed form, then (e2) with their JSON');
     const files = writeReferenceCsv(work, 'full');
     const refSamples: Sample[] = [];
-    for (let i = 0; i < RUNS; i++) refSamples.push(await referenceCopy(files));
-    const reference: Row = { name: '(e) reference \\copy', samples: refSamples, rows: total };
+    for (let i = 0; i < RUNS; i++) refSamples.push(await referenceCopy(files.typed, false));
+    const reference: Row = { name: '(e) reference: typed \\copy', samples: refSamples, rows: total };
+    const jsonSamples: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) jsonSamples.push(await referenceCopy(files.jsonb, true));
 
     console.error('(a) full sync into server PostgreSQL, then (b) a re-sync with nothing changed');
     const unchanged: Sample[] = [];
@@ -247,6 +320,17 @@ async function main(): Promise<void> {
     results.push({ name: '(a) full sync, server', samples: full, rows: total });
     results.push({ name: '(b) re-sync, nothing changed', samples: unchanged, rows: total });
 
+    console.error('storage and the analysts\' scan: timesheets of (a) against a typed table with the same indexes');
+    const ours = await tableBytes('otc_bench_a', 'servicedesk.timesheets');
+    const oursScan = await scanSeconds('otc_bench_a', 'servicedesk.timesheets');
+    const typed = await typedTimesheets(files.typed.get('timesheets')!);
+    const typedScan = await scanSeconds('otc_bench_ref', 'public.timesheets');
+    const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+    const storage = [
+      `timesheets on disk (heap + TOAST + indexes): ${mb(ours)} MB vs ${mb(typed)} MB typed with the same unique key and indexes = ${(ours / typed).toFixed(2)}×`,
+      `analysts' scan (sum of hours by category), fastest of 5: ${oursScan.toFixed(3)} s vs ${typedScan.toFixed(3)} s typed = ${(oursScan / typedScan).toFixed(2)}×`,
+    ];
+
     console.error('(c) re-sync with 5% of records changed');
     const changed = await sampleRuns(
       RUNS,
@@ -262,10 +346,12 @@ async function main(): Promise<void> {
     results.push({ name: '(c) re-sync, 5% changed', samples: changed, rows: total });
 
     console.error('(d) full sync into the embedded database');
+    let embeddedDir = '';
     const embedded = await sampleRuns(
       RUNS,
       async () => {
         const dir = join(work, `pglite-${Math.random().toString(36).slice(2)}`);
+        embeddedDir = dir;
         // Create and migrate the database first: initdb of a new embedded database is not sync time.
         const init = spawnSync(process.execPath, [BIN, 'migrate', '--log-level', 'warn'], { env: { PATH: process.env.PATH, OTC_DATA_DIR: dir }, encoding: 'utf8' });
         if (init.status !== 0) throw new Error(`migrate failed: ${init.stderr}`);
@@ -274,6 +360,13 @@ async function main(): Promise<void> {
       (doc) => checkCounts(doc, () => null),
     );
     results.push({ name: '(d) full sync, embedded', samples: embedded, rows: total });
+
+    console.error('(g) status on the embedded database of (d)');
+    const statusSamples: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      statusSamples.push(statusRun(embeddedDir));
+      console.error(`  ${statusSamples[i]!.seconds.toFixed(2)} s, ${Math.round(statusSamples[i]!.rssMb)} MB`);
+    }
 
     if (!process.argv.includes('--skip-4x')) {
       console.error('(f) full sync at 4× scale into server PostgreSQL');
@@ -290,8 +383,10 @@ async function main(): Promise<void> {
       );
       results.push({ name: '(f) full sync, 4× scale', samples: scaled, rows: bigTotal });
     }
+    results.push({ name: '(g) status, embedded', samples: statusSamples, rows: 0 });
+    results.push({ name: '(e2) reference: \\copy with jsonb', samples: jsonSamples, rows: total });
     results.push(reference);
-    report(results, reference);
+    report(results, reference, storage);
   } finally {
     for (const s of sims) await s.close();
     rmSync(work, { recursive: true, force: true });

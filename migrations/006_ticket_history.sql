@@ -79,7 +79,7 @@ CREATE TABLE ticket_history (
   "TKT-Is Template" text,
   valid_from timestamptz NOT NULL,
   valid_to timestamptz,
-  run_id text,
+  run_id uuid,
   source text,
   CONSTRAINT ticket_history_version_key UNIQUE ("TKT-Ticket ID", valid_from),
   CONSTRAINT ticket_history_chain_check CHECK (valid_to IS NULL OR valid_to > valid_from)

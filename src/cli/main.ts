@@ -6,18 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type ExitCode } from '../errors.js';
-import { configCommand } from './commands/config.js';
-import { demoCommand } from './commands/demo.js';
-import { healthCommand } from './commands/health.js';
-import { importCommand } from './commands/import.js';
-import { migrateCommand } from './commands/migrate.js';
-import { reportCommand, type ReportFlags } from './commands/report.js';
-import { reprocessCommand } from './commands/reprocess.js';
-import { serveCommand, type ServeFlags } from './commands/serve.js';
-import { collect, simulateCommand, type SimulateFlags } from './commands/simulate.js';
-import { statusCommand } from './commands/status.js';
-import { syncCommand } from './commands/sync.js';
-import { usersCommand } from './commands/users.js';
+// Each command's module is loaded when that command runs: `status` or `config` need neither the HTTP
+// client nor the simulator, and loading every command took longer than a read-only command's work.
+import type { ReportFlags } from './commands/report.js';
+import type { ServeFlags } from './commands/serve.js';
+import { collect, type SimulateFlags } from './commands/simulate.js';
 import { runCommand, type CommonFlags } from './runtime.js';
 
 const VERSION = (
@@ -49,20 +42,20 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
     .option('--metrics-file <path>', 'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)')
     .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean; metricsFile?: string }) => {
-      set(await runCommand(flags, (rt) => syncCommand(rt, views, flags)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/sync.js')).syncCommand(rt, views, flags)));
     });
 
   withCommon(program.command('import').argument('<file...>', 'XLSX, CSV or JSON exports of any view'))
     .description('load spreadsheet or JSON exports (the view is told from the headers)')
     .option('--view <view>', 'the view the files hold (comments, timesheets or tickets), when their headers do not tell')
     .action(async (files: string[], flags: CommonFlags & { view?: string }) => {
-      set(await runCommand(flags, (rt) => importCommand(rt, files, flags)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/import.js')).importCommand(rt, files, flags)));
     });
 
   withCommon(program.command('reprocess').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
     .description('re-derive the typed columns from the stored _raw records (after a parser fix)')
     .action(async (views: string[], flags: CommonFlags) => {
-      set(await runCommand(flags, (rt) => reprocessCommand(rt, views)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/reprocess.js')).reprocessCommand(rt, views)));
     });
 
   withCommon(program.command('migrate'))
@@ -70,26 +63,26 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--dry-run', 'print the plan and change nothing')
     .option('--keep-timezone', "do not set the database's default TimeZone to OTC_TIMEZONE")
     .action(async (flags: CommonFlags & { dryRun?: boolean; keepTimezone?: boolean }) => {
-      set(await runCommand(flags, (rt) => migrateCommand(rt, flags)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/migrate.js')).migrateCommand(rt, flags)));
     });
 
   withCommon(program.command('status'))
     .description('per view: last success, age against its window, rows, last run, newest cursor, gaps')
     .action(async (flags: CommonFlags) => {
-      set(await runCommand(flags, (rt) => statusCommand(rt)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/status.js')).statusCommand(rt)));
     });
 
   withCommon(program.command('users'))
     .description('rebuild the user lookup (short username, full name, user id) from the stored views')
     .action(async (flags: CommonFlags) => {
-      set(await runCommand(flags, (rt) => usersCommand(rt)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/users.js')).usersCommand(rt)));
     });
 
   withCommon(program.command('health'))
     .description('database, migrations, circuit breaker, request budget, last sync per view; exit 0 healthy, 1 a problem, 4 database')
     .option('--probe', 'also call the source once (the comments view) through the protective client')
     .action(async (flags: CommonFlags & { probe?: boolean }) => {
-      set(await runCommand(flags, (rt) => healthCommand(rt, flags)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/health.js')).healthCommand(rt, flags)));
     });
 
   withCommon(program.command('serve'))
@@ -98,7 +91,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', '8789')
     .option('--host <host>', 'address to bind (keep 127.0.0.1 unless a proxy or scraper needs more)', '127.0.0.1')
     .action(async (flags: CommonFlags & ServeFlags) => {
-      set(await runCommand(flags, (rt) => serveCommand(rt, flags)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/serve.js')).serveCommand(rt, flags)));
     });
 
   withCommon(program.command('report'))
@@ -106,13 +99,13 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .requiredOption('--out <file>', 'where to write the HTML file')
     .option('--runs <n>', 'runs per view in the charts', '30')
     .action(async (flags: CommonFlags & ReportFlags) => {
-      set(await runCommand(flags, (rt) => reportCommand(rt, flags)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/report.js')).reportCommand(rt, flags)));
     });
 
   withCommon(program.command('config'))
     .description('print the effective configuration, secrets redacted')
     .action(async (flags: CommonFlags) => {
-      set(await runCommand(flags, (rt) => configCommand(rt)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/config.js')).configCommand(rt)));
     });
 
   withCommon(program.command('simulate'))
@@ -128,7 +121,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--delay-ms <n>', 'wait this long before answering every request')
     .option('--fault <view=fault>', 'make one view misbehave (repeatable): malformed, cutoff, truncated, empty, envelope-data, envelope-bare, envelope-unknown, new-field, drop-field, duplicate-keys', collect)
     .action(async (flags: CommonFlags & SimulateFlags) => {
-      set(await runCommand(flags, (rt) => simulateCommand(rt, flags)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/simulate.js')).simulateCommand(rt, flags)));
     });
 
   withCommon(program.command('demo'))
@@ -136,7 +129,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
     .option('--seed <n>', 'seed of the generated data', '1')
     .action(async (flags: CommonFlags & { scale?: string; seed?: string }) => {
-      set(await runCommand(flags, (rt) => demoCommand(rt, flags)));
+      set(await runCommand(flags, async (rt) => (await import('./commands/demo.js')).demoCommand(rt, flags)));
     });
 
   try {

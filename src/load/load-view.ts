@@ -8,7 +8,7 @@ import { LoadRefusedError } from '../errors.js';
 import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
 import { copyFields, copyValue, textArrayLiteral } from './copy-format.js';
 import { ident, qualified, type CopyWriter, type Queryable, type Tx } from './db.js';
-import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, REPROCESS_SOURCE, stageColumns, updateSql } from './merge-sql.js';
+import { createStageSql, dedupSql, hasSimpleKey, insertSql, keyExpr, LINEAGE_COLUMNS, REPROCESS_SOURCE, stageColumns, updateSql } from './merge-sql.js';
 
 /** One record ready to stage: typed values in registry order, plus what the merge needs. */
 export interface StagedRow {
@@ -17,9 +17,17 @@ export interface StagedRow {
   readonly values: ReadonlyArray<string | boolean | null>;
   /** Columns whose stored value must be kept (absent from the record, or the value did not parse). */
   readonly keep: readonly string[] | null;
-  /** The record as JSON text, storable as jsonb. */
+  /** What `_raw` gets from the record, as JSON text storable as jsonb. */
   readonly raw: string;
+  /** API names of the typed fields the record carries; null for all. */
+  readonly carried: readonly string[] | null;
+  /** The record hash (decimal bigint text); a leading `!` marks a record never taken for unchanged. */
   readonly hash: string;
+}
+
+/** The hash as stored: a record with a value we could not store gets none, so it is parsed on every load. */
+function storedHash(hash: string): string {
+  return hash.charCodeAt(0) === 33 ? '\\N' : hash;
 }
 
 export interface MergeCounts {
@@ -50,7 +58,7 @@ export async function storedHashes(db: Queryable, schema: string, view: ViewSpec
     ? `AND t.${ident(view.windowColumn)} >= now() - make_interval(days => ${view.windowDays + HASH_MARGIN_DAYS})`
     : '';
   const { rows } = await db.query<{ k: string; h: string }>(
-    `SELECT (${keyExpr(view, 't', true)})::text AS k, _record_hash AS h FROM ${table} t WHERE _record_hash IS NOT NULL ${recent}`,
+    `SELECT (${keyExpr(view, 't')})::text AS k, _record_hash::text AS h FROM ${table} t WHERE _record_hash IS NOT NULL ${recent}`,
   );
   return new Map(rows.map((r) => [r.k, r.h]));
 }
@@ -65,13 +73,18 @@ export class ViewLoader {
   private emptyAtStart = false;
   /** The constant end of a directly copied line: source, run and load time. */
   private lineageSuffix = '';
+  /** Which key parts are NULL (bit i = key column i) in the staged records, one merge per pattern. */
+  private readonly nullMasks = new Set<number>();
+  private readonly keySlots: number[];
 
   constructor(
     private readonly tx: Tx,
     private readonly view: ViewSpec,
     private readonly schema: string,
     private readonly target: LoadTarget,
-  ) {}
+  ) {
+    this.keySlots = view.key.map((column) => columnsOf(view).indexOf(column));
+  }
 
   /** Rows sent through the staging table so far. */
   get stagedCount(): number {
@@ -123,7 +136,7 @@ export class ViewLoader {
   private async copyDirect(rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
     let lines = '';
-    for (const r of rows) lines += `${copyFields(r.values)}\t${copyValue(r.raw)}\t${r.hash}${this.lineageSuffix}\n`;
+    for (const r of rows) lines += `${copyFields(r.values)}\t${copyValue(r.raw)}\t${storedHash(r.hash)}${this.lineageSuffix}\n`;
     await this.writer(true).write(lines);
     this.inserted += rows.length;
   }
@@ -131,13 +144,22 @@ export class ViewLoader {
   private async stage(rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
     let lines = '';
+    const nullable = this.view.keyNullable;
     for (const r of rows) {
       const keep = r.keep ? copyValue(textArrayLiteral(r.keep)) : '\\N';
-      lines += `${r.position}\t${copyFields(r.values)}\t${copyValue(r.raw)}\t${keep}\t${r.hash}\n`;
+      const carried = r.carried ? copyValue(textArrayLiteral(r.carried)) : '\\N';
+      lines += `${r.position}\t${copyFields(r.values)}\t${copyValue(r.raw)}\t${keep}\t${carried}\t${storedHash(r.hash)}\n`;
+      if (nullable) this.nullMasks.add(this.nullMaskOf(r.values));
     }
     if (this.copyIsDirect) await this.endStaging();
     await this.writer(false).write(lines);
     this.staged += rows.length;
+  }
+
+  private nullMaskOf(values: StagedRow['values']): number {
+    let mask = 0;
+    for (let i = 0; i < this.keySlots.length; i++) if (values[this.keySlots[i]!] === null) mask |= 1 << i;
+    return mask;
   }
 
   /** The open COPY, opened on first use: while a COPY is open the connection can run nothing else. */
@@ -171,7 +193,12 @@ export class ViewLoader {
     }
     const table = qualified(this.schema, this.view.table);
     const params = [this.target.runId, this.target.source];
-    const replaced = (await this.tx.query(updateSql(this.view, table, src, { sameRun: this.emptyAtStart }), params)).rowCount;
+    // One statement per pattern of NULL key parts, so each join is one the unique index answers.
+    const masks = this.view.keyNullable ? [...this.nullMasks].sort((a, b) => a - b) : [0];
+    let replaced = 0;
+    for (const nullMask of masks) {
+      replaced += (await this.tx.query(updateSql(this.view, table, src, { sameRun: this.emptyAtStart, nullMask }), params)).rowCount;
+    }
     const inserted = (await this.tx.query(insertSql(this.view, table, src), params)).rowCount;
     return { inserted: this.inserted + inserted, updated: this.emptyAtStart ? 0 : replaced };
   }
@@ -183,7 +210,7 @@ export class ViewLoader {
     const wc = ident(view.windowColumn);
     const type = SQL_TYPES[fieldByColumn(view, view.windowColumn).type];
     const { rows } = await this.tx.query<{ k: string }>(
-      `SELECT (${keyExpr(view, 't', true)})::text AS k FROM ${qualified(this.schema, view.table)} t
+      `SELECT (${keyExpr(view, 't')})::text AS k FROM ${qualified(this.schema, view.table)} t
        WHERE t.${wc} >= $1::${type} + interval '1 day' AND t.${wc} <= $2::${type}`,
       [from, to],
     );
@@ -197,10 +224,11 @@ export class ViewLoader {
     const removed = qualified(this.schema, `${this.view.table}_removed`);
     const columns = await this.syncRemovedColumns();
     const list = columns.map(ident).join(', ');
-    const single = !this.view.keyNullable && this.view.key.length === 1;
-    const keyType = single ? `${SQL_TYPES[fieldByColumn(this.view, this.view.key[0]!).type]}[]` : 'text[]';
+    const keyType = hasSimpleKey(this.view) ? `${SQL_TYPES[fieldByColumn(this.view, this.view.key[0]!).type]}[]` : 'text[]';
+    // A composite key is matched by its text, which no index holds: a scan, but only on the rare load
+    // that finds rows gone from the source.
     const { rowCount } = await this.tx.query(
-      `WITH gone AS (DELETE FROM ${table} t WHERE ${keyExpr(this.view, 't', true)} = ANY ($1::${keyType}) RETURNING *)
+      `WITH gone AS (DELETE FROM ${table} t WHERE ${keyExpr(this.view, 't')} = ANY ($1::${keyType}) RETURNING *)
        INSERT INTO ${removed} (${list}, removed_run_id) SELECT ${list}, $2 FROM gone`,
       [keys, runId],
     );
@@ -250,7 +278,6 @@ export class ViewLoader {
     if (changed < 1000) return;
     const { view } = this;
     const columns = new Set([...view.key, ...view.indexed, view.cursor, view.windowColumn].filter((c): c is string => c !== null));
-    if (view.keyNullable) columns.add('_key');
     await this.tx.exec(`ANALYZE ${qualified(this.schema, view.table)} (${[...columns].map(ident).join(', ')})`);
   }
 }

@@ -5,32 +5,36 @@
 import { columnsOf, fieldByColumn, type ViewSpec } from '../registry.js';
 import { ident } from './db.js';
 
-/** Source name of `otc-etl reprocess`: rows re-derived from their own stored `_raw`. */
+/** Source name of `otc-etl reprocess`: rows re-derived from their own stored record (columns + `_raw`). */
 export const REPROCESS_SOURCE = 'reprocess';
 
 /** Who wrote a row and when, in the order the direct COPY of an empty table sends them. */
 export const LINEAGE_COLUMNS = ['_last_source', '_first_run_id', '_first_loaded_at', '_last_run_id', '_last_changed_at'] as const;
 
 export function stageColumns(view: ViewSpec): string[] {
-  return ['_pos', ...columnsOf(view), '_raw', '_keep', '_hash'];
+  return ['_pos', ...columnsOf(view), '_raw', '_keep', '_carried', '_hash'];
 }
 
 export function createStageSql(view: ViewSpec, stage: string, sqlType: (column: string) => string): string {
   const cols = columnsOf(view).map((c) => `${ident(c)} ${sqlType(c)}`);
   return (
     `CREATE TEMP TABLE ${stage} (_pos bigint NOT NULL, ${cols.join(', ')}, ` +
-    `_raw jsonb NOT NULL, _keep text[], _hash text) ON COMMIT DROP`
+    `_raw jsonb NOT NULL, _keep text[], _carried text[], _hash bigint) ON COMMIT DROP`
   );
 }
 
+/** Whether the view's key is one column that is never NULL (a primary key). */
+export function hasSimpleKey(view: ViewSpec): boolean {
+  return !view.keyNullable && view.key.length === 1;
+}
+
 /**
- * The expression that identifies a row by its natural key, for joins. A composite key whose parts may
- * be NULL is encoded as one text (the same expression as the generated `_key` column of the table), so
- * NULL parts compare equal and the join can hash or use the index.
+ * The natural key as one text, NULL parts included (the same text `Normalizer` computes), for reading
+ * keys out and matching them against a list. Joins between tables use `keyJoin` instead, which the
+ * unique index serves.
  */
-export function keyExpr(view: ViewSpec, alias: string, forTable = false): string {
-  if (!view.keyNullable && view.key.length === 1) return `${alias}.${ident(view.key[0]!)}`;
-  if (forTable) return `${alias}._key`;
+export function keyExpr(view: ViewSpec, alias: string): string {
+  if (hasSimpleKey(view)) return `${alias}.${ident(view.key[0]!)}`;
   return view.key
     .map((column) => {
       const c = `${alias}.${ident(column)}`;
@@ -40,6 +44,26 @@ export function keyExpr(view: ViewSpec, alias: string, forTable = false): string
       return `coalesce(length(${c})::text || ':' || ${c}, '~')`;
     })
     .join(` || '|' || `);
+}
+
+/**
+ * Joins a stored row `t` to a staged record `s` on the natural key, for staged records whose key parts
+ * are NULL exactly where bit i of `nullMask` is set (bit i = key column i). `t.c = s.c` for the parts
+ * that have a value and `t.c IS NULL` for the empty ones are both conditions the unique index answers,
+ * where a NULL-safe `IS NOT DISTINCT FROM` is not; the caller merges each NULL pattern separately.
+ */
+export function keyJoin(view: ViewSpec, nullMask = 0): string {
+  return view.key
+    .map((column, i) => {
+      const c = ident(column);
+      return nullMask & (1 << i) ? `t.${c} IS NULL AND s.${c} IS NULL` : `t.${c} = s.${c}`;
+    })
+    .join(' AND ');
+}
+
+/** API names of the view's typed fields, as an SQL array. */
+function typedFieldsArray(view: ViewSpec): string {
+  return `ARRAY[${view.fields.map((f) => literal(f.api)).join(', ')}]::text[]`;
 }
 
 /** Keeps the last version of each key: later cursor wins, then later position; no cursor loses. */
@@ -69,7 +93,7 @@ function literal(text: string): string {
  * Guards deciding whether a staged record may replace the stored row at all:
  * an older cursor never overwrites a newer one, a record without a cursor never overwrites one with a
  * cursor; for views without a cursor an import never overwrites a row last written by an API sync.
- * Reprocess passes every guard: it re-derives a row from the row's own `_raw`, so there is no other
+ * Reprocess passes every guard: it re-derives a row from the row's own record, so there is no other
  * version to protect — and a parser fix may well move the cursor itself.
  */
 function replaceGuard(view: ViewSpec, sourceParam: string): string {
@@ -90,35 +114,48 @@ function unlessReprocess(incoming: string, stored: string): string {
 }
 
 /**
+ * The `_raw` a stored row gets: its entries for the typed fields the record carries give way to the
+ * record's own (a source text follows its column, and goes when the column now holds the value
+ * verbatim); fields the record lacks, unknown ones included, keep their last value.
+ */
+function mergedRaw(view: ViewSpec, sameRun: boolean): string {
+  if (sameRun) return 's._raw';
+  return `(t._raw - coalesce(s._carried, ${typedFieldsArray(view)})) || s._raw`;
+}
+
+/**
  * Updates rows whose merged content differs from what is stored. Parameters: $1 run id, $2 source.
  * The row count is the number of updated rows. `sameRun`: the table was empty when the load began, so
  * every stored row is an earlier copy of the same key from this payload (copied straight in), and the
- * staged copy replaces it whole where the guards let it win.
+ * staged copy replaces it whole where the guards let it win. `nullMask`: which staged records this
+ * statement merges, by the NULL parts of their key (see `keyJoin`); 0 for a key that is never NULL.
  */
-export function updateSql(view: ViewSpec, table: string, src: string, options: { sameRun?: boolean } = {}): string {
+export function updateSql(view: ViewSpec, table: string, src: string, options: { sameRun?: boolean; nullMask?: number } = {}): string {
   const sameRun = options.sameRun ?? false;
   const columns = columnsOf(view);
   const sets = columns.map((c) => `${ident(c)} = ${mergedValue(view, c, sameRun)}`);
   const stored = columns.map((c) => `t.${ident(c)}`).join(', ');
   const merged = columns.map((c) => mergedValue(view, c, sameRun)).join(', ');
-  const raw = sameRun ? 's._raw' : 't._raw || s._raw';
-  const rawDiffers = sameRun ? 't._raw IS DISTINCT FROM s._raw' : 'NOT (t._raw @> s._raw)';
+  const raw = mergedRaw(view, sameRun);
   return `UPDATE ${table} AS t SET ${sets.join(', ')},
   _raw = ${raw}, _record_hash = ${unlessReprocess('s._hash', 't._record_hash')},
   _last_source = ${unlessReprocess('$2', 't._last_source')},
-  _last_run_id = $1, _last_changed_at = now()
+  _last_run_id = $1::uuid, _last_changed_at = now()
 FROM ${src} AS s
-WHERE ${keyExpr(view, 't', true)} = ${keyExpr(view, 's')}
+WHERE ${keyJoin(view, options.nullMask ?? 0)}
   AND ${replaceGuard(view, '$2')}
-  AND ((${stored}) IS DISTINCT FROM (${merged}) OR ${rawDiffers})`;
+  AND ((${stored}) IS DISTINCT FROM (${merged}) OR t._raw IS DISTINCT FROM ${raw})`;
 }
 
-/** Inserts records whose key is not stored yet. Parameters: $1 run id, $2 source. */
+/**
+ * Inserts records whose key is not stored yet: the unique index on the natural key (NULL parts equal)
+ * turns away every other one. Parameters: $1 run id, $2 source.
+ */
 export function insertSql(view: ViewSpec, table: string, src: string): string {
   const columns = columnsOf(view).map(ident).join(', ');
   const values = columnsOf(view).map((c) => `s.${ident(c)}`).join(', ');
   return `INSERT INTO ${table} (${columns}, _raw, _record_hash, ${LINEAGE_COLUMNS.join(', ')})
-SELECT ${values}, s._raw, s._hash, $2, $1, now(), $1, now()
+SELECT ${values}, s._raw, s._hash, $2, $1::uuid, now(), $1::uuid, now()
 FROM ${src} AS s
-WHERE NOT EXISTS (SELECT 1 FROM ${table} AS t WHERE ${keyExpr(view, 't', true)} = ${keyExpr(view, 's')})`;
+ON CONFLICT DO NOTHING`;
 }

@@ -1,45 +1,41 @@
 /**
- * Reads back the stored `_raw` of a view's rows, for reprocess. Written to a spool file page by page
- * (keyset pagination by key, so each page is an index range scan and memory stays one page), outside
- * any transaction: the embedded database has a single connection, and the load that reads the spool
- * back holds it in its own transaction.
+ * Reads back the source record of each of a view's rows, for reprocess: `record_of(row)` (migration
+ * 005) rebuilds it from the typed columns and `_raw`. Written to a spool file page by page (a range of
+ * the table's blocks per page, a TID range scan, so memory stays one page and no key order is needed),
+ * outside any transaction: the embedded database has a single connection, and the load that reads the
+ * spool back holds it in its own transaction.
  */
 import { open } from 'node:fs/promises';
-import { fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
-import { qualified, type Queryable } from './db.js';
-import { keyExpr } from './merge-sql.js';
+import type { ViewSpec } from '../registry.js';
+import { ident, qualified, type Queryable } from './db.js';
 
-/** Rows per page. */
-export const RAW_PAGE_ROWS = 5000;
+/** Table blocks (8 kB) per page: a few thousand rows. */
+export const RECORD_PAGE_BLOCKS = 128;
 
 /**
- * Writes every stored row's `_raw` to `path` as one JSON array (the bare-list envelope the record
- * reader understands), in key order. Returns the number of rows written.
+ * Writes every stored row's source record to `path` as one JSON array (the bare-list envelope the
+ * record reader understands), in physical order. Returns the number of rows written.
  */
-export async function spoolStoredRaw(db: Queryable, schema: string, view: ViewSpec, path: string): Promise<number> {
+export async function spoolStoredRecords(db: Queryable, schema: string, view: ViewSpec, path: string): Promise<number> {
   const table = qualified(schema, view.table);
-  const key = keyExpr(view, 't', true);
-  const single = !view.keyNullable && view.key.length === 1;
-  const keyType = single ? SQL_TYPES[fieldByColumn(view, view.key[0]!).type] : 'text';
-  const page = (after: string | null) =>
-    db.query<{ k: string; raw: string }>(
-      `SELECT (${key})::text AS k, t._raw::text AS raw FROM ${table} t
-       ${after === null ? '' : `WHERE ${key} > $1::${keyType}`}
-       ORDER BY ${key} LIMIT ${RAW_PAGE_ROWS}`,
-      after === null ? [] : [after],
-    );
+  const { rows: size } = await db.query<{ blocks: string }>(
+    `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::text AS blocks`,
+    [table],
+  );
+  const blocks = Number(size[0]!.blocks);
   const out = await open(path, 'w');
   let count = 0;
   try {
     await out.write('[');
-    let after: string | null = null;
-    for (;;) {
-      const { rows } = await page(after);
-      if (rows.length === 0) break;
-      await out.write((count === 0 ? '' : ',') + rows.map((r) => r.raw).join(',\n'));
+    for (let from = 0; from < blocks; from += RECORD_PAGE_BLOCKS) {
+      const { rows } = await db.query<{ record: string }>(
+        `SELECT ${ident(schema)}.record_of(t)::text AS record FROM ${table} t
+         WHERE t.ctid >= format('(%s,0)', $1::bigint)::tid AND t.ctid < format('(%s,0)', $2::bigint)::tid`,
+        [from, from + RECORD_PAGE_BLOCKS],
+      );
+      if (rows.length === 0) continue;
+      await out.write((count === 0 ? '' : ',') + rows.map((r) => r.record).join(',\n'));
       count += rows.length;
-      after = rows[rows.length - 1]!.k;
-      if (rows.length < RAW_PAGE_ROWS) break;
     }
     await out.write(']');
   } finally {

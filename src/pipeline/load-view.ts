@@ -116,8 +116,10 @@ class LoadState {
   }
 }
 
-/** How much the early read may hold (the length of the rows' raw JSON) before it waits for the transaction. */
+/** How much the early read may hold (about the rows' length as JSON text, see `rowChars`) before it waits for the transaction. */
 const EARLY_MAX_RAW_CHARS = 16 << 20;
+/** What a field costs a held row beyond its value's text (about its name and punctuation as JSON). */
+const FIELD_CHARS = 20;
 
 /**
  * Reads a body while it is still downloading, before the view's transaction begins: records identical
@@ -162,7 +164,7 @@ class EarlyRead {
         if (next.done === true) return;
         const [freshBefore, repeatsBefore] = [fresh.length, repeats.length];
         this.state.take(next.value, stored, this.toSend);
-        this.held += rawChars(fresh, freshBefore) + rawChars(repeats, repeatsBefore);
+        this.held += rowChars(fresh, freshBefore) + rowChars(repeats, repeatsBefore);
       }
     } catch (error) {
       this.error = error;
@@ -175,9 +177,17 @@ function* parts({ fresh, repeats }: ToSend, size: number): Generator<ToSend> {
   for (let i = 0; i < repeats.length; i += size) yield { fresh: [], repeats: repeats.slice(i, i + size) };
 }
 
-function rawChars(rows: readonly NormalizedRow[], from: number): number {
+/**
+ * About the length of rows as JSON text: their values and `_raw`. `_raw` alone no longer measures a
+ * row, since it holds only what the columns do not.
+ */
+function rowChars(rows: readonly NormalizedRow[], from: number): number {
   let chars = 0;
-  for (let i = from; i < rows.length; i++) chars += rows[i]!.raw.length;
+  for (let i = from; i < rows.length; i++) {
+    const row = rows[i]!;
+    chars += row.raw.length + row.values.length * FIELD_CHARS;
+    for (const value of row.values) if (typeof value === 'string') chars += value.length;
+  }
   return chars;
 }
 
@@ -391,7 +401,7 @@ function phaseTimer(): () => number {
 }
 
 /**
- * Reprocess re-derives each stored row from its own `_raw`, so every record should land on the row it
+ * Reprocess re-derives each stored row from its own source record, so every record should land on the row it
  * came from. A new key (an insert) or two rows landing on one key means the parser now reads a key
  * column differently: going on would leave the old rows beside the re-keyed ones and count their hours
  * twice, so the view is rolled back instead.
@@ -401,7 +411,7 @@ function refuseRekeying(view: string, rekeyed: number): void {
   throw new LoadRefusedError(
     `${view}: reprocess would give ${rekeyed} stored rows a different key (the parser now reads a key column ` +
       'differently), leaving their old rows behind; nothing was changed. Find them by comparing the key columns ' +
-      'with _raw, fix or remove them by hand, and run reprocess again.',
+      'with their record (servicedesk.record_of(row)), fix or remove them by hand, and run reprocess again.',
     { view },
   );
 }

@@ -1,8 +1,9 @@
 /**
- * A reprocess run: every stored row's `_raw` fed back through `loadView` as the records of a payload,
- * so the typed columns are re-derived by the current parser with the same counts and rejects as a
- * sync. Nothing is removed, the volume guard does not apply, and the merge lets reprocess rewrite a
- * row from its own `_raw` whoever wrote it last (see `replaceGuard` in merge-sql.ts).
+ * A reprocess run: every stored row's source record (rebuilt from its typed columns and `_raw`) fed
+ * back through `loadView` as the records of a payload, so the typed columns are re-derived by the
+ * current parser with the same counts and rejects as a sync. Nothing is removed, the volume guard does
+ * not apply, and the merge lets reprocess rewrite a row from its own record whoever wrote it last (see
+ * `replaceGuard` in merge-sql.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
-import { spoolStoredRaw } from '../load/stored-raw.js';
+import { spoolStoredRecords } from '../load/stored-raw.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import { chunksOfFile } from '../source/file-chunks.js';
 import { readRecordBatches } from '../transform/record-stream.js';
@@ -29,7 +30,7 @@ export interface ReprocessResult {
   readonly outcomes: readonly ViewOutcome[];
 }
 
-/** The stored `_raw` of a view, spooled to a temporary file when the load opens it. */
+/** The stored source records of a view (columns + `_raw`), spooled to a temporary file when the load opens it. */
 function storedRecordSource(deps: ReprocessDeps, view: ViewName): RecordSource {
   return {
     name: REPROCESS_SOURCE,
@@ -40,7 +41,7 @@ function storedRecordSource(deps: ReprocessDeps, view: ViewName): RecordSource {
       const close = () => rm(dir, { recursive: true, force: true });
       try {
         const file = join(dir, `${view}.json`);
-        await spoolStoredRaw(deps.db, deps.config.schema, getView(view), file);
+        await spoolStoredRecords(deps.db, deps.config.schema, getView(view), file);
         return { batches: readRecordBatches(chunksOfFile(file), { view }), close };
       } catch (error) {
         await close();

@@ -30,8 +30,13 @@ export interface NormalizedRow extends RecordIdentity {
   readonly values: Array<string | boolean | null>;
   /** Columns whose stored value must be kept: absent from the record, or their value did not parse. */
   readonly keep: string[] | null;
-  /** The record as JSON text (API field names), storable as jsonb. */
+  /**
+   * What the row's `_raw` gets from this record, as JSON text: its fields without a column, and the
+   * source value of each typed field whose column would not give it back as sent (see `storedVerbatim`).
+   */
   readonly raw: string;
+  /** API names of the typed fields the record carries; null when it carries all of them (the usual case). */
+  readonly carried: string[] | null;
 }
 
 /**
@@ -186,10 +191,10 @@ export class Normalizer {
       found[slot.index] = value;
     }
 
-    let raw = JSON.stringify(apiRecord);
-    const unstorable = UNSTORABLE_JSON.test(raw);
-    if (unstorable) raw = JSON.stringify(storable(apiRecord));
-    const digest = hash('sha1', `${PARSER_VERSION}\u0001${raw}`, 'base64');
+    let whole = JSON.stringify(apiRecord);
+    const unstorable = UNSTORABLE_JSON.test(whole);
+    if (unstorable) whole = JSON.stringify(storable(apiRecord));
+    const digest = recordHash(whole);
     if (isStored && !unstorable) {
       const known = this.knownRecord(found, record, position, digest, isStored);
       if (known) return known;
@@ -221,12 +226,14 @@ export class Normalizer {
     if (unstorable) {
       rejects.push({ position, recordKey, kind: 'value', field: null, reason: 'record holds characters PostgreSQL cannot store (NUL or an unpaired surrogate); stored with U+FFFD in their place', raw: record });
     }
+    const stored = unstorable ? (storable(apiRecord) as Record<string, unknown>) : apiRecord;
     return {
       kind: 'row',
       position,
       values,
       keep: this.keepList(present),
-      raw,
+      raw: this.rawRemainder(stored, values, present),
+      carried: this.carriedList(found),
       hash: valueErrors.length > 0 || unstorable ? `${HAS_VALUE_ERRORS}${digest}` : digest,
       key: this.keyOf(values),
       cursor: this.cursorSlot >= 0 ? (values[this.cursorSlot] as string | null) : null,
@@ -280,6 +287,31 @@ export class Normalizer {
     return this.view.fields.filter((_, i) => !this.slotSeen[i]).map((f) => f.api);
   }
 
+  /**
+   * The part of a record the typed columns do not hold verbatim, as JSON text: every field without a
+   * column, and the source value of a typed field whose column does not give it back as sent (a parsed
+   * date, a number sent as text, Yes/No, an empty string stored as NULL, a value that did not parse).
+   * With the columns it rebuilds the record (the `record_of` functions of migration 005).
+   */
+  private rawRemainder(record: Record<string, unknown>, values: ReadonlyArray<string | boolean | null>, present: readonly boolean[]): string {
+    let out = '';
+    for (const name in record) {
+      const value = record[name];
+      const slot = this.slots.get(name);
+      if (slot && present[slot.index] && storedVerbatim(slot.field.type, value, values[slot.index]!)) continue;
+      out += `${out === '' ? '{' : ','}${JSON.stringify(name)}:${JSON.stringify(value)}`;
+    }
+    return out === '' ? '{}' : `${out}}`;
+  }
+
+  /** API names of the typed fields a record carries; null (no allocation) when it carries them all. */
+  private carriedList(found: readonly unknown[]): string[] | null {
+    if (!found.includes(ABSENT)) return null;
+    const carried: string[] = [];
+    for (let i = 0; i < found.length; i++) if (found[i] !== ABSENT) carried.push(this.view.fields[i]!.api);
+    return carried;
+  }
+
   /** Columns whose stored value is kept; null (no allocation) in the usual all-present case. */
   private keepList(present: readonly boolean[]): string[] | null {
     let keep: string[] | null = null;
@@ -326,6 +358,41 @@ export class Normalizer {
     if (parts.every((p) => p === null)) return null;
     return parts.map((p) => (p === null ? '' : String(p))).join(' | ');
   }
+}
+
+/**
+ * Whether a typed column gives a source value back exactly as sent, so `_raw` need not repeat it. The
+ * rebuild renders a column the way the source writes it where that is fixed (`record_of` in migration
+ * 005 does the same): text as a JSON string, ids and decimals as JSON numbers, booleans as `Yes`/`No`,
+ * dates day first (`07/01/2025`), instants as ISO 8601 UTC with milliseconds (a wall-clock rendering
+ * would depend on OTC_TIMEZONE), and NULL as an absent field. Anything else keeps its source value.
+ */
+export function storedVerbatim(type: FieldSpec['type'], sent: unknown, parsed: string | boolean | null): boolean {
+  if (parsed === null) return false;
+  switch (type) {
+    case 'id':
+    case 'decimal':
+      return typeof sent === 'number' && String(sent) === parsed;
+    case 'bool':
+      return sent === (parsed ? 'Yes' : 'No');
+    case 'date':
+      return typeof sent === 'string' && sent.length === 10 && sent === dayFirst(parsed as string);
+    default:
+      return typeof sent === 'string' && sent === parsed;
+  }
+}
+
+/** `YYYY-MM-DD` as `DD/MM/YYYY`. */
+function dayFirst(iso: string): string {
+  return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+}
+
+/**
+ * The record hash: the first 64 bits of a SHA-1 of the parser version and the record's JSON, as the
+ * decimal text of a signed bigint (what the table stores). Compared per key only, so 64 bits are plenty.
+ */
+export function recordHash(recordJson: string): string {
+  return hash('sha1', `${PARSER_VERSION}\u0001${recordJson}`, 'buffer').readBigInt64BE(0).toString();
 }
 
 const DAY_MS = 86_400_000;

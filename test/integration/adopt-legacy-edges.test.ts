@@ -103,7 +103,7 @@ for (const kind of DATABASE_KINDS) {
       db = await tdb.open();
       const t = await rows<{ id: number; tier: string | null; raw: Record<string, unknown> }>(
         db,
-        'SELECT "TKT-Ticket ID" AS id, support_tier AS tier, _raw AS raw FROM servicedesk.tickets ORDER BY 1',
+        'SELECT "TKT-Ticket ID" AS id, support_tier AS tier, servicedesk.record_of(t) AS raw FROM servicedesk.tickets t ORDER BY 1',
       );
       assert.deepEqual(t.map((x) => [Number(x.id), x.tier, x.raw]), [
         [7, 'gold', { 'TKT-Ticket ID': '7', 'TKT-Title': 'A', 'TKT-Modified Time': '2025-01-07T09:05:00' }],

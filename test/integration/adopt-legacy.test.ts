@@ -243,9 +243,14 @@ for (const kind of DATABASE_KINDS) {
         { view_name: 'tickets', field: 'TKT-Due Date', kind: 'value', run_id: adoptionRunId, record_key: '1002' },
         { view_name: 'timesheets', field: 'TS-Hours', kind: 'value', run_id: adoptionRunId, record_key: 'kleeman | 10/01/2025 | 10:00 | 1003.0' },
       ]);
-      const [raw] = await rows<{ raw: Record<string, unknown> }>(d, `SELECT _raw AS raw FROM servicedesk.comments WHERE comment_id = 5003`);
+      // The legacy values are the source record: text the column holds as it was, the rest in _raw.
+      const [raw] = await rows<{ raw: Record<string, unknown>; record: Record<string, unknown> }>(
+        d,
+        `SELECT _raw AS raw, servicedesk.record_of(t) AS record FROM servicedesk.comments t WHERE comment_id = 5003`,
+      );
       assert.equal(raw!.raw['TKTCT-VisibleCustomer'], 'true');
-      assert.equal(raw!.raw['TKTCT-Comment'], 'Fixed the tunnel');
+      assert.equal('TKTCT-Comment' in raw!.raw, false);
+      assert.equal(raw!.record['TKTCT-Comment'], 'Fixed the tunnel');
     });
 
     test('columns owned by other tools keep their values', async () => {

@@ -18,7 +18,8 @@ const SCALE = 0.1;
 const CONTENT_SQL = `
   SELECT count(*)::int AS n,
          md5(coalesce(string_agg((to_jsonb(t) - '_first_run_id' - '_first_loaded_at' - '_last_run_id'
-                                  - '_last_changed_at' - '_last_source')::text, ',' ORDER BY t._key), '')) AS sum
+                                  - '_last_changed_at' - '_last_source')::text, ','
+                             ORDER BY t."TS-User Username", t."TS-Date", t."TS-Time From", t."TS-Crm ID"), '')) AS sum
   FROM servicedesk.timesheets t`;
 
 interface Content {

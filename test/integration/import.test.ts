@@ -148,7 +148,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(rejects, [{ position: 2, kind: 'record', source: 'late-header.xlsx' }]);
     });
 
-    test('older CT-* comment headers load into the same columns, and _raw keeps the current field names', async () => {
+    test('older CT-* comment headers load into the same columns, and the stored record has the current field names', async () => {
       const path = await writeCsv(dir, 'old-comments.csv', CT_HEADERS, [
         [201, 1, 'Rebooted, all good', '501', 'djewell', 'Agent', '03/01/2025 16:45', 'Yes', 'comments', 'NOC'],
       ]);
@@ -158,8 +158,8 @@ for (const kind of DATABASE_KINDS) {
       const [c] = await rows(
         db,
         `SELECT ticket_id, comment_text, user_id, user_name, visible_to_customer, ${PERTH('created_time')} AS created,
-                _raw->>'TKTCT-Comment' AS raw_text, _raw ? 'CT-COMMENT' AS raw_has_old_name
-         FROM servicedesk.comments WHERE comment_id = 201`,
+                servicedesk.record_of(t)->>'TKTCT-Comment' AS raw_text, servicedesk.record_of(t) ? 'CT-COMMENT' AS raw_has_old_name
+         FROM servicedesk.comments t WHERE comment_id = 201`,
       );
       assert.deepEqual(c, {
         ticket_id: 1, comment_text: 'Rebooted, all good', user_id: 501, user_name: 'djewell', visible_to_customer: true,

@@ -43,8 +43,8 @@ for (const kind of DATABASE_KINDS) {
     const hours = async () =>
       rows<{ from: string; h: string | null; title: string | null; raw_title: string | null }>(
         db,
-        `SELECT "TS-Time From" AS from, "TS-Hours"::text AS h, "TS-Title" AS title, _raw->>'TS-Title' AS raw_title
-         FROM servicedesk.timesheets ORDER BY "TS-Time From"`,
+        `SELECT "TS-Time From" AS from, "TS-Hours"::text AS h, "TS-Title" AS title, servicedesk.record_of(t)->>'TS-Title' AS raw_title
+         FROM servicedesk.timesheets t ORDER BY "TS-Time From"`,
       );
 
     test('into an empty table, a repeated key is decided as by the merge: later cursor, then later position', async () => {

@@ -85,15 +85,24 @@ for (const kind of DATABASE_KINDS) {
       for (const o of sync.outcomes) assert.equal(o.counts.inserted + o.counts.updated + o.counts.removed, 0, `${o.view} changed`);
     });
 
-    test('reprocess rewrites an API comment from its own _raw and it stays protected from imports', async () => {
-      await db.exec(`UPDATE servicedesk.comments SET visible_to_customer = NULL, comment_text = 'edited by hand' WHERE comment_id = 10`);
+    test('reprocess rewrites an API comment from its source record and it stays protected from imports', async () => {
+      // A column whose source text `_raw` keeps (a day-first wall-clock time): a parser bug would show there.
+      await db.exec(`UPDATE servicedesk.comments SET created_time = now() WHERE comment_id = 10`);
       const result = await reprocessOnce(db, config(), ['comments']);
       assert.equal(result.outcomes[0]!.counts.updated, 1);
-      const read = async () => (await rows(db, 'SELECT comment_text, visible_to_customer, _last_source FROM servicedesk.comments WHERE comment_id = 10'))[0];
-      assert.deepEqual(await read(), { comment_text: 'comment 10', visible_to_customer: true, _last_source: 'api' });
+      const read = async () =>
+        (
+          await rows(
+            db,
+            `SELECT comment_text, visible_to_customer, to_char(created_time AT TIME ZONE 'Australia/Perth', 'DD/MM/YYYY HH24:MI') AS created,
+                    _last_source FROM servicedesk.comments WHERE comment_id = 10`,
+          )
+        )[0];
+      const restored = { comment_text: 'comment 10', visible_to_customer: true, created: '07/01/2025 10:00', _last_source: 'api' };
+      assert.deepEqual(await read(), restored);
       const file = await writeJson(dir, 'comments.json', [comment(10, 1, { 'TKTCT-Comment': 'from an export' })]);
       assert.equal(fileOutcome(await importOnce(db, config(), [file])).counts.unchanged, 1);
-      assert.deepEqual(await read(), { comment_text: 'comment 10', visible_to_customer: true, _last_source: 'api' });
+      assert.deepEqual(await read(), restored);
     });
 
     test('reprocess reads serial dates an XLSX import left in _raw the way the import did, also from a 1904 workbook', async () => {

@@ -76,13 +76,13 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(dup!.d, 0);
     });
 
-    test('a changed record is updated and its raw record merged', async () => {
+    test('a changed record is updated and its source record shows the new value', async () => {
       otc.set('tickets', [ticket(1, { 'TKT-Status': 'Closed', 'TKT-Modified Time': '08/01/2025 09:00' }), ticket(2), ticket(3)]);
       const result = await syncOnce(db, config(), ['tickets']);
       assert.deepEqual([outcome(result, 'tickets').counts.updated, outcome(result, 'tickets').counts.unchanged], [1, 2]);
       const [t] = await rows<{ s: string; raw: string; last: string }>(
         db,
-        `SELECT "TKT-Status" AS s, _raw->>'TKT-Status' AS raw, _last_run_id AS last FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 1`,
+        `SELECT "TKT-Status" AS s, servicedesk.record_of(t)->>'TKT-Status' AS raw, _last_run_id AS last FROM servicedesk.tickets t WHERE "TKT-Ticket ID" = 1`,
       );
       assert.deepEqual(t, { s: 'Closed', raw: 'Closed', last: result.runId });
     });
@@ -102,7 +102,7 @@ for (const kind of DATABASE_KINDS) {
       await syncOnce(db, config(), ['tickets']);
       const [t] = await rows<{ team: string; title: string | null; raw_team: string }>(
         db,
-        `SELECT "TKT-Team" AS team, "TKT-Title" AS title, _raw->>'TKT-Team' AS raw_team FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 2`,
+        `SELECT "TKT-Team" AS team, "TKT-Title" AS title, servicedesk.record_of(t)->>'TKT-Team' AS raw_team FROM servicedesk.tickets t WHERE "TKT-Ticket ID" = 2`,
       );
       assert.deepEqual(t, { team: 'NOC', title: null, raw_team: 'NOC' });
     });

@@ -42,7 +42,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(hours, { h: '14', n: 7 });
       const removed = await rows<{ from: string; run: string; raw: string }>(
         db,
-        `SELECT "TS-Time From" AS from, removed_run_id AS run, _raw->>'TS-Hours' AS raw FROM servicedesk.timesheets_removed`,
+        `SELECT "TS-Time From" AS from, removed_run_id AS run, servicedesk.record_of(r)->>'TS-Hours' AS raw FROM servicedesk.timesheets_removed r`,
       );
       assert.deepEqual(removed, [{ from: '09:00', run: result.runId, raw: '2' }]);
     });

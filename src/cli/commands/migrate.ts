@@ -9,6 +9,19 @@ import { acquireRunLock } from '../../load/run-lock.js';
 import { adoptionText } from '../adoption-text.js';
 import { withDb, type Runtime } from '../runtime.js';
 
+/** Bytes as a person reads them (1 decimal, binary units). */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`;
+}
+
 export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; keepTimezone?: boolean }): Promise<ExitCode> {
   const { schema } = rt.config;
   const timezone = flags.keepTimezone ? null : rt.config.timezone;
@@ -36,10 +49,12 @@ export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; kee
       }
       const result = await applyMigrations(db, { schema, timezone, adoptTimezone: rt.config.timezone });
       const { adoption } = result;
-      rt.print({ dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone, adoption }, () =>
+      const { freedBytes } = result;
+      rt.print({ dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone, adoption, freedBytes }, () =>
         [
           ...(adoption ? [adoptionText(adoption), ''] : []),
           result.applied.length ? `applied: ${result.applied.join(', ')}` : `schema ${schema} is up to date`,
+          ...(result.applied.length ? [`space freed: ${formatBytes(freedBytes)}`] : []),
           timezone ? `database TimeZone set to ${timezone}` : 'database TimeZone left as it was',
         ].join('\n'),
       );
