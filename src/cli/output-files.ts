@@ -5,7 +5,8 @@
  */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
-import type { Queryable } from '../load/db.js';
+import type { Config } from '../config.js';
+import type { Db } from '../load/db.js';
 import { readMetrics } from '../pipeline/metrics-data.js';
 import { metricsText } from '../report/prometheus.js';
 
@@ -22,6 +23,6 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
 }
 
 /** Writes the Prometheus metrics (as `/metrics` serves them) in the textfile-collector format. */
-export async function writeMetricsFile(db: Queryable, schema: string, path: string): Promise<void> {
-  await writeFileAtomic(path, metricsText(await readMetrics(db, { schema })));
+export async function writeMetricsFile(db: Db, config: Config, path: string): Promise<void> {
+  await writeFileAtomic(path, metricsText(await readMetrics(db, config)));
 }

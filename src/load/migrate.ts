@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MigrationRequiredError } from '../errors.js';
 import { adoptLegacySchema, type AdoptionReport } from './adopt-legacy.js';
+import { VIEWS } from '../registry.js';
 import { ident, qualified, type Db, type Queryable } from './db.js';
 import { storeHistoryTimezone } from './ticket-history.js';
 import { LOCK_TIMEOUT, MIGRATION_LOCK_KEY, SCHEMA_MIGRATIONS_DDL } from './migration-lock.js';
@@ -155,12 +156,28 @@ export async function applyMigrations(
     });
     if (done) applied.push(`${String(migration.version).padStart(3, '0')}_${migration.name}`);
   }
+  await writeViewWindows(db, options.schema);
   if (options.timezone) await setDatabaseTimezone(db, options.timezone);
   // backlog_daily counts OTC_TIMEZONE's days whatever the session's zone: it reads the zone from here.
   const sourceZone = options.adoptTimezone ?? options.timezone;
   if (sourceZone) await storeHistoryTimezone(db, options.schema, sourceZone);
   const freedBytes = applied.length > 0 ? Math.max(0, bytesBefore - (await schemaBytes(db, options.schema))) : 0;
   return { stateBefore: before.state, applied, timezone: options.timezone, adoption, freedBytes };
+}
+
+/**
+ * Copies each view's window from the registry into `view_windows` (migration 007), which
+ * v_data_freshness reads: the window is set in the registry alone, and every `migrate` brings the
+ * database in line with it.
+ */
+async function writeViewWindows(db: Queryable, schema: string): Promise<void> {
+  await db.query(
+    `INSERT INTO ${qualified(schema, 'view_windows')} (view_name, window_days, ord)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::int[])
+     ON CONFLICT (view_name) DO UPDATE SET window_days = excluded.window_days, ord = excluded.ord
+     WHERE (view_windows.window_days, view_windows.ord) IS DISTINCT FROM (excluded.window_days, excluded.ord)`,
+    [VIEWS.map((v) => v.name), VIEWS.map((v) => v.windowDays), VIEWS.map((_, i) => i + 1)],
+  );
 }
 
 /** Makes the analysts' date_trunc and ::date follow the source's local days. */

@@ -4,6 +4,7 @@
  * successful run of each view always stays — freshness, the volume guard and `status` read it — however
  * old it is.
  */
+import { COMMITTED_API_RUNS } from './runs.js';
 import { qualified, type Queryable } from './db.js';
 
 export interface RetentionResult {
@@ -24,8 +25,7 @@ export async function applyRetention(db: Queryable, schema: string, days: number
      WHERE coalesce(m.load_end, m.load_start) < now() - make_interval(days => $1)
        AND m.load_status <> 'running'
        AND m.id NOT IN (
-         (SELECT DISTINCT ON (view_name) id FROM ${meta}
-          WHERE load_status IN ('success', 'partial') AND source = 'api'
+         (SELECT DISTINCT ON (view_name) id FROM ${qualified(schema, COMMITTED_API_RUNS)}
           ORDER BY view_name, load_end DESC NULLS LAST, id DESC)
          UNION ALL
          (SELECT DISTINCT ON (view_name) id FROM ${meta}

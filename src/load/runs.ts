@@ -30,6 +30,40 @@ export const ZERO_COUNTS: Readonly<ViewCounts> = Object.freeze({
   removed: 0,
 });
 
+/**
+ * The one mapping between a run's counts and its `etl_metadata` columns: the recorder writes through it,
+ * and every reader (status, metrics, the page) reads through `countsOf`.
+ */
+export const COUNT_COLUMNS: Readonly<Record<keyof ViewCounts, string>> = Object.freeze({
+  fetched: 'records_fetched',
+  inserted: 'records_inserted',
+  updated: 'records_updated',
+  unchanged: 'records_unchanged',
+  rejected: 'records_errors',
+  duplicates: 'records_duplicates',
+  valueErrors: 'records_value_errors',
+  removed: 'records_removed',
+});
+
+const COUNT_KEYS = Object.keys(COUNT_COLUMNS) as Array<keyof ViewCounts>;
+
+/** The counts of an `etl_metadata` row as read back (bigint columns may arrive as text). */
+export function countsOf(row: Readonly<Record<string, unknown>>): ViewCounts {
+  const counts = { ...ZERO_COUNTS };
+  for (const key of COUNT_KEYS) counts[key] = Number(row[COUNT_COLUMNS[key]] ?? 0);
+  return counts;
+}
+
+/** The `source` of a run that fetched from OTC; imports carry their file's name, reprocess its own. */
+export const API_SOURCE = 'api';
+
+/**
+ * A committed API run: a sync that fetched from OTC and committed (`success` or `partial`). Only such
+ * runs make a view fresh; the database spells the same filter once, as the view `v_committed_api_runs`
+ * (migration 007), which every SQL reader uses.
+ */
+export const COMMITTED_API_RUNS = 'v_committed_api_runs';
+
 export interface RunFinish {
   readonly status: Exclude<LoadStatus, 'running'>;
   readonly counts: ViewCounts;
@@ -37,6 +71,8 @@ export interface RunFinish {
   readonly newestCursor: string | null;
   readonly fieldsNew: readonly string[];
   readonly fieldsMissing: readonly string[];
+  /** Whether fieldsNew/fieldsMissing compare against the view's earlier API syncs (drift). */
+  readonly driftMeasured?: boolean;
 }
 
 export class RunRecorder {
@@ -76,29 +112,21 @@ export class RunRecorder {
     const c = finish.counts;
     const committed = finish.status === 'success' || finish.status === 'partial';
     await this.db.query(
-      `UPDATE ${this.table} SET load_status = $2, records_fetched = $3, records_inserted = $4,
-         records_updated = $5, records_unchanged = $6, records_errors = $7, records_duplicates = $8,
-         records_value_errors = $9, records_removed = $10, error_message = $11, newest_cursor = $12,
-         fields_new = $13, fields_missing = $14, load_end = now(),
+      `UPDATE ${this.table} SET load_status = $2, ${COUNT_KEYS.map((k, i) => `${COUNT_COLUMNS[k]} = $${i + 8}`).join(', ')},
+         error_message = $3, newest_cursor = $4, fields_new = $5, fields_missing = $6, load_end = now(),
          load_duration_seconds = round(extract(epoch FROM now() - load_start)::numeric, 3),
-         last_load_time = CASE WHEN $15 THEN now() END
+         last_load_time = CASE WHEN $7 THEN now() END, drift_measured = $${COUNT_KEYS.length + 8}
        WHERE id = $1`,
       [
         id,
         finish.status,
-        c.fetched,
-        c.inserted,
-        c.updated,
-        c.unchanged,
-        c.rejected,
-        c.duplicates,
-        c.valueErrors,
-        c.removed,
         finish.error === null ? null : scrub(finish.error),
         finish.newestCursor,
         finish.fieldsNew,
         finish.fieldsMissing,
         committed,
+        ...COUNT_KEYS.map((k) => c[k]),
+        finish.driftMeasured === true,
       ],
     );
   }

@@ -7,6 +7,7 @@
  * This is the one place that knows those tables: point `REQUEST_LOG` and `BREAKER_STATE` at them.
  */
 import { qualified, sqlState, SQLSTATE, type Queryable } from './db.js';
+import { API_SOURCE } from './runs.js';
 
 /** The request log: one row per request sent to OTC, with the HTTP status code (null: no response). */
 export const REQUEST_LOG = { table: 'source_requests', codeColumn: 'code' } as const;
@@ -38,7 +39,8 @@ async function readRequests(db: Queryable, schema: string): Promise<SourceTeleme
   // No request log: every API load that got records (or committed) had a 200 response.
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM ${qualified(schema, 'etl_metadata')}
-     WHERE source = 'api' AND (load_status IN ('success', 'partial') OR records_fetched > 0)`,
+     WHERE source = $1 AND (load_status IN ('success', 'partial') OR records_fetched > 0)`,
+    [API_SOURCE],
   );
   return [{ code: '200', count: Number(rows[0]?.n ?? 0) }];
 }

@@ -14,8 +14,9 @@ import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/
 import { storedHashes, ViewLoader } from '../load/load-view.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
 import { recordCopiedVersions, recordTicketHistory } from '../load/ticket-history.js';
-import { RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
+import { API_SOURCE, COMMITTED_API_RUNS, RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
+import { logDrift, measureDrift, readDriftBaseline, recordSeenFields, type Drift } from './drift.js';
 import { PayloadIndex } from './payload-index.js';
 import { Normalizer, storable, type KnownRecord, type NormalizedRow, type RejectedRecord } from '../transform/normalize.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
@@ -200,11 +201,15 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
   const newState = () => new LoadState(new Normalizer(view, { zone, serialDates: source.serialDates ?? false }));
   const reading = { state: newState() };
   let outcome: ViewOutcome;
+  // Drift compares whole bodies: a load that stopped partway through one has not seen every field.
+  let wholeBody = false;
   try {
     const counts = await loadInTransaction(ctx, view, source, reading, newState);
     const status = counts.rejected > 0 ? 'partial' : 'success';
     outcome = finishOutcome(view, source, status, counts, null, reading.state);
+    wholeBody = true;
   } catch (error) {
+    wholeBody = error instanceof LoadRefusedError;
     const { state } = reading;
     const cancelled = error instanceof CancelledError || ctx.signal?.aborted === true;
     const message = error instanceof CancelledError ? error.message : cancelled ? cancelledMessage(view.name, ctx.signal) : errorMessage(error);
@@ -212,6 +217,10 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
     const counts = { ...ZERO_COUNTS, fetched: state.fetched, rejected: state.rejected, valueErrors: state.valueErrors };
     outcome = finishOutcome(view, source, cancelled ? 'cancelled' : 'failed', counts, message, state);
   }
+  // Drift is about the source: measured for an API run against earlier syncs, never for an import (whose
+  // file may well hold fewer columns) or a reprocess.
+  const drift = source.name === API_SOURCE && wholeBody ? await apiDrift(ctx, view, reading.state, log) : null;
+  outcome = { ...outcome, fieldsNew: drift ? capNames(drift.fieldsNew) : [], fieldsMissing: drift ? capNames(drift.fieldsMissing) : [] };
   // Outside the transaction: the quarantine and the run record survive a rollback.
   await writeRejects(db, config.schema, { runId, view: view.name, source: source.name }, reading.state.rejects);
   await recorder.finish(rowId, {
@@ -221,8 +230,28 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
     newestCursor: outcome.cursor,
     fieldsNew: outcome.fieldsNew,
     fieldsMissing: outcome.fieldsMissing,
+    driftMeasured: drift !== null,
   });
+  if (drift && (outcome.status === 'success' || outcome.status === 'partial')) {
+    await recordSeenFields(db, config.schema, view.name, runId, drift.seen).catch((error: unknown) => {
+      log.warn({ err: errorMessage(error) }, 'could not record the fields this sync carried; the next sync measures drift against older ones');
+    });
+  }
   return outcome;
+}
+
+/** Drift of an API run that read its whole body, logged as a warning; null if it cannot be measured. */
+async function apiDrift(ctx: LoadContext, view: ViewSpec, state: LoadState, log: Logger): Promise<(Drift & { seen: string[] }) | null> {
+  if (state.normalizer.recordsRead === 0) return null;
+  try {
+    const seen = [...new Set(state.normalizer.fieldsSeen().map(cleanName))];
+    const drift = measureDrift(view, seen, await readDriftBaseline(ctx.db, ctx.config.schema, view.name));
+    logDrift(log, view.name, drift);
+    return { ...drift, seen };
+  } catch (error) {
+    log.warn({ err: errorMessage(error) }, 'could not measure drift against earlier syncs');
+    return null;
+  }
 }
 
 async function loadInTransaction(
@@ -364,8 +393,8 @@ async function refuseOnShrink(tx: Queryable, ctx: LoadContext, spec: ViewSpec, f
   const view = spec.name;
   if (ctx.allowShrink) return;
   const { rows } = await tx.query<{ last: number | null; stored: boolean }>(
-    `SELECT (SELECT records_fetched FROM ${qualified(ctx.config.schema, 'etl_metadata')}
-             WHERE view_name = $1 AND source = 'api' AND load_status IN ('success', 'partial')
+    `SELECT (SELECT records_fetched FROM ${qualified(ctx.config.schema, COMMITTED_API_RUNS)}
+             WHERE view_name = $1
              ORDER BY load_end DESC LIMIT 1) AS last,
             EXISTS (SELECT 1 FROM ${qualified(ctx.config.schema, spec.table)}) AS stored`,
     [view],
@@ -458,26 +487,27 @@ function finishOutcome(
   error: string | null,
   state: LoadState,
 ): ViewOutcome {
-  const fieldsNew = driftNames(state.normalizer.fieldsNew());
-  const fieldsMissing = state.normalizer.fieldsMissing();
-  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew, fieldsMissing };
+  return { view: view.name, source: source.name, status, counts, error, cursor: state.payload.newestCursor, fieldsNew: [], fieldsMissing: [] };
 }
 
 const DRIFT_MAX_NAMES = 100;
 const DRIFT_MAX_NAME_CHARS = 100;
 
 /**
- * New field names as the run record can hold and `status` can print them: a hostile source can send
- * names with NUL characters (text[] refuses them), megabyte-long names, or a new name in every record.
+ * A field name as the run record can hold and `status` can print it: a hostile source can send names
+ * with NUL characters (text[] refuses them) or megabyte-long names.
  */
-function driftNames(names: readonly string[]): string[] {
-  const shown = names.slice(0, DRIFT_MAX_NAMES).map((name) => {
-    const cut = name.length > DRIFT_MAX_NAME_CHARS ? `${name.slice(0, DRIFT_MAX_NAME_CHARS - 1)}…` : name;
-    return escapeText(cut);
-  });
+function cleanName(name: string): string {
+  return escapeText(name.length > DRIFT_MAX_NAME_CHARS ? `${name.slice(0, DRIFT_MAX_NAME_CHARS - 1)}…` : name);
+}
+
+/** At most DRIFT_MAX_NAMES names, the rest counted: a hostile source can send a new name in every record. */
+function capNames(names: readonly string[]): string[] {
+  const shown = names.slice(0, DRIFT_MAX_NAMES);
   if (names.length > DRIFT_MAX_NAMES) shown.push(`… and ${names.length - DRIFT_MAX_NAMES} more`);
   return shown;
 }
+
 
 /** An error as the run record and the log show it: no secrets, and no record contents. */
 export function errorMessage(error: unknown): string {

@@ -1,12 +1,15 @@
 /**
- * Everything the status page shows, read from the database in one go: freshness per view, the last runs,
- * recent failures, reject reasons, orphans and coverage gaps. Record contents are never read here — of a
- * reject only its reason and record key — so they cannot reach the page.
+ * Everything the status page shows, read from the database in one go: the state model of every view
+ * (freshness, problems, warnings, drift, gaps, orphans), the last runs, recent failures and reject
+ * reasons. Record contents are never read here — of a reject only its reason and record key — so they
+ * cannot reach the page.
  */
 import type { Config } from '../config.js';
-import { qualified, type Queryable } from '../load/db.js';
+import { qualified, type Db, type Queryable } from '../load/db.js';
+import { countsOf } from '../load/runs.js';
 import { VIEW_NAMES, type ViewName } from '../registry.js';
-import { readStatus, type ViewStatus } from './status.js';
+import { readState } from './read-view-state.js';
+import type { StateReport } from './view-state.js';
 import { readHistorySummary, type HistorySummary } from './history-data.js';
 
 /** Runs per view in the chart, unless asked otherwise. */
@@ -25,6 +28,7 @@ export interface RunPoint {
   readonly fetched: number;
   readonly inserted: number;
   readonly updated: number;
+  readonly unchanged: number;
   readonly removed: number;
   readonly rejected: number;
 }
@@ -51,13 +55,12 @@ export interface ReportData {
   /** The database's clock when the report was read. */
   readonly generatedAt: string;
   readonly timezone: string;
-  readonly views: readonly ViewStatus[];
+  /** The state model: every view's state, the problems and the warnings. */
+  readonly state: StateReport;
   /** Finished runs per view, oldest first, at most `runs` of them. */
   readonly runs: Readonly<Record<ViewName, readonly RunPoint[]>>;
-  readonly running: ReadonlyArray<{ readonly view: string; readonly runId: string; readonly since: string }>;
   readonly failures: readonly FailureRow[];
   readonly rejects: readonly RejectGroup[];
-  readonly orphans: ReadonlyArray<{ readonly source: string; readonly count: number }>;
   /** The ticket history's backlog and time in status (history-data.ts); absent before migration 006. */
   readonly history?: HistorySummary | null;
 }
@@ -68,8 +71,7 @@ const num = (v: unknown): number => Number(v ?? 0);
 async function readRuns(db: Queryable, meta: string, limit: number): Promise<Record<ViewName, RunPoint[]>> {
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT * FROM (
-       SELECT id, view_name, run_id, source, load_status, load_start, load_duration_seconds::float8 AS duration,
-              records_fetched, records_inserted, records_updated, records_removed, records_errors,
+       SELECT *, load_duration_seconds::float8 AS duration,
               row_number() OVER (PARTITION BY view_name ORDER BY load_start DESC, id DESC) AS n
        FROM ${meta} WHERE load_status <> 'running') recent
      WHERE n <= $1 ORDER BY load_start, id`,
@@ -78,17 +80,19 @@ async function readRuns(db: Queryable, meta: string, limit: number): Promise<Rec
   const runs = Object.fromEntries(VIEW_NAMES.map((v) => [v, [] as RunPoint[]])) as Record<ViewName, RunPoint[]>;
   for (const r of rows) {
     const list = runs[r.view_name as ViewName];
+    const c = countsOf(r);
     list?.push({
       runId: String(r.run_id),
       source: String(r.source),
       status: String(r.load_status),
       start: iso(r.load_start),
       durationSeconds: r.duration === null ? null : Number(r.duration),
-      fetched: num(r.records_fetched),
-      inserted: num(r.records_inserted),
-      updated: num(r.records_updated),
-      removed: num(r.records_removed),
-      rejected: num(r.records_errors),
+      fetched: c.fetched,
+      inserted: c.inserted,
+      updated: c.updated,
+      unchanged: c.unchanged,
+      removed: c.removed,
+      rejected: c.rejected,
     });
   }
   return runs;
@@ -111,9 +115,12 @@ async function readFailures(db: Queryable, meta: string): Promise<FailureRow[]> 
 }
 
 async function readRejects(db: Queryable, schema: string): Promise<RejectGroup[]> {
-  // Only reason and record key: raw_record and raw_text hold record contents and stay in the database.
+  // A record is counted once however often it was rejected: each import retry and each reprocess
+  // quarantines the same bad cell again. A record is its key, or its raw text when it has none.
+  // Only reason and record key leave the database: raw_record and raw_text hold record contents.
   const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT view_name, kind, field, count(*)::int AS n,
+    `SELECT view_name, kind, field,
+            count(DISTINCT coalesce('k:' || record_key, 'r:' || md5(coalesce(raw_record::text, raw_text, position::text))))::int AS n,
             (array_agg(record_key ORDER BY id DESC))[1] AS example_key,
             (array_agg(reason ORDER BY id DESC))[1] AS example_reason
      FROM ${qualified(schema, 'load_rejects')}
@@ -131,24 +138,16 @@ async function readRejects(db: Queryable, schema: string): Promise<RejectGroup[]
   }));
 }
 
-export async function readReport(db: Queryable, config: Config, options: { runs?: number } = {}): Promise<ReportData> {
+export async function readReport(db: Db, config: Config, options: { runs?: number } = {}): Promise<ReportData> {
   const meta = qualified(config.schema, 'etl_metadata');
-  const now = await db.query<{ now: unknown }>('SELECT now() AS now');
-  const running = await db.query<Record<string, unknown>>(
-    `SELECT view_name, run_id, load_start FROM ${meta} WHERE load_status = 'running' ORDER BY load_start`,
-  );
-  const orphans = await db.query<{ source: string; count: number }>(
-    `SELECT source, count::int AS count FROM ${qualified(config.schema, 'v_orphaned_data')}`,
-  );
+  const state = await readState(db, config);
   return {
-    generatedAt: iso(now.rows[0]!.now),
+    generatedAt: state.at,
     timezone: config.timezone,
-    views: await readStatus(db, config),
+    state,
     runs: await readRuns(db, meta, options.runs ?? DEFAULT_CHART_RUNS),
-    running: running.rows.map((r) => ({ view: String(r.view_name), runId: String(r.run_id), since: iso(r.load_start) })),
     failures: await readFailures(db, meta),
     rejects: await readRejects(db, config.schema),
-    orphans: orphans.rows.map((r) => ({ source: r.source, count: num(r.count) })),
     history: await readHistorySummary(db, config.schema, config.timezone),
   };
 }

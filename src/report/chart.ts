@@ -5,11 +5,15 @@
  * and can be checked by a test.
  */
 import type { RunPoint } from '../pipeline/report-data.js';
+import { API_SOURCE, ZERO_COUNTS } from '../load/runs.js';
+import { runInWords } from '../pipeline/state-words.js';
 import { esc, localTime } from './text.js';
 
 const WIDTH = 1000;
-const HEIGHT = 170;
-const PAD = { left: 56, right: 56, top: 14, bottom: 30 } as const;
+const HEIGHT = 184;
+const PAD = { left: 56, right: 56, top: 14, bottom: 44 } as const;
+/** Width of one character of an axis label (11px system font), for keeping labels apart. */
+const LABEL_CHAR_PX = 6.6;
 /** Slots drawn at least, so two runs do not make two fat bars. */
 const MIN_SLOTS = 10;
 /** A run that changed nothing (or failed) still gets a visible bar. */
@@ -55,12 +59,14 @@ export function runChart(view: string, runs: readonly RunPoint[], timeZone: stri
     const x = PAD.left + i * slot + (slot - barW) / 2;
     const changed = changedRows(run);
     const h = Math.max(MIN_BAR_PX, (changed / maxChanged) * plotH);
-    const label = `${localTime(run.start, timeZone)} · ${run.status} · ${changed} rows changed (+${run.inserted} ~${run.updated} -${run.removed}, ${run.rejected} rejected) · ${run.durationSeconds ?? '?'} s · run ${run.runId}`;
+    const counts = { ...ZERO_COUNTS, fetched: run.fetched, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected, removed: run.removed };
+    const what = run.source === API_SOURCE ? 'API sync' : run.source === 'reprocess' ? 'reprocess' : `import of ${run.source}`;
+    const label = `${localTime(run.start, timeZone)} · ${what} ${run.status} · ${runInWords({ status: run.status, counts })} · ${run.durationSeconds ?? '?'} s · run ${run.runId}`;
     const failed = run.status === 'failed' || run.status === 'cancelled';
     // A failed run changed nothing, so its bar is tiny: a full-height band makes it stand out.
     if (failed) parts.push(`<rect class="failed-band" x="${round(x)}" y="${PAD.top}" width="${round(barW)}" height="${plotH}"/>`);
     parts.push(
-      `<rect class="run-bar status-${esc(run.status)}" data-view="${esc(view)}" data-run-id="${esc(run.runId)}" data-status="${esc(run.status)}" data-changed="${changed}" data-start="${esc(run.start)}"` +
+      `<rect class="run-bar status-${esc(run.status)}" data-view="${esc(view)}" data-source="${esc(run.source)}" data-run-id="${esc(run.runId)}" data-status="${esc(run.status)}" data-changed="${changed}" data-start="${esc(run.start)}"` +
         ` x="${round(x)}" y="${round(baseY - h)}" width="${round(barW)}" height="${round(h)}" fill="${STATUS_COLOURS[run.status] ?? '#999'}"><title>${esc(label)}</title></rect>`,
     );
     if (run.durationSeconds !== null) {
@@ -76,11 +82,32 @@ export function runChart(view: string, runs: readonly RunPoint[], timeZone: stri
     parts.push(`<polyline class="duration-line" points="${points.join(' ')}" fill="none" stroke="${DURATION_COLOUR}" stroke-width="1.2" stroke-opacity="0.5"/>`);
   }
   parts.push(...dots);
-  parts.push(`<text class="axis" x="${PAD.left}" y="${HEIGHT - 8}">${esc(localTime(runs[0]!.start, timeZone))}</text>`);
-  if (runs.length > 1) {
-    const lastX = round(PAD.left + runs.length * slot);
-    parts.push(`<text class="axis" x="${lastX}" y="${HEIGHT - 8}" text-anchor="end">${esc(localTime(runs[runs.length - 1]!.start, timeZone))}</text>`);
-  }
+  parts.push(...axisLabels(runs, slot, timeZone));
   parts.push('</svg>');
   return parts.join('');
+}
+
+/**
+ * The time axis: the first run's time under its bar, the last run's under its bar. Runs close together
+ * must not print two labels over each other: the last label drops the date it shares with the first,
+ * shows seconds when both fall in the same minute, and moves to a second line when it would still
+ * overlap.
+ */
+export function axisLabels(runs: readonly RunPoint[], slot: number, timeZone: string): string[] {
+  const first = runs[0]!;
+  const lastRun = runs[runs.length - 1]!;
+  const sameMinute = runs.length > 1 && localTime(first.start, timeZone) === localTime(lastRun.start, timeZone);
+  const firstText = localTime(first.start, timeZone, { seconds: sameMinute });
+  const y = HEIGHT - PAD.bottom + 16;
+  const out = [`<text class="axis axis-time" x="${round(PAD.left)}" y="${y}">${esc(firstText)}</text>`];
+  if (runs.length < 2) return out;
+  const full = localTime(lastRun.start, timeZone, { seconds: sameMinute });
+  const sameDay = full.slice(0, 10) === firstText.slice(0, 10);
+  const lastText = sameDay ? full.slice(11) : full;
+  const lastRight = PAD.left + runs.length * slot;
+  const firstRight = PAD.left + firstText.length * LABEL_CHAR_PX;
+  const lastLeft = lastRight - lastText.length * LABEL_CHAR_PX;
+  const lastY = lastLeft < firstRight + 8 ? y + 14 : y;
+  out.push(`<text class="axis axis-time" x="${round(lastRight)}" y="${lastY}" text-anchor="end">${esc(lastText)}</text>`);
+  return out;
 }

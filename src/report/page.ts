@@ -4,9 +4,9 @@
  * no record contents appear: of a reject only its reason and record key, of an error no body preview.
  */
 import { REJECT_DAYS, type ReportData } from '../pipeline/report-data.js';
-import type { ViewStatus } from '../pipeline/status.js';
+import { nameList, orphanMessage, runInWords } from '../pipeline/state-words.js';
+import type { Finding, RunSummary, ViewState } from '../pipeline/view-state.js';
 import { changedRows, runChart, STATUS_COLOURS } from './chart.js';
-import { freshnessOf } from './freshness.js';
 import { historySection } from './history-charts.js';
 import { esc, localTime, shownError } from './text.js';
 
@@ -44,22 +44,47 @@ th { background: #f1f5f9; font-weight: 600; } td.num { text-align: right; font-v
 svg .axis { font-size: 11px; fill: #6b7280; } svg .axis-line { stroke: #9ca3af; } svg .failed-band { fill: #c62828; fill-opacity: 0.12; }
 .none { color: #6b7280; font-style: italic; } .gap { color: #c62828; } .service { background: #eef2ff; border: 1px solid #c7d2fe; border-radius: 6px; padding: 8px 12px; font-size: 0.85rem; }
 code { font-size: 0.8rem; }
+#findings li { margin: 3px 0; font-size: 0.9rem; } #findings li.problem { color: #c62828; } #findings li.warning { color: #92400e; }
+.overall { font-size: 1rem; } .overall.problem strong { color: #c62828; } .overall.ok strong { color: #2e7d32; }
+.drift { color: #92400e; }
 `;
 
-function viewCard(v: ViewStatus, tz: string): string {
-  const f = freshnessOf(v);
+function runLine(run: RunSummary, tz: string): string {
+  return `<span class="status-${esc(run.status)}">${esc(run.status)}</span> ${esc(localTime(run.start, tz))}: ${esc(runInWords(run))}`;
+}
+
+function viewCard(v: ViewState, tz: string): string {
+  const f = v.freshness;
   const last = v.lastRun;
+  const other = v.lastImportOrReprocess;
+  const otherName = other ? (other.source === 'reprocess' ? 'last reprocess' : `last import (${other.source})`) : '';
+  const drift = [
+    v.drift.fieldsNew.length ? `<dt>new fields</dt><dd class="drift" data-kind="new">${esc(nameList(v.drift.fieldsNew))} (kept in _raw)</dd>` : '',
+    v.drift.fieldsMissing.length ? `<dt>fields no longer sent</dt><dd class="drift" data-kind="missing">${esc(nameList(v.drift.fieldsMissing))} (stored values kept as they were)</dd>` : '',
+  ].join('');
   return `<section class="card ${f.level}" data-view="${esc(v.view)}" data-freshness="${f.level}">
 <h3>${esc(v.view)} <span class="badge ${f.level}">${f.level === 'green' ? 'fresh' : f.level === 'amber' ? 'attention' : 'stale'}</span></h3>
 <div class="reason">${esc(f.reason)}</div>
 <dl>
-<dt>last success</dt><dd>${esc(localTime(v.lastSuccess, tz))}</dd>
+<dt>last committed API sync</dt><dd>${esc(localTime(v.lastSuccess, tz))}</dd>
 <dt>window</dt><dd>${v.windowDays} days</dd>
 <dt>rows</dt><dd>${v.rows.toLocaleString('en-AU')}</dd>
 <dt>newest cursor</dt><dd>${esc(localTime(v.newestCursor, tz))}</dd>
-<dt>last run</dt><dd>${last ? `<span class="status-${esc(last.status)}">${esc(last.status)}</span> ${esc(localTime(last.start, tz))} (+${last.inserted} ~${last.updated} =${last.unchanged} !${last.rejected})` : 'none'}</dd>
+<dt>last API sync</dt><dd class="last-run">${last ? runLine(last, tz) : 'none'}</dd>
+${other ? `<dt>${esc(otherName)}</dt><dd class="last-other">${runLine(other, tz)}</dd>` : ''}
+${drift}
 </dl>
 </section>`;
+}
+
+function findingsSection(data: ReportData): string {
+  const { problems, warnings } = data.state;
+  const item = (kind: string, f: Finding) =>
+    `<li class="${kind}" data-code="${esc(f.code)}" data-view="${esc(f.view ?? '')}"><strong>${esc(f.view ?? 'source')}</strong> <code>${esc(f.code)}</code>: ${esc(shownError(f.message))}</li>`;
+  const head = `<h2>Problems and warnings</h2>`;
+  if (problems.length === 0 && warnings.length === 0) return `${head}<p class="none" id="findings">No problems, no warnings.</p>`;
+  return `${head}<ul id="findings">${problems.map((p) => item('problem', p)).join('')}${warnings.map((w) => item('warning', w)).join('')}</ul>
+<p class="meta">A problem means the copy is not being kept (status and health exit 1, /healthz answers 503); a warning needs a look but changes neither.</p>`;
 }
 
 function serviceBlock(s: ServiceInfo, tz: string): string {
@@ -73,7 +98,7 @@ function chartsSection(data: ReportData): string {
   const legend = Object.entries(STATUS_COLOURS)
     .map(([status, colour]) => `<span><i class="swatch" style="background:${colour}"></i>${esc(status)}</span>`)
     .join('');
-  const charts = data.views.map((v) => {
+  const charts = data.state.views.map((v) => {
     const runs = data.runs[v.view as keyof ReportData['runs']] ?? [];
     const total = runs.reduce((n, r) => n + changedRows(r), 0);
     return `<div class="chart"><h3>${esc(v.view)} <span class="meta">${runs.length} runs, ${total.toLocaleString('en-AU')} rows changed</span></h3>${runChart(v.view, runs, data.timezone)}</div>`;
@@ -106,19 +131,22 @@ function rejectsSection(data: ReportData): string {
 }
 
 function orphansSection(data: ReportData): string {
-  const rows = data.orphans.map((o) => `<tr data-source="${esc(o.source)}"><td>${esc(o.source)}</td><td class="num">${o.count}</td></tr>`);
+  const views = data.state.views.filter((v) => v.orphans !== null);
+  const rows = views.map((v) => `<tr data-source="${esc(v.view)}"><td>${esc(v.view)}</td><td class="num">${v.orphans}</td></tr>`);
+  const notes = views.filter((v) => (v.orphans ?? 0) > 0).map((v) => `<li data-source="${esc(v.view)}">${esc(orphanMessage(v.view, v.orphans!))}</li>`);
   return `<h2>Orphans</h2>
-<table id="orphans" class="narrow"><thead><tr><th>rows in</th><th>whose ticket is not in tickets</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+<table id="orphans" class="narrow"><thead><tr><th>rows in</th><th>whose ticket is not in tickets</th></tr></thead><tbody>${rows.join('')}</tbody></table>
+${notes.length ? `<ul class="meta orphan-notes">${notes.join('')}</ul>` : ''}`;
 }
 
 function gapsSection(data: ReportData): string {
   const items: string[] = [];
-  for (const v of data.views) {
+  for (const v of data.state.views) {
     for (const g of v.gaps) {
-      items.push(`<li class="gap" data-view="${esc(v.view)}">${esc(v.view)}: no successful sync from ${esc(localTime(g.from, data.timezone))} to ${esc(localTime(g.to, data.timezone))} (${g.days} days, window ${v.windowDays} days): records that left the window in between are lost</li>`);
+      items.push(`<li class="gap" data-view="${esc(v.view)}">${esc(v.view)}: no committed API sync from ${esc(localTime(g.from, data.timezone))} to ${esc(localTime(g.to, data.timezone))} (${g.days} days, window ${v.windowDays} days): records that left the window in between are lost</li>`);
     }
-    if (v.isStale && v.lastSuccess !== null) {
-      items.push(`<li class="gap open" data-view="${esc(v.view)}">${esc(v.view)}: no successful sync since ${esc(localTime(v.lastSuccess, data.timezone))}, longer than its ${v.windowDays}-day window (still open)</li>`);
+    if (!v.fresh && v.lastSuccess !== null) {
+      items.push(`<li class="gap open" data-view="${esc(v.view)}">${esc(v.view)}: no committed API sync since ${esc(localTime(v.lastSuccess, data.timezone))}, longer than its ${v.windowDays}-day window (still open)</li>`);
     }
   }
   const body = items.length ? `<ul id="gaps">${items.join('')}</ul>` : '<p class="none">No coverage gaps: every view was synced within its window.</p>';
@@ -127,8 +155,9 @@ function gapsSection(data: ReportData): string {
 
 export function renderPage(data: ReportData, service?: ServiceInfo): string {
   const tz = data.timezone;
-  const running = data.running.length
-    ? `<p class="service">Running now: ${data.running.map((r) => `${esc(r.view)} since ${esc(localTime(r.since, tz))} (run <code>${esc(r.runId)}</code>)`).join(', ')}</p>`
+  const loads = data.state.views.flatMap((v) => v.running.map((r) => ({ view: v.view, ...r })));
+  const running = loads.length
+    ? `<p class="service">Running now: ${loads.map((r) => `${esc(r.view)} (${esc(r.source)}) since ${esc(localTime(r.since, tz))} (run <code>${esc(r.runId)}</code>)${r.interrupted ? ' — <strong>interrupted</strong>: its process is gone' : ''}`).join(', ')}</p>`
     : '';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -144,8 +173,10 @@ ${service ? `<meta http-equiv="refresh" content="${service.refreshSeconds}">` : 
 <p class="meta">Generated ${esc(localTime(data.generatedAt, tz))} (${esc(tz)}) from the database's etl_metadata.</p>
 ${service ? serviceBlock(service, tz) : ''}
 ${running}
+<p class="overall ${data.state.status}" data-status="${data.state.status}">Overall: <strong>${data.state.status === 'ok' ? 'ok' : 'problem'}</strong> — ${data.state.problems.length} problem${data.state.problems.length === 1 ? '' : 's'}, ${data.state.warnings.length} warning${data.state.warnings.length === 1 ? '' : 's'}</p>
 <h2>Freshness</h2>
-<div class="cards">${data.views.map((v) => viewCard(v, tz)).join('\n')}</div>
+<div class="cards">${data.state.views.map((v) => viewCard(v, tz)).join('\n')}</div>
+${findingsSection(data)}
 ${chartsSection(data)}
 ${failuresSection(data)}
 ${rejectsSection(data)}

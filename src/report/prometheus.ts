@@ -39,7 +39,7 @@ export function metricsFamilies(m: MetricsSnapshot): Family[] {
     {
       name: 'otc_etl_last_run_rows',
       type: 'gauge',
-      help: "Rows by outcome in the view's last finished run (inserted and updated are 0 for a run that rolled back).",
+      help: "Rows by outcome in the view's last finished API sync (inserted and updated are 0 for a run that rolled back).",
       samples: m.views.flatMap((v) =>
         v.lastRun ? ROW_OUTCOMES.map((o): [Labels, number] => [{ view: v.view, outcome: o }, v.lastRun!.rows[o]]) : [],
       ),
@@ -47,13 +47,13 @@ export function metricsFamilies(m: MetricsSnapshot): Family[] {
     {
       name: 'otc_etl_last_run_duration_seconds',
       type: 'gauge',
-      help: "Duration of the view's last finished run, in seconds.",
+      help: "Duration of the view's last finished API sync, in seconds.",
       samples: m.views.flatMap((v) => (v.lastRun ? [[{ view: v.view }, v.lastRun.durationSeconds] as [Labels, number]] : [])),
     },
     {
       name: 'otc_etl_runs_total',
       type: 'counter',
-      help: 'Finished runs of the view by status (success, partial, failed, cancelled), as recorded in etl_metadata.',
+      help: 'Finished API syncs of the view by status (success, partial, failed, cancelled), as recorded in etl_metadata; imports and reprocess runs are not counted.',
       samples: m.views.flatMap((v) => FINISHED_STATUSES.map((s): [Labels, number] => [{ view: v.view, status: s }, v.runs[s]])),
     },
     {
@@ -67,6 +67,27 @@ export function metricsFamilies(m: MetricsSnapshot): Family[] {
       type: 'gauge',
       help: 'Whether the circuit breaker in front of OTC is open (1) and no request is being sent.',
       samples: [[{}, m.source.breakerOpen ? 1 : 0]],
+    },
+    {
+      name: 'otc_etl_drift_fields',
+      type: 'gauge',
+      help: "Source fields of the view's last API sync that no earlier sync carried (kind new) or that the previous committed sync carried and this one did not (kind missing).",
+      samples: m.views.flatMap((v) => [
+        [{ view: v.view, kind: 'new' }, v.drift.new] as [Labels, number],
+        [{ view: v.view, kind: 'missing' }, v.drift.missing] as [Labels, number],
+      ]),
+    },
+    {
+      name: 'otc_etl_view_problem',
+      type: 'gauge',
+      help: 'Whether the view has a problem (1): no committed API sync within its window, never-synced included.',
+      samples: m.views.map((v) => [{ view: v.view }, v.problem ? 1 : 0]),
+    },
+    {
+      name: 'otc_etl_warnings',
+      type: 'gauge',
+      help: 'Warnings now, by view and code (view "" for the source); the README lists the codes.',
+      samples: m.warnings.map((w) => [{ view: w.view, code: w.code }, w.count]),
     },
   ];
 }

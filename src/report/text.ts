@@ -8,7 +8,7 @@ export function esc(value: unknown): string {
 }
 
 /** `2025-01-07 09:05` in the given zone (the source's local time, as the analysts read it). */
-export function localTime(isoTime: string | null, timeZone: string): string {
+export function localTime(isoTime: string | null, timeZone: string, options: { seconds?: boolean } = {}): string {
   if (isoTime === null) return 'never';
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone,
@@ -17,10 +17,11 @@ export function localTime(isoTime: string | null, timeZone: string): string {
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
+    second: '2-digit',
     hourCycle: 'h23',
   }).formatToParts(new Date(isoTime));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}${options.seconds ? `:${get('second')}` : ''}`;
 }
 
 /**

@@ -1,26 +1,31 @@
-/** What `/healthz` decides: healthy when the database answers and no view is past its window. */
-import type { ViewStatus } from '../pipeline/status.js';
+/**
+ * What `/healthz` answers: the state model's problems and warnings (view-state.ts). 200 without
+ * problems — warnings included — and 503 with one, so a load balancer or uptime check follows the same
+ * verdict as `otc-etl status` and `otc-etl health`.
+ */
+import type { StateReport } from '../pipeline/view-state.js';
 
-export interface Health {
-  readonly ok: boolean;
-  /** Why not, one sentence per problem; empty when ok. */
-  readonly reasons: readonly string[];
+export interface HealthzReply {
+  readonly httpStatus: 200 | 503;
+  readonly doc: Record<string, unknown>;
 }
 
-export function healthOf(views: readonly ViewStatus[]): Health {
-  const reasons = views
-    .filter((v) => v.isStale)
-    .map((v) =>
-      v.lastSuccess === null
-        ? `${v.view} has never been synced successfully`
-        : `${v.view} has had no successful sync within its ${v.windowDays}-day window (last ${v.lastSuccess})`,
-    );
-  return { ok: reasons.length === 0, reasons };
-}
-
-/** The per-view part of the health document. */
-export function viewsHealth(views: readonly ViewStatus[]): Record<string, unknown> {
-  return Object.fromEntries(
-    views.map((v) => [v.view, { lastSuccess: v.lastSuccess, ageSeconds: v.ageSeconds, windowDays: v.windowDays, stale: v.isStale, lastRun: v.lastRun?.status ?? null }]),
-  );
+/** `{"status":"ok"|"problem","problems":[…],"warnings":[…], …}` with per-view details beside them. */
+export function healthzOf(report: StateReport, extra: Record<string, unknown> = {}): HealthzReply {
+  const doc = {
+    status: report.status,
+    problems: report.problems,
+    warnings: report.warnings,
+    ok: report.status === 'ok',
+    database: report.database.reachable ? 'reachable' : 'unreachable',
+    views: Object.fromEntries(
+      report.views.map((v) => [
+        v.view,
+        { fresh: v.fresh, lastSuccess: v.lastSuccess, ageSeconds: v.ageSeconds, windowDays: v.windowDays, lastRun: v.lastRun?.status ?? null },
+      ]),
+    ),
+    breaker: report.source?.breaker.state ?? null,
+    ...extra,
+  };
+  return { httpStatus: report.status === 'ok' ? 200 : 503, doc };
 }

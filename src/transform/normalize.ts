@@ -281,6 +281,17 @@ export class Normalizer {
     return [...this.unknownSeen].sort();
   }
 
+  /** API names of every field some record carried (registry fields and new ones), sorted. */
+  fieldsSeen(): string[] {
+    const known = this.view.fields.filter((_, i) => this.slotSeen[i]).map((f) => f.api);
+    return [...known, ...this.unknownSeen].sort();
+  }
+
+  /** Records read so far (what drift can be measured on). */
+  get recordsRead(): number {
+    return this.records;
+  }
+
   /** Registry fields (API names) that no record of a non-empty payload carried. */
   fieldsMissing(): string[] {
     if (this.records === 0) return [];

@@ -30,7 +30,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(Object.keys(doc.views), ['comments', 'timesheets', 'tickets']);
       assert.deepEqual(doc.views.tickets, {
         status: 'success', fetched: 2, inserted: 2, updated: 0, unchanged: 0, rejected: 0,
-        duplicates: 0, valueErrors: 0, removed: 0, cursor: '2025-01-07T01:05:00.000Z', error: null,
+        duplicates: 0, valueErrors: 0, removed: 0, cursor: '2025-01-07T01:05:00.000Z', fieldsNew: [], fieldsMissing: [], error: null,
       });
     });
 
@@ -66,8 +66,9 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await cli('sync')).code, 0);
       const r = await cli('status', '--json');
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      const doc = JSON.parse(r.stdout) as { healthy: boolean; views: Array<{ view: string; rows: number; isStale: boolean }> };
-      assert.deepEqual(doc.views.map((v) => [v.view, v.isStale]), [['comments', false], ['timesheets', false], ['tickets', false]]);
+      const doc = JSON.parse(r.stdout) as { status: string; problems: unknown[]; views: Array<{ view: string; rows: number; fresh: boolean }> };
+      assert.deepEqual([doc.status, doc.problems], ['ok', []]);
+      assert.deepEqual(doc.views.map((v) => [v.view, v.fresh]), [['comments', true], ['timesheets', true], ['tickets', true]]);
       assert.equal(doc.views.find((v) => v.view === 'tickets')!.rows, 2);
     });
 

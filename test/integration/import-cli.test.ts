@@ -41,7 +41,7 @@ for (const kind of DATABASE_KINDS) {
       assert.match(doc.runId, /^[0-9a-f-]{36}$/);
       assert.deepEqual(doc.files[0], {
         file: 'tickets.csv', view: 'tickets', status: 'success', fetched: 2, inserted: 2, updated: 0, unchanged: 0,
-        rejected: 0, duplicates: 0, valueErrors: 0, removed: 0, error: null,
+        rejected: 0, duplicates: 0, valueErrors: 0, removed: 0, fieldsNew: [], fieldsMissing: [], error: null,
       });
       assert.deepEqual(doc.files.map((f) => [f.file, f.view, f.inserted]), [
         ['tickets.csv', 'tickets', 2],
@@ -98,7 +98,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(Object.keys(doc.views), ['comments', 'timesheets', 'tickets']);
       assert.deepEqual(doc.views.tickets, {
         status: 'success', fetched: 4, inserted: 0, updated: 0, unchanged: 4, rejected: 0, duplicates: 0,
-        valueErrors: 0, removed: 0, cursor: '2025-01-07T02:00:00.000Z', error: null,
+        valueErrors: 0, removed: 0, cursor: '2025-01-07T02:00:00.000Z', fieldsNew: [], fieldsMissing: [], error: null,
       });
       const one = await cli('reprocess', 'tickts');
       assert.equal(one.code, 2);

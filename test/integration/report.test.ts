@@ -95,7 +95,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('shows a coverage gap longer than the window', () => {
-      assert.match(html, /<li class="gap" data-view="tickets">tickets: no successful sync from .* \(20 days, window 10 days\)/);
+      assert.match(html, /<li class="gap" data-view="tickets">tickets: no committed API sync from .* \(20 days, window 10 days\)/);
     });
 
     test('the served page at / is the same kind of page, also without record contents', async () => {

@@ -53,9 +53,10 @@ for (const kind of DATABASE_KINDS) {
 
         const health = await getText(`${svc.url}/healthz`);
         assert.equal(health.status, 503);
-        const doc = JSON.parse(health.body) as { ok: boolean; reason: string };
-        assert.equal(doc.ok, false);
-        assert.match(doc.reason, /tickets has never been synced successfully/);
+        const doc = JSON.parse(health.body) as { status: string; problems: Array<{ view: string | null; code: string; message: string }> };
+        assert.equal(doc.status, 'problem');
+        assert.deepEqual(doc.problems.map((p) => [p.view, p.code]), [['tickets', 'never_synced']]);
+        assert.match(doc.problems[0]!.message, /tickets has never had a committed API sync/);
 
         const page = await getText(`${svc.url}/`);
         assert.equal(page.status, 200);

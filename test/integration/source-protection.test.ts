@@ -69,12 +69,13 @@ for (const kind of DATABASE_KINDS) {
         const health = await cli(['health', '--probe', '--json'], env);
         assert.equal(health.code, 1);
         const h = json<HealthDoc>(health);
-        assert.equal(h.status, 'degraded');
+        assert.equal(h.status, 'problem', 'no view was ever synced');
+        assert.ok(h.warnings.some((w) => w.code === 'breaker_open'));
         assert.equal(h.breaker.state, 'open');
         assert.ok(h.breaker.cooldownRemainingSeconds > 500, `${h.breaker.cooldownRemainingSeconds}`);
         assert.match(h.breaker.lastError ?? '', /503/);
         assert.equal(h.requests.lastHour, 3);
-        assert.equal(h.probe?.status, 'degraded');
+        assert.equal(h.probe?.outcome, 'not_sent');
         assert.match(h.probe?.message ?? '', /circuit breaker is open/);
         assert.equal(sim.requests.length, 3, 'the probe sent nothing either');
       });
@@ -174,8 +175,8 @@ for (const kind of DATABASE_KINDS) {
           `SELECT fields_new, fields_missing FROM servicedesk.etl_metadata WHERE view_name = 'tickets'`,
         );
         assert.deepEqual(meta, { fields_new: ['TKT-New Field'], fields_missing: [] });
-        const status = json<{ views: Array<{ view: string; lastRun: { fieldsNew: string[] } }> }>(await cli(['status', '--json']));
-        assert.deepEqual(status.views.find((v) => v.view === 'tickets')!.lastRun.fieldsNew, ['TKT-New Field']);
+        const status = json<{ views: Array<{ view: string; drift: { fieldsNew: string[] } }> }>(await cli(['status', '--json']));
+        assert.deepEqual(status.views.find((v) => v.view === 'tickets')!.drift.fieldsNew, ['TKT-New Field']);
       });
     });
   });

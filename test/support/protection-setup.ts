@@ -12,10 +12,12 @@ export type ViewResult = { status: string; fetched: number; error: string | null
 export type SyncDoc = { runId: string; views: Record<string, ViewResult> };
 export type HealthDoc = {
   status: string;
+  problems: Array<{ view: string | null; code: string; message: string }>;
+  warnings: Array<{ view: string | null; code: string; message: string }>;
   breaker: { state: string; consecutiveFailures: number; cooldownRemainingSeconds: number; lastError: string | null };
   requests: { lastHour: number; maxPerHour: number };
   views: Array<{ view: string; lastSuccess: string | null }>;
-  probe: null | { status: string; httpStatus: number | null; message: string };
+  probe: null | { outcome: string; httpStatus: number | null; message: string };
 };
 
 /** Every delay in milliseconds, retries and breaker at their SPEC defaults unless a test says otherwise. */

@@ -11,8 +11,11 @@ describe('the Prometheus metrics text', () => {
       lastSuccessSeconds: null,
       lastRun: null,
       runs: { success: 0, partial: 0, failed: 0, cancelled: 0 },
+      problem: true,
+      drift: { new: 0, missing: 0 },
     })),
     source: { requests: [{ code: '200', count: 0 }], breakerOpen: false },
+    warnings: [{ view: '', code: 'breaker_open', count: 0 }],
   };
 
   test('declares every SPEC family with HELP and TYPE even before the first run', () => {
@@ -24,11 +27,17 @@ describe('the Prometheus metrics text', () => {
       'otc_etl_runs_total',
       'otc_etl_source_requests_total',
       'otc_etl_breaker_open',
+      'otc_etl_drift_fields',
+      'otc_etl_view_problem',
+      'otc_etl_warnings',
     ]);
     assert.equal(exp.get('otc_etl_runs_total')!.type, 'counter');
     assert.equal(exp.get('otc_etl_runs_total')!.samples.length, 12);
     assert.equal(valueOf(exp, 'otc_etl_last_success_timestamp_seconds', { view: 'tickets' }), 0);
     assert.equal(valueOf(exp, 'otc_etl_breaker_open'), 0);
+    assert.equal(valueOf(exp, 'otc_etl_view_problem', { view: 'tickets' }), 1);
+    assert.equal(valueOf(exp, 'otc_etl_drift_fields', { view: 'tickets', kind: 'missing' }), 0);
+    assert.equal(valueOf(exp, 'otc_etl_warnings', { view: '', code: 'breaker_open' }), 0);
   });
   test('labels the last run rows by view and outcome', () => {
     const snapshot: MetricsSnapshot = {

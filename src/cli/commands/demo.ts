@@ -10,7 +10,7 @@ import type { Config } from '../../config.js';
 import type { ExitCode } from '../../errors.js';
 import { qualified, type Queryable } from '../../load/db.js';
 import { withRunLock } from '../../pipeline/guard.js';
-import { readStatus } from '../../pipeline/status.js';
+import { readState } from '../../pipeline/read-view-state.js';
 import { runSync } from '../../pipeline/sync.js';
 import { startSimulator } from '../../simulator/index.js';
 import { openSource } from '../../pipeline/source.js';
@@ -101,7 +101,7 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
       const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
         runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(process.stderr, flags) }),
       );
-      const status = await readStatus(db, config);
+      const status = await readState(db, config);
       const numbers = await analystNumbers(db, config.schema);
       const history = { step, ...(await historyNumbers(db, config.schema)) };
       rt.print({ runId: result.runId, database: dataDir, status, analysts: numbers, history }, () =>

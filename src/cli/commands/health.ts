@@ -1,17 +1,19 @@
 /**
- * `otc-etl health [--probe]`: exit 0 healthy; 1 a problem (breaker open, probe degraded or unhealthy);
- * 4 the database is unreachable or needs `otc-etl migrate`.
+ * `otc-etl health [--probe]`: the state model's problems and warnings, with the database, breaker and
+ * request budget. Exit 0 without problems (warnings included), 1 with a problem, 4 when the database is
+ * unreachable or needs `otc-etl migrate`.
  */
-import { DatabaseUnavailableError, EXIT, MigrationRequiredError, type ExitCode } from '../../errors.js';
+import { DatabaseUnavailableError, MigrationRequiredError, type ExitCode } from '../../errors.js';
 import { checkHealth, databaseProblemReport, type HealthReport } from '../../pipeline/health.js';
 import { requirePassword } from '../../source/plain-source.js';
 import { duration, table } from '../format.js';
 import { withDb, type Runtime } from '../runtime.js';
+import { findingLines, stateExitCode } from '../state-output.js';
 
 export function healthText(r: HealthReport): string {
   const lines = [`health: ${r.status}`];
   const d = r.database;
-  lines.push(`database: ${d.reachable ? `reachable (${d.label})` : 'unreachable'}, migrations ${d.migrations ?? 'unknown'}`);
+  lines.push(`database: ${d.reachable ? `reachable (${d.label ?? d.schema})` : 'unreachable'}, migrations ${d.migrations ?? 'unknown'}`);
   if (r.breaker) {
     const b = r.breaker;
     const detail = b.state === 'open' ? `, ${duration(b.cooldownRemainingSeconds)} of cooldown left (until ${b.openUntil})` : `, ${b.consecutiveFailures} consecutive failures`;
@@ -20,20 +22,15 @@ export function healthText(r: HealthReport): string {
   }
   if (r.requests) lines.push(`requests: ${r.requests.lastHour} of ${r.requests.maxPerHour} in the last hour (last ${r.requests.lastRequestAt ?? 'never'})`);
   if (r.views.length > 0) {
-    lines.push(table(['view', 'last success', 'age', 'fresh'], r.views.map((v) => [v.view, v.lastSuccess ?? 'never', v.lastSuccess ? duration(v.ageSeconds) : '-', v.isStale ? 'STALE' : 'ok'])));
+    lines.push(table(['view', 'last committed API sync', 'age', 'window', 'fresh'], r.views.map((v) => [v.view, v.lastSuccess ?? 'never', v.lastSuccess ? duration(v.ageSeconds) : '-', `${v.windowDays}d`, v.fresh ? 'ok' : 'NO'])));
   }
-  if (r.probe) lines.push(`probe (${r.probe.view}): ${r.probe.status}: ${r.probe.message}`);
-  for (const p of r.problems) lines.push(`problem: ${p}`);
+  if (r.probe) lines.push(`probe (${r.probe.view}): ${r.probe.outcome}: ${r.probe.message}`);
+  lines.push(...findingLines(r));
   return lines.join('\n');
 }
 
-function exitCodeOf(r: HealthReport): ExitCode {
-  if (!r.database.reachable || r.database.migrations !== 'current') return EXIT.database;
-  return r.status === 'healthy' ? EXIT.ok : EXIT.failed;
-}
-
 export async function healthCommand(rt: Runtime, flags: { probe?: boolean }): Promise<ExitCode> {
-  // The probe calls the source: without a password it is a configuration error (exit 2), not unhealthy.
+  // The probe calls the source: without a password it is a configuration error (exit 2), not a problem.
   if (flags.probe) requirePassword(rt.config);
   let report: HealthReport;
   try {
@@ -43,5 +40,5 @@ export async function healthCommand(rt: Runtime, flags: { probe?: boolean }): Pr
     report = databaseProblemReport(rt.config, error.message, { reachable: error instanceof MigrationRequiredError });
   }
   rt.print(report, () => healthText(report));
-  return exitCodeOf(report);
+  return stateExitCode(report);
 }

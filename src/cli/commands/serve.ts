@@ -4,20 +4,20 @@
  * back and is recorded `cancelled`), waits for it, closes the database and exits 0. With the embedded
  * database the service holds it for its whole life, so status is read from these endpoints.
  */
-import { EXIT, type ExitCode } from '../../errors.js';
+import { EXIT, MigrationRequiredError, type ExitCode } from '../../errors.js';
 import type { Db } from '../../load/db.js';
 import { inspectSchema, requireCurrent } from '../../load/migrate.js';
 import { openDb } from '../../load/open-db.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { readMetrics } from '../../pipeline/metrics-data.js';
 import { readReport } from '../../pipeline/report-data.js';
-import { readStatus } from '../../pipeline/status.js';
+import { readState, unusableDatabaseState } from '../../pipeline/read-view-state.js';
 import { runSync } from '../../pipeline/sync.js';
 import { renderPage, type ServiceInfo } from '../../report/page.js';
 import { METRICS_CONTENT_TYPE, metricsText } from '../../report/prometheus.js';
 import { shownError } from '../../report/text.js';
 import { FreshOrLast } from '../../service/fresh-or-last.js';
-import { healthOf, viewsHealth } from '../../service/health.js';
+import { healthzOf } from '../../service/health.js';
 import { jsonReply, startHttp, type Route } from '../../service/http.js';
 import { checkSchedule, DEFAULT_SCHEDULE, SyncScheduler, type TickResult } from '../../service/scheduler.js';
 import type { ViewSource } from '../../source/view-source.js';
@@ -67,7 +67,7 @@ function scheduledSync(rt: Runtime, db: Db, source: ViewSource) {
 
 function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string): Record<string, Route> {
   const config = rt.config;
-  const status = new FreshOrLast(() => readStatus(db, config), READ_DEADLINE_MS);
+  const state = new FreshOrLast(() => readState(db, config), READ_DEADLINE_MS);
   const metrics = new FreshOrLast(() => readMetrics(db, config), READ_DEADLINE_MS);
   const report = new FreshOrLast(() => readReport(db, config), READ_DEADLINE_MS);
   const service = (): ServiceInfo => ({
@@ -80,24 +80,17 @@ function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string)
   const unavailable = (error: unknown) => scrub(error instanceof Error ? error.message : String(error));
   return {
     '/healthz': async () => {
-      const base = { syncing: scheduler.syncing, nextRun: scheduler.nextRun()?.toISOString() ?? null, lastTick: scheduler.lastTick };
+      const service = { syncing: scheduler.syncing, nextRun: scheduler.nextRun()?.toISOString() ?? null, lastTick: scheduler.lastTick };
+      let reply;
       try {
-        const reading = await status.get();
-        const health = healthOf(reading.value);
-        const doc = {
-          ok: health.ok,
-          ...(health.ok ? {} : { reason: health.reasons.join('; '), reasons: health.reasons }),
-          database: 'reachable',
-          readAt: reading.at.toISOString(),
-          // Not fresh: a sync holds the embedded database; this is the last reading.
-          fresh: reading.fresh,
-          views: viewsHealth(reading.value),
-          service: base,
-        };
-        return jsonReply(health.ok ? 200 : 503, doc);
+        const reading = await state.get();
+        // Not fresh: a sync holds the embedded database; this is the last reading.
+        reply = healthzOf(reading.value, { readAt: reading.at.toISOString(), fresh: reading.fresh, service });
       } catch (error) {
-        return jsonReply(503, { ok: false, reason: `database unreachable: ${unavailable(error)}`, database: 'unreachable', service: base });
+        const migrate = error instanceof MigrationRequiredError;
+        reply = healthzOf(unusableDatabaseState(config, migrate ? unavailable(error) : `database unreachable: ${unavailable(error)}`, { reachable: migrate }), { service });
       }
+      return jsonReply(reply.httpStatus, reply.doc);
     },
     '/metrics': async () => {
       try {

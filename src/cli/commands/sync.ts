@@ -60,6 +60,8 @@ export function outcomeJson(o: ViewOutcome): Record<string, unknown> {
     valueErrors: o.counts.valueErrors,
     removed: o.counts.removed,
     cursor: o.cursor,
+    fieldsNew: o.fieldsNew,
+    fieldsMissing: o.fieldsMissing,
     error: o.error,
   };
 }
@@ -107,7 +109,7 @@ export async function syncCommand(
     let exitCode = exitCodeOf(result.outcomes);
     if (flags.metricsFile !== undefined) {
       try {
-        await writeMetricsFile(db, rt.config.schema, flags.metricsFile);
+        await writeMetricsFile(db, rt.config, flags.metricsFile);
       } catch (error) {
         // The data is loaded; only the file is missing. Say so, and let the exit code show it.
         log.error({ err: error instanceof Error ? error.message : String(error) }, 'metrics file not written');
