@@ -1,8 +1,8 @@
 -- Least-privilege roles for otc-etl on a PostgreSQL server (not needed for the embedded database).
 --
 --   owner    owns the schema and its tables; runs `otc-etl migrate`. Nothing else uses it.
---   loader   runs `otc-etl sync` (and import, reprocess, users, serve): reads and writes the rows of the
---            schema's tables, uses their sequences, creates temporary staging tables; cannot create,
+--   loader   runs `otc-etl sync` (and import, reprocess, users, serve): reads and writes the rows of
+--            otc-etl's own tables (those the owner owns), uses their sequences, creates temporary staging tables; cannot create,
 --            alter or drop tables, nor write schema_migrations.
 --   analyst  reads the schema's tables and views; writes nothing.
 --
@@ -17,7 +17,8 @@
 -- Passwords are not set here (they would end up in shell history): set them in psql with
 --   \password otc_owner      \password otc_loader      \password otc_analyst
 -- or use certificate authentication. Tables created later by `migrate` (run as the owner) get the
--- same grants automatically (ALTER DEFAULT PRIVILEGES below).
+-- same grants automatically (ALTER DEFAULT PRIVILEGES below); tables other roles create in the schema
+-- (other tools') are never granted to the loader, and re-running the script takes back any write on them.
 
 \set ON_ERROR_STOP on
 \if :{?schema}
@@ -45,14 +46,35 @@ ALTER DATABASE :"DBNAME" SET TimeZone TO :'timezone';
 CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"owner";
 GRANT USAGE ON SCHEMA :"schema" TO :"loader", :"analyst";
 
--- Tables and sequences that exist now…
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA :"schema" TO :"loader";
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA :"schema" TO :"loader";
-GRANT SELECT ON ALL TABLES IN SCHEMA :"schema" TO :"analyst";
--- …and those the owner creates later.
+-- otc-etl's own tables are the ones its owner role owns: `migrate` runs as the owner, and every table it
+-- creates (now or in a later version) is the owner's. Other tools' tables in the schema belong to their
+-- own roles and get nothing here; give each tool its own role, never this owner.
+--
+-- Tables, views and sequences that exist now, one by one…
+SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO %I', n.nspname, c.relname, :'loader')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = :'schema' AND c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) = :'owner'
+  AND c.relname <> 'schema_migrations'
+ORDER BY c.relname \gexec
+SELECT format('GRANT SELECT ON %I.%I TO %I, %I', n.nspname, c.relname, :'loader', :'analyst')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = :'schema' AND c.relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(c.relowner) = :'owner'
+ORDER BY c.relname \gexec
+SELECT format('GRANT USAGE, SELECT ON SEQUENCE %I.%I TO %I', n.nspname, c.relname, :'loader')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = :'schema' AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) = :'owner'
+ORDER BY c.relname \gexec
+-- …and those the owner creates later (the tables a future `migrate` adds).
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"loader";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT USAGE, SELECT ON SEQUENCES TO :"loader";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT SELECT ON TABLES TO :"analyst";
+
+-- Earlier versions of this script granted the loader writes on every table of the schema: take them
+-- back from every table otc-etl does not own, so re-running it closes what they opened.
+SELECT format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %I.%I FROM %I', n.nspname, c.relname, :'loader')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = :'schema' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND pg_get_userbyid(c.relowner) <> :'owner'
+ORDER BY c.relname \gexec
 
 -- The migration record is the owner's alone (present once `migrate` has run).
 SELECT format('REVOKE INSERT, UPDATE, DELETE ON %I.schema_migrations FROM %I', :'schema', :'loader')

@@ -68,6 +68,15 @@ export interface Config {
    */
   readonly retentionDays: number;
   /**
+   * Longest wait of any statement of a run for a table lock, ms; the view then fails naming the table
+   * (and the blocking session where the server tells). Default 60000.
+   */
+  readonly dbLockTimeoutMs: number;
+  /** A record larger than this many bytes is rejected on its own, never parsed. Default 16777216 (16 MiB). */
+  readonly maxRecordBytes: number;
+  /** A body larger than this many decoded bytes fails the view. Default 2147483648 (2 GiB). */
+  readonly maxBodyBytes: number;
+  /**
    * Days to keep superseded ticket versions in `ticket_history` (by when they stopped being in force);
    * applied at the end of each sync. The current version is always kept. 0 keeps everything. Default 0.
    */
@@ -80,6 +89,10 @@ export interface Config {
 
 export const DEFAULT_BASE_URL = 'https://webhook.orro.support/OTC/Data/View/data';
 export const DEFAULT_USERNAME = 'CloudTicket-Sync';
+
+/** Basic auth over plain HTTP hands the password to anyone on the path. */
+export const PLAIN_HTTP_WARNING =
+  'OTC_BASE_URL is plain http:// and OTC_PASSWORD is set: the password travels unencrypted (Basic auth); use https://';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -118,6 +131,10 @@ const ENV_SCHEMA = z.object({
   OTC_VIEW_GAP_MS: int(0).default(30_000),
   OTC_RETENTION_DAYS: int(0).default(400),
   OTC_HISTORY_DAYS: int(0).default(0),
+  OTC_DB_LOCK_TIMEOUT_MS: int(1).default(60_000),
+  // At least one KiB: a smaller cap would reject every real record.
+  OTC_MAX_RECORD_BYTES: int(1024).max(512 << 20).default(16 << 20),
+  OTC_MAX_BODY_BYTES: int(1).default(2 ** 31),
 });
 
 export type EnvInput = Partial<Record<keyof z.input<typeof ENV_SCHEMA>, string>>;
@@ -194,6 +211,7 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
   if (e.OTC_VIEW_GUID_TICKETS) guids.tickets = e.OTC_VIEW_GUID_TICKETS;
   if (e.OTC_VIEW_GUID_COMMENTS) guids.comments = e.OTC_VIEW_GUID_COMMENTS;
   if (e.OTC_VIEW_GUID_TIMESHEETS) guids.timesheets = e.OTC_VIEW_GUID_TIMESHEETS;
+  if (e.OTC_PASSWORD && e.OTC_BASE_URL.startsWith('http://')) warnings.push(PLAIN_HTTP_WARNING);
   return {
     databaseUrl: e.DATABASE_URL ?? null,
     usePgEnv: !e.DATABASE_URL && !!e.PGHOST,
@@ -222,6 +240,9 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
     }),
     retentionDays: e.OTC_RETENTION_DAYS,
     historyDays: e.OTC_HISTORY_DAYS,
+    dbLockTimeoutMs: e.OTC_DB_LOCK_TIMEOUT_MS,
+    maxRecordBytes: e.OTC_MAX_RECORD_BYTES,
+    maxBodyBytes: e.OTC_MAX_BODY_BYTES,
     envFile,
     warnings: Object.freeze([...warnings]),
   };

@@ -100,3 +100,13 @@ export class CancelledError extends OtcEtlError {
   readonly transient = false;
   readonly exitCode = EXIT.failed;
 }
+
+/**
+ * A statement waited longer than OTC_DB_LOCK_TIMEOUT_MS for a table lock another session holds. Keeps
+ * the server's SQLSTATE (55P03) as `code`, so callers that match the code still recognise it.
+ */
+export class LockTimeoutError extends OtcEtlError {
+  readonly transient = true;
+  readonly exitCode = EXIT.failed;
+  readonly code = '55P03';
+}

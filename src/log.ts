@@ -1,27 +1,16 @@
 /**
  * Structured logs on stderr: JSON lines with `--log-format json`, short readable lines otherwise.
- * Results go to stdout, never here. Secrets are scrubbed at the logger, whatever the caller passes:
- * credentials in URLs, `password` fields, and the configured passwords themselves.
+ * Results go to stdout, never here. Secrets are scrubbed at the logger, whatever the caller passes
+ * (see secrets.ts: passwords in any escaping, credentials in URLs, `Authorization` values).
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
+import { scrub } from './secrets.js';
 
 export type { Logger } from 'pino';
 export type LogFormat = 'text' | 'json';
 
-const secrets = new Set<string>();
-
-/** Registers a value (a password) that must never appear in a log line. */
-export function registerSecret(value: string | null | undefined): void {
-  if (value && value.length >= 3) secrets.add(value);
-}
-
-/** Removes registered secrets and URL credentials from any text headed for a log, error or output. */
-export function scrub(text: string): string {
-  let out = text.replace(/(\/\/[^:/?#@\s]*):[^@/?#\s]*@/g, '$1:***@').replace(/(password=)[^&\s]*/gi, '$1***');
-  for (const secret of secrets) out = out.split(secret).join('***');
-  return out;
-}
+export { registerSecret, scrub } from './secrets.js';
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 const HIDDEN_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
@@ -51,7 +40,7 @@ export function createLogger(options: { format?: LogFormat; level?: string } = {
     {
       level: options.level ?? 'info',
       base: undefined,
-      redact: { paths: ['password', '*.password', 'authorization', '*.authorization'], censor: '***' },
+      redact: { paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization'], censor: '***' },
     },
     stderrSink(options.format ?? 'text'),
   );

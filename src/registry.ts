@@ -42,6 +42,11 @@ export interface FieldSpec {
   readonly aliases?: readonly string[];
   /** Once stored, never replaced (e.g. a ticket's created time). */
   readonly keepOnceSet?: boolean;
+  /**
+   * A time that cannot lie ahead (a created time): more than a day in the future is a value error. The
+   * view's cursor is always treated so, since a future cursor would freeze its row against real updates.
+   */
+  readonly notFuture?: boolean;
 }
 
 export type ViewName = 'comments' | 'timesheets' | 'tickets';
@@ -89,7 +94,7 @@ const COMMENTS: ViewSpec = {
     { api: 'TKTCT-UserID', column: 'user_id', type: 'id', aliases: ['CT-USERID'] },
     { api: 'TKTCT-Username', column: 'user_name', type: 'text', aliases: ['CT-USERIDNAME'] },
     { api: 'TKTCT-OwnerType', column: 'owner_type', type: 'text', aliases: ['CT-OWNERTYPE'] },
-    { api: 'TKTCT-Created Time', column: 'created_time', type: 'instant', aliases: ['CT-DATEAMDTIME'] },
+    { api: 'TKTCT-Created Time', column: 'created_time', type: 'instant', aliases: ['CT-DATEAMDTIME'], notFuture: true },
     {
       api: 'TKTCT-VisibleCustomer',
       column: 'visible_to_customer',
@@ -160,7 +165,7 @@ const TICKETS: ViewSpec = {
   table: 'tickets',
   fields: [
     ...named('id', 'TKT-Ticket ID'),
-    { api: 'TKT-Created Time', column: 'TKT-Created Time', type: 'instant', keepOnceSet: true },
+    { api: 'TKT-Created Time', column: 'TKT-Created Time', type: 'instant', keepOnceSet: true, notFuture: true },
     ...named(
       'instant',
       'TKT-Modified Time',

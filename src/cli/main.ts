@@ -11,6 +11,7 @@ import { EXIT, type ExitCode } from '../errors.js';
 import type { ReportFlags } from './commands/report.js';
 import type { ServeFlags } from './commands/serve.js';
 import { collect, type SimulateFlags } from './commands/simulate.js';
+import { runWithRejectRate, type RejectRateFlags } from './reject-rate-flag.js';
 import { runCommand, type CommonFlags } from './runtime.js';
 
 const VERSION = (
@@ -41,15 +42,18 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .description('fetch the views from OTC and load them')
     .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
     .option('--metrics-file <path>', 'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)')
-    .action(async (views: string[], flags: CommonFlags & { allowShrink?: boolean; metricsFile?: string }) => {
-      set(await runCommand(flags, async (rt) => (await import('./commands/sync.js')).syncCommand(rt, views, flags)));
+    .option('--max-reject-rate <share>', 'for this run, the share of rejected records (0 to 1) above which a view fails (default OTC_MAX_REJECT_RATE)')
+    .action(async (views: string[], flags: RejectRateFlags & { allowShrink?: boolean; metricsFile?: string }) => {
+      set(await runWithRejectRate(flags, async (rt) => (await import('./commands/sync.js')).syncCommand(rt, views, flags)));
     });
 
   withCommon(program.command('import').argument('<file...>', 'XLSX, CSV or JSON exports of any view'))
     .description('load spreadsheet or JSON exports (the view is told from the headers)')
     .option('--view <view>', 'the view the files hold (comments, timesheets or tickets), when their headers do not tell')
-    .action(async (files: string[], flags: CommonFlags & { view?: string }) => {
-      set(await runCommand(flags, async (rt) => (await import('./commands/import.js')).importCommand(rt, files, flags)));
+    .option('--sheet <name>', 'import only this sheet of each XLSX workbook (default: every sheet that holds a view)')
+    .option('--max-reject-rate <share>', 'for this run, the share of rejected records (0 to 1) above which a file fails (default OTC_MAX_REJECT_RATE)')
+    .action(async (files: string[], flags: RejectRateFlags & { view?: string; sheet?: string }) => {
+      set(await runWithRejectRate(flags, async (rt) => (await import('./commands/import.js')).importCommand(rt, files, flags)));
     });
 
   withCommon(program.command('reprocess').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))

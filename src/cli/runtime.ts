@@ -43,7 +43,7 @@ export async function runCommand(
   try {
     log = createLogger({ format: logFormatOf(flags), level: flags.logLevel });
     const config = loadConfig({ overrides });
-    registerSecret(config.password);
+    registerSecret(config.password, config.username);
     registerSecret(config.databasePassword);
     for (const warning of config.warnings) log.warn(warning);
     const rt: Runtime = {

@@ -4,9 +4,10 @@ import type { Db } from './db.js';
 import { openPgDb } from './pg-db.js';
 
 export async function openDb(config: Config, options: { dataDir?: string } = {}): Promise<Db> {
-  if (config.databaseUrl) return openPgDb({ connectionString: config.databaseUrl });
-  if (config.usePgEnv) return openPgDb({ connectionString: null });
+  const lockTimeoutMs = config.dbLockTimeoutMs;
+  if (config.databaseUrl) return openPgDb({ connectionString: config.databaseUrl, lockTimeoutMs });
+  if (config.usePgEnv) return openPgDb({ connectionString: null, lockTimeoutMs });
   // Loaded only when used: the embedded database's module is large, and a server setup never needs it.
   const { openPgliteDb } = await import('./pglite-db.js');
-  return openPgliteDb(options.dataDir ?? config.dataDir);
+  return openPgliteDb(options.dataDir ?? config.dataDir, { lockTimeoutMs });
 }

@@ -5,7 +5,8 @@ import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { DatabaseUnavailableError } from '../errors.js';
 import { scrub } from '../log.js';
-import { ident, type CopyWriter, type Db, type QueryResult, type Tx } from './db.js';
+import { ident, sqlState, SQLSTATE, type CopyWriter, type Db, type QueryResult, type Tx } from './db.js';
+import { lockTimeoutError } from './lock-timeout.js';
 
 // Counts and ids come back as numbers (int8 → Number); numeric stays text to keep its precision.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -17,6 +18,8 @@ export interface PgDbOptions {
   /** Connection string, or null to use the standard PG* environment variables. */
   readonly connectionString: string | null;
   readonly applicationName?: string;
+  /** Longest wait of any statement for a lock, ms (OTC_DB_LOCK_TIMEOUT_MS); unset: the server's default. */
+  readonly lockTimeoutMs?: number;
 }
 
 /**
@@ -87,14 +90,25 @@ function streamingCopy(client: pg.PoolClient, sql: string, open: Set<() => Promi
   };
 }
 
-function txOf(client: pg.PoolClient, openCopies: Set<() => Promise<void>> = new Set()): Tx {
+/** A lock timeout becomes a `LockTimeoutError` naming the table and its holder; other errors pass. */
+type LockErrors = (error: unknown) => Promise<unknown>;
+
+function txOf(client: pg.PoolClient, openCopies: Set<() => Promise<void>>, lockErrors: LockErrors): Tx {
   return {
     query: async <R>(sql: string, params?: readonly unknown[]) => {
-      const result = await client.query(sql, params as unknown[] | undefined);
-      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+      try {
+        const result = await client.query(sql, params as unknown[] | undefined);
+        return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+      } catch (error) {
+        throw await lockErrors(error);
+      }
     },
     exec: async (sql: string) => {
-      await client.query(sql);
+      try {
+        await client.query(sql);
+      } catch (error) {
+        throw await lockErrors(error);
+      }
     },
     beginCopy: (table, columns) =>
       streamingCopy(client, `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`, openCopies),
@@ -106,9 +120,16 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
   const pool = new pg.Pool({
     ...(options.connectionString ? { connectionString: options.connectionString } : {}),
     application_name: options.applicationName ?? 'otc-etl',
-    // The run lock, one view transaction and the source-state writes run side by side.
+    // The run lock, one view transaction and the source-state writes run side by side (and, after a
+    // lock timeout, the query that finds the lock's holder).
     max: 4,
+    // Every statement of every connection: start-up reads, stored hashes, the load and its run records.
+    ...(options.lockTimeoutMs === undefined ? {} : { lock_timeout: options.lockTimeoutMs }),
   });
+  const lockErrors: LockErrors = async (error) => {
+    if (sqlState(error) !== SQLSTATE.lockNotAvailable || options.lockTimeoutMs === undefined) return error;
+    return lockTimeoutError(error, options.lockTimeoutMs, (sql) => pool.query(sql).then((r) => ({ rows: r.rows, rowCount: r.rowCount ?? 0 })));
+  };
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   try {
@@ -124,7 +145,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
       const result = await pool.query(sql, params as unknown[] | undefined);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (error) {
-      throw wrapConnectError(error, label);
+      throw wrapConnectError(await lockErrors(error), label);
     }
   };
 
@@ -152,7 +173,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
       const openCopies = new Set<() => Promise<void>>();
       try {
         await client.query('BEGIN');
-        const result = await fn(txOf(client, openCopies));
+        const result = await fn(txOf(client, openCopies, lockErrors));
         await client.query('COMMIT');
         return result;
       } catch (error) {

@@ -2,9 +2,9 @@
  * Embedded PostgreSQL (PGlite) adapter. PGlite is one connection in this process and does not lock
  * its data directory itself, so `process-lock.ts` keeps a second process out before it opens the files.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
+import { makePrivateDir, tightenTree } from './private-files.js';
 import { ident, type Db, type Tx } from './db.js';
 import { acquireProcessLock } from './process-lock.js';
 
@@ -51,24 +51,30 @@ async function applyDatabaseTimezone(conn: Tx): Promise<void> {
 }
 
 /** Opens (creating if needed) the embedded database in `dataDir`. */
-export async function openPgliteDb(dataDir: string): Promise<Db> {
-  mkdirSync(dataDir, { recursive: true });
+export async function openPgliteDb(dataDir: string, options: { lockTimeoutMs?: number } = {}): Promise<Db> {
+  makePrivateDir(dataDir);
   const releaseProcessLock = acquireProcessLock(join(dataDir, 'otc-etl.lock'));
   let pglite: PGlite;
   try {
+    await tightenTree(dataDir);
     pglite = await PGlite.create(join(dataDir, 'pgdata'));
+    await tightenTree(dataDir);
   } catch (error) {
     releaseProcessLock();
     throw error;
   }
   const root = txOf(pglite);
   await applyDatabaseTimezone(root);
+  // One connection, so no other session can hold a lock here; set anyway, so both databases behave alike.
+  if (options.lockTimeoutMs !== undefined) await root.query(`SELECT set_config('lock_timeout', $1, false)`, [`${options.lockTimeoutMs}ms`]);
+  // Files PGlite created during a transaction are tightened once it ends.
+  const tightened = <T>(work: Promise<T>): Promise<T> => work.finally(() => tightenTree(dataDir));
   return {
     kind: 'embedded',
     label: `embedded database in ${dataDir}`,
     query: root.query,
     exec: root.exec,
-    transaction: (fn) => pglite.transaction((tx) => fn(txOf(tx))),
+    transaction: (fn) => tightened(pglite.transaction((tx) => fn(txOf(tx)))),
     // One connection in one process (the process lock keeps others out), so a plain advisory lock
     // only guards against re-entry within this process.
     tryAdvisoryLock: async (key) => {
@@ -81,6 +87,7 @@ export async function openPgliteDb(dataDir: string): Promise<Db> {
     close: async () => {
       try {
         await pglite.close();
+        await tightenTree(dataDir);
       } finally {
         releaseProcessLock();
       }

@@ -170,9 +170,10 @@ export async function writeRejects(
         chunk.map((r) => r.recordKey),
         chunk.map((r) => r.kind),
         chunk.map((r) => r.field),
-        chunk.map((r) => r.reason),
+        // A reason can quote source text, and raw text is an excerpt: neither may carry a secret out.
+        chunk.map((r) => scrub(r.reason)),
         chunk.map((r) => r.rawJson),
-        chunk.map((r) => r.rawText),
+        chunk.map((r) => (r.rawText === null ? null : scrub(r.rawText))),
       ],
     );
   }

@@ -4,6 +4,7 @@
  * source's row, so processes take turns deciding; it must never be called from inside another
  * transaction (the embedded database has one connection).
  */
+import { scrub } from '../log.js';
 import { hostname } from 'node:os';
 import type { BreakerState } from '../source/breaker.js';
 import type { Admission } from '../source/pacing.js';
@@ -137,7 +138,7 @@ export class DbSourceStateStore implements SourceStateStore {
         breaker.state === 'half-open' ? breaker.successes : 0,
         open?.openedAt ?? null,
         open?.openUntil ?? null,
-        lastError,
+        lastError === null ? null : scrub(lastError),
       ],
     );
   }

@@ -23,7 +23,8 @@ export async function spoolStoredRecords(db: Queryable, schema: string, view: Vi
     [table],
   );
   const blocks = Number(size[0]!.blocks);
-  const out = await open(path, 'w');
+  // Owner-only whatever the umask, like the download spools: these are the service desk's records.
+  const out = await open(path, 'w', 0o600);
   let count = 0;
   try {
     await out.write('[');

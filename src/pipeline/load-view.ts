@@ -18,9 +18,11 @@ import { API_SOURCE, COMMITTED_API_RUNS, RunRecorder, writeRejects, ZERO_COUNTS,
 import type { ViewSpec } from '../registry.js';
 import { logDrift, measureDrift, readDriftBaseline, recordSeenFields, type Drift } from './drift.js';
 import { PayloadIndex } from './payload-index.js';
+import { rejectRateProblem } from './reject-rate.js';
 import { Normalizer, storable, type KnownRecord, type NormalizedRow, type RejectedRecord } from '../transform/normalize.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
 import { DEFAULT_BATCH_SIZE, type RecordBatch } from '../transform/record-stream.js';
+import { UnreadableRecord } from '../transform/unreadable-record.js';
 import { Zone } from '../transform/values.js';
 
 export interface ViewOutcome {
@@ -43,7 +45,12 @@ export interface LoadContext {
   readonly signal?: AbortSignal;
   /** Accept a payload much smaller than the last one (`sync --allow-shrink`). */
   readonly allowShrink?: boolean;
+  /** The clock (epoch ms) that judges future timestamps; Date.now unless a test sets it. */
+  readonly now?: () => number;
 }
+
+/** How far ahead of now a created time or cursor may be before it counts as implausible. */
+const PLAUSIBLE_AHEAD_MS = 86_400_000;
 
 /** Where a view's records come from: opened after the run row is written, closed after the load. */
 export interface RecordSource {
@@ -55,6 +62,8 @@ export interface RecordSource {
    */
   open(early?: (batches: AsyncIterator<RecordBatch>) => void): Promise<{ batches: AsyncIterable<RecordBatch>; close(): Promise<void> }>;
   readonly serialDates?: '1900' | '1904' | false;
+  /** An imported export file: under SMALL_FILE_RECORDS records, it fails on rejects only when all are. */
+  readonly isExport?: boolean;
 }
 
 /** Rows that must travel to the database, from one or more batches. */
@@ -198,7 +207,9 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
   const recorder = new RunRecorder(db, config.schema);
   const rowId = await recorder.start(runId, view.name, source.name);
   const zone = new Zone(config.timezone);
-  const newState = () => new LoadState(new Normalizer(view, { zone, serialDates: source.serialDates ?? false }));
+  // A created time or cursor more than a day ahead cannot be real (clocks drift, not by days).
+  const latestMs = (ctx.now ?? Date.now)() + PLAUSIBLE_AHEAD_MS;
+  const newState = () => new LoadState(new Normalizer(view, { zone, serialDates: source.serialDates ?? false, latestMs }));
   const reading = { state: newState() };
   let outcome: ViewOutcome;
   // Drift compares whole bodies: a load that stopped partway through one has not seen every field.
@@ -316,7 +327,8 @@ async function loadInTransaction(
       stored.clear();
       await loader.endStaging();
       log.debug({ ms: phase(), staged: loader.stagedCount, copied: loader.insertedCount }, 'read, parsed and sent the payload');
-      refuseOnRejectRate(ctx.config.maxRejectRate, view.name, state);
+      const rejectProblem = rejectRateProblem(view.name, ctx.config.maxRejectRate, state, source.isExport === true);
+      if (rejectProblem) throw new LoadRefusedError(rejectProblem, { view: view.name });
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
       await checkpoint(ctx, view);
       const history = { runId: ctx.runId, source: source.name, stage: loader.stagingTable, startedEmpty: loader.startedEmpty };
@@ -445,17 +457,11 @@ function refuseRekeying(view: string, rekeyed: number): void {
   );
 }
 
-function refuseOnRejectRate(maxRate: number, view: string, state: LoadState): void {
-  if (state.fetched === 0 || state.rejected / state.fetched <= maxRate) return;
-  const pct = ((state.rejected / state.fetched) * 100).toFixed(1);
-  throw new LoadRefusedError(
-    `${view}: ${state.rejected} of ${state.fetched} records rejected (${pct}%, above OTC_MAX_REJECT_RATE=${maxRate}); ` +
-      'nothing was loaded. The source may have changed its format: see load_rejects for the reasons.',
-    { view },
-  );
-}
-
 function toEntry(reject: RejectedRecord): RejectEntry {
+  if (reject.raw instanceof UnreadableRecord) {
+    const { position, recordKey, kind, field, reason } = reject;
+    return { position, recordKey, kind, field, reason, rawJson: null, rawText: reject.raw.rawText };
+  }
   if (nestedDeeperThan(reject.raw, MAX_FIELD_DEPTH + 1)) {
     const { position, recordKey, kind, field, reason } = reject;
     return { position, recordKey, kind, field, reason, rawJson: null, rawText: escapeText(stringifyDeep(reject.raw)) };

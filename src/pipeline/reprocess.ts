@@ -42,7 +42,7 @@ function storedRecordSource(deps: ReprocessDeps, view: ViewName): RecordSource {
       try {
         const file = join(dir, `${view}.json`);
         await spoolStoredRecords(deps.db, deps.config.schema, getView(view), file);
-        return { batches: readRecordBatches(chunksOfFile(file), { view }), close };
+        return { batches: readRecordBatches(chunksOfFile(file), { view, maxRecordBytes: deps.config.maxRecordBytes }), close };
       } catch (error) {
         await close();
         throw error;

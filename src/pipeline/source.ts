@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { DbSourceStateStore } from '../load/source-state-store.js';
 import { createProtectedSource } from '../source/protected-source.js';
+import { removeDeadSpools } from '../source/spool.js';
 import type { ViewSource } from '../source/view-source.js';
 
 /**
@@ -12,5 +13,7 @@ import type { ViewSource } from '../source/view-source.js';
  * which is why the sync fetches ahead only with a server database.
  */
 export function openSource(db: Db, config: Config, log: Logger): ViewSource {
+  // Bodies left by processes that died mid-download are removed as a run starts, before any request.
+  void removeDeadSpools();
   return createProtectedSource(config, { store: new DbSourceStateStore(db, config.schema), log });
 }

@@ -80,9 +80,9 @@ class BodyFetch {
 }
 
 /** Record batches streamed from a view's spooled HTTP body; `onFetched` is told when all of it is there. */
-function spooledRecordSource(view: ViewName, take: () => Promise<BodyFetch>, progress?: SyncProgress, onFetched?: () => void): RecordSource {
+function spooledRecordSource(view: ViewName, take: () => Promise<BodyFetch>, progress?: SyncProgress, onFetched?: () => void, maxRecordBytes?: number): RecordSource {
   const batchesOf = (chunks: AsyncIterable<Uint8Array>) => {
-    const batches = readRecordBatches(chunks, { view });
+    const batches = readRecordBatches(chunks, { view, maxRecordBytes });
     return progress ? counted(batches, (n) => progress.read(view, n)) : batches;
   };
   return {
@@ -124,7 +124,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     for (const [i, name] of views.entries()) {
       const view = getView(name);
       const ctx = { db: deps.db, config: deps.config, runId, log, signal: options.signal, allowShrink: options.allowShrink };
-      const source = spooledRecordSource(name, () => bodies.take(i), options.progress, () => bodies.fetchAhead(i + 1));
+      const source = spooledRecordSource(name, () => bodies.take(i), options.progress, () => bodies.fetchAhead(i + 1), deps.config.maxRecordBytes);
       const outcome = await loadView(ctx, view, source);
       options.progress?.finished(outcome);
       log.info({ view: name, status: outcome.status, ...outcome.counts }, `${name}: ${outcome.status}`);

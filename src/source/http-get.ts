@@ -3,14 +3,14 @@
  * errors here, where their meaning is known: 5xx/429/timeouts/dropped connections are transient,
  * 401/403/404 are terminal and say what to fix.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { request } from 'undici';
 import { SourceError } from '../errors.js';
-import { Spool } from './spool.js';
+import { makeSpoolDir, removeDeadSpools, Spool } from './spool.js';
 import type { FetchedBody } from './view-source.js';
 
 export interface GetOptions {
@@ -24,6 +24,24 @@ export interface GetOptions {
   readonly onBytes?: (bytes: number) => void;
   /** Given the spool once the source has answered 200, to read the body while it arrives. */
   readonly onSpool?: (spool: Spool) => void;
+  /** Most decoded body bytes accepted (OTC_MAX_BODY_BYTES); more fails the request. Default 2 GiB. */
+  readonly maxBodyBytes?: number;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 2 ** 31;
+
+/** The source is slow and its JSON compresses 5-10×: every encoding node:zlib can decode is welcome. */
+const ACCEPT_ENCODING = 'gzip, deflate, br';
+
+/** A body larger than OTC_MAX_BODY_BYTES: not retried, since the next answer would be as large. */
+export class BodyTooLargeError extends SourceError {
+  constructor(view: string, maxBytes: number) {
+    super(
+      `OTC sent more than OTC_MAX_BODY_BYTES=${maxBytes} bytes (decoded) for view ${view}; the download was stopped and nothing was loaded. ` +
+        'If the view really is that large, raise OTC_MAX_BODY_BYTES.',
+      { view, transient: false },
+    );
+  }
 }
 
 /** A failed response, with what the protective client needs to decide on a retry. */
@@ -89,7 +107,8 @@ function networkError(error: unknown, view: string, timedOut: boolean): SourceEr
 
 /** GETs the view into a new spool file. Throws HttpStatusError or SourceError. */
 export async function getToFile(options: GetOptions): Promise<FetchedBody> {
-  const dir = await mkdtemp(join(tmpdir(), 'otc-etl-'));
+  await removeDeadSpools();
+  const dir = await makeSpoolDir();
   const file = join(dir, `${options.view}.json`);
   const dispose = () => rm(dir, { recursive: true, force: true });
   const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -100,7 +119,7 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
     const auth = Buffer.from(`${options.username}:${options.password}`).toString('base64');
     const response = await request(options.url, {
       method: 'GET',
-      headers: { authorization: `Basic ${auth}`, accept: 'application/json' },
+      headers: { authorization: `Basic ${auth}`, accept: 'application/json', 'accept-encoding': ACCEPT_ENCODING },
       signal,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -111,20 +130,60 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
       const retryAfter = parseRetryAfter(response.headers['retry-after']);
       throw new HttpStatusError(message, { view: options.view, status: response.statusCode, transient }, retryAfter);
     }
+    let decoders: Transform[];
+    try {
+      decoders = decodersFor(response.headers['content-encoding'], options.view);
+    } catch (error) {
+      await response.body.dump().catch(() => undefined);
+      throw error;
+    }
     spool = new Spool(file);
     options.onSpool?.(spool);
-    if (options.onBytes) await pipeline(response.body, byteCounter(options.onBytes), spool.writer());
-    else await pipeline(response.body, spool.writer());
+    const cap = bodyCap(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, options.view);
+    const counter = options.onBytes ? [byteCounter(options.onBytes)] : [];
+    await (pipeline as (...streams: unknown[]) => Promise<void>)(response.body, ...decoders, cap, ...counter, spool.writer());
     spool.complete();
-    const { size } = await stat(file);
-    return { file, bytes: size, elapsedMs: Date.now() - started, dispose };
+    return { file, bytes: spool.written, elapsedMs: Date.now() - started, dispose };
   } catch (error) {
     spool?.fail();
     await dispose();
     if (error instanceof SourceError) throw error;
     if (options.signal?.aborted) throw error;
+    if (isDecodeError(error)) {
+      const code = (error as { code: string }).code;
+      throw new NetworkError(`OTC's compressed body for view ${options.view} does not decode (${code}): the download was probably cut off.`, { view: options.view, transient: true, cause: error }, false);
+    }
     throw networkError(error, options.view, timeout.aborted);
   }
+}
+
+function isDecodeError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+/** Decoders for a Content-Encoding (applied in reverse of the order listed); an unknown one is refused. */
+function decodersFor(header: string | string[] | undefined, view: string): Transform[] {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  const codings = value.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  return codings.reverse().map((coding) => {
+    if (coding === 'gzip' || coding === 'x-gzip') return createGunzip();
+    if (coding === 'deflate') return createInflate();
+    if (coding === 'br') return createBrotliDecompress();
+    throw new SourceError(`OTC sent view ${view} with a Content-Encoding this client cannot decode (${coding.slice(0, 40)}).`, { view, transient: false });
+  });
+}
+
+/** Counts decoded bytes and stops the download past `maxBytes`: an endless body must not fill the disk. */
+function bodyCap(maxBytes: number, view: string): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return done(new BodyTooLargeError(view, maxBytes));
+      done(null, chunk);
+    },
+  });
 }
 
 function byteCounter(onBytes: (bytes: number) => void): Transform {

@@ -25,6 +25,7 @@ export function createPlainSource(config: Config): ViewSource {
         password,
         view,
         timeoutMs: config.source.timeoutMs,
+        maxBodyBytes: config.maxBodyBytes,
         ...options,
       }),
   };

@@ -118,6 +118,7 @@ export function createProtectedSource(config: Config, deps: ProtectionDeps): Vie
         password,
         view,
         timeoutMs: policy.timeoutMs,
+        maxBodyBytes: config.maxBodyBytes,
         ...options,
       });
     } catch (error) {

@@ -2,8 +2,67 @@
  * A view's body on its way into a spool file, readable while it is still arriving: the load parses
  * what has come so far instead of waiting for the (slow) source to finish.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+
+/**
+ * Spool directories are named `otc-etl-<pid>-<random>`: the owner's pid tells a later process whether the
+ * owner is gone (killed mid-download), so its leftovers can be removed without touching a live one's.
+ */
+const SPOOL_PREFIX = 'otc-etl-';
+const OWNED_SPOOL = /^otc-etl-(\d+)-[A-Za-z0-9]{6}$/;
+/** Spools from before the pid was in the name: no live process of this version owns one. */
+const UNOWNED_SPOOL = /^otc-etl-[A-Za-z0-9]{6}$/;
+const UNOWNED_MAX_AGE_MS = 86_400_000;
+
+/** A new private spool directory (mkdtemp makes it 0700). */
+export function makeSpoolDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
+}
+
+let sweep: Promise<void> | null = null;
+
+/**
+ * Removes the spool directories of processes that died (OOM, SIGKILL) before removing their own; once
+ * per process, at its first download. A body can be gigabytes, and nothing else would ever remove it.
+ */
+export function removeDeadSpools(dir = tmpdir()): Promise<void> {
+  sweep ??= sweepSpools(dir).then(
+    () => undefined,
+    () => undefined,
+  );
+  return sweep;
+}
+
+export async function sweepSpools(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(SPOOL_PREFIX) || !(await isDeadSpool(join(dir, name), name))) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+async function isDeadSpool(path: string, name: string): Promise<boolean> {
+  const owned = OWNED_SPOOL.exec(name);
+  if (owned) return Number(owned[1]) !== process.pid && !isAlive(Number(owned[1]));
+  if (!UNOWNED_SPOOL.test(name)) return false;
+  const info = await stat(path).catch(() => null);
+  return info !== null && info.isDirectory() && Date.now() - info.mtimeMs > UNOWNED_MAX_AGE_MS;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but another user's.
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
 
 /** Raised to a reader when the download it was following failed: a retry starts a new spool. */
 export class SpoolAbandonedError extends Error {
@@ -31,7 +90,8 @@ export class Spool {
     let handle: FileHandle | null = null;
     return new Writable({
       construct: (done) => {
-        open(this.file, 'w').then((h) => {
+        // Owner-only whatever the umask: the body is the service desk's data.
+        open(this.file, 'w', 0o600).then((h) => {
           handle = h;
           done();
         }, done);

@@ -4,8 +4,7 @@
  * between two chunks is whole again by then.
  */
 
-import { BodyProblem } from './body-errors.js';
-import { CLOSE_ARRAY, OPEN_ARRAY, firstInvalidUtf8 } from './json-bytes.js';
+import { CLOSE_ARRAY, OPEN_ARRAY } from './json-bytes.js';
 
 const INITIAL_BYTES = 1 << 20;
 /** A buffer grown past this for one unusually large record is not kept for the next batch. */
@@ -43,19 +42,36 @@ export class BatchBytes {
 
   /**
    * Ends the batch with `buf[from, end)` (which must end at a record boundary) and returns its records
-   * as the text of one JSON array.
+   * as the bytes of one JSON array, valid until the next batch opens.
    */
-  takeArray(buf: Uint8Array, from: number, end: number): string {
+  takeArray(buf: Uint8Array, from: number, end: number): Buffer {
     this.add(buf, from, end);
+    return this.close();
+  }
+
+  /** Ends the batch after its first `length` bytes (a record boundary) and returns them as a JSON array. */
+  takeFirst(length: number): Buffer {
+    this.length = length;
+    return this.close();
+  }
+
+  /** The open batch's bytes from `from` (an index into the batch, `[` included) to its end. */
+  tail(from: number): Buffer {
+    return this.bytes.subarray(from, this.length);
+  }
+
+  /** Drops the open batch. */
+  discard(): void {
+    this.startOffset = -1;
+  }
+
+  private close(): Buffer {
     this.append(CLOSE_ARRAY);
     const bytes = this.bytes.subarray(0, this.length);
-    // The source's text is stored as it is: silently turning a bad byte into U+FFFD would damage data.
-    const invalid = firstInvalidUtf8(bytes);
-    if (invalid !== -1) throw new BodyProblem('malformed', this.startOffset - 1 + invalid, 'not UTF-8');
-    const text = bytes.toString('utf8');
     this.startOffset = -1;
+    // Shrink for the next batch only after this one's bytes are read: a new buffer, so these stay valid.
     if (this.bytes.length > KEEP_MAX_BYTES) this.bytes = Buffer.allocUnsafe(INITIAL_BYTES);
-    return text;
+    return bytes;
   }
 
   private append(byte: number): void {

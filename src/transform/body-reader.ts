@@ -9,7 +9,12 @@ import { BodyProblem, PREVIEW_BYTES, previewOf } from './body-errors.js';
 import { envelopeTailProblem, locateRecordList, type ListLocation } from './envelope.js';
 import { JsonSyntaxError, firstInvalidUtf8 } from './json-bytes.js';
 import { ListScanner } from './list-scanner.js';
+import { OversizedRecord } from './oversized-record.js';
+import { readBatch, type RecordSpan } from './read-batch.js';
 import type { RecordBatch } from './record-stream.js';
+
+/** A record larger than this is rejected unread unless the caller says otherwise (OTC_MAX_RECORD_BYTES). */
+export const DEFAULT_MAX_RECORD_BYTES = 16 << 20;
 
 /**
  * A batch is cut at the first record boundary past this many bytes even if it has fewer records than
@@ -45,7 +50,13 @@ export class BodyReader {
   private count = 0;
   private nextPosition = 1;
 
-  constructor(private readonly batchSize: number) {}
+  /** The record being followed past OTC_MAX_RECORD_BYTES, if any. */
+  private oversized: OversizedRecord | null = null;
+
+  constructor(
+    private readonly batchSize: number,
+    private readonly maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES,
+  ) {}
 
   *push(chunk: Buffer): Generator<RecordBatch> {
     const offset = this.bytesRead;
@@ -109,8 +120,16 @@ export class BodyReader {
     let pos = from;
     let batchStart = this.batch.isOpen ? from : -1;
     while (pos < buf.length) {
+      if (this.oversized) {
+        const at = pos;
+        pos = this.scan(bytes, pos, offset, 1, Infinity);
+        this.oversized.feed(bytes.subarray(at, pos));
+        if (this.scanner.ended === 0) continue;
+        yield this.oversizedBatch();
+        continue;
+      }
       const stopAt = (batchStart === -1 ? pos : batchStart) + MAX_BATCH_BYTES - this.batch.byteLength;
-      pos = this.scan(bytes, pos, offset, stopAt);
+      pos = this.scan(bytes, pos, offset, this.batchSize - this.count, stopAt);
       const { firstStart, ended, closed, full } = this.scanner;
       if (batchStart === -1 && firstStart !== -1) {
         batchStart = firstStart;
@@ -118,10 +137,10 @@ export class BodyReader {
       }
       this.count += ended;
       if (full) {
-        yield this.flush(bytes, batchStart, pos);
+        yield this.flush(() => this.batch.takeArray(bytes, batchStart, pos));
         batchStart = -1;
       } else if (closed) {
-        if (batchStart !== -1) yield this.flush(bytes, batchStart, pos - 1);
+        if (batchStart !== -1) yield this.flush(() => this.batch.takeArray(bytes, batchStart, pos - 1));
         this.phase = 'after';
         this.afterOffset = offset + pos;
         this.keepAfter(buf, pos);
@@ -129,34 +148,66 @@ export class BodyReader {
       }
     }
     if (batchStart !== -1) this.batch.add(bytes, batchStart, buf.length);
+    const open = this.scanner.openStart;
+    if (!this.oversized && open !== -1 && offset + buf.length - open > this.maxRecordBytes) yield* this.startOversized(open);
   }
 
-  private scan(buf: Uint8Array, from: number, offset: number, stopAt: number): number {
+  /**
+   * The record being read has passed OTC_MAX_RECORD_BYTES: the records before it go out as a batch, and
+   * the rest of it is only followed (see `OversizedRecord`), never gathered.
+   */
+  private *startOversized(open: number): Generator<RecordBatch> {
+    const oversized = new OversizedRecord();
+    if (this.batch.isOpen) {
+      const at = this.batchIndex(open);
+      oversized.feed(this.batch.tail(at));
+      if (this.count > 0) {
+        const end = this.batchIndex(this.scanner.ends[this.count - 1]!);
+        yield this.flush(() => this.batch.takeFirst(end));
+      } else {
+        this.batch.discard();
+      }
+    }
+    this.oversized = oversized;
+  }
+
+  private oversizedBatch(): RecordBatch {
+    const record = this.oversized!.finish(this.maxRecordBytes);
+    this.oversized = null;
+    this.scanner.drop(1);
+    return { records: [record], firstPosition: this.nextPosition++ };
+  }
+
+  /** Index into the open batch's bytes of body offset `offset` (the batch starts with its own `[`). */
+  private batchIndex(offset: number): number {
+    return offset - this.batch.startOffset + 1;
+  }
+
+  private scan(buf: Uint8Array, from: number, offset: number, maxEnds: number, stopAt: number): number {
     try {
-      return this.scanner.scan(buf, from, this.batchSize - this.count, stopAt);
+      return this.scanner.scan(buf, from, maxEnds, stopAt, offset);
     } catch (error) {
       if (!(error instanceof JsonSyntaxError)) throw error;
       throw new BodyProblem('malformed', offset + error.at, error.detail);
     }
   }
 
-  private flush(buf: Uint8Array, from: number, end: number): RecordBatch {
+  /** The batch's `count` records, parsed; a record that cannot be read takes its place as an `UnreadableRecord`. */
+  private flush(take: () => Buffer): RecordBatch {
     const startOffset = this.batch.startOffset;
-    const records = this.parse(this.batch.takeArray(buf, from, end), startOffset);
+    const array = take();
+    const count = this.count;
+    const { starts, ends, commas } = this.scanner;
+    const spans: RecordSpan[] = [];
+    for (let i = 0; i < count; i++) {
+      spans.push({ start: starts[i]! - startOffset + 1, end: ends[i]! - startOffset + 1, commas: commas[i]! });
+    }
+    this.scanner.drop(count);
+    const records = readBatch(array, spans, startOffset, this.nextPosition, this.maxRecordBytes);
     const batch = { records, firstPosition: this.nextPosition };
     this.nextPosition += records.length;
     this.count = 0;
     return batch;
-  }
-
-  private parse(arrayText: string, startOffset: number): unknown[] {
-    try {
-      return JSON.parse(arrayText) as unknown[];
-    } catch (error) {
-      const bad = findBadRecord(arrayText) ?? { index: 0, at: 0, error };
-      const detail = `record ${this.nextPosition + bad.index} is not valid JSON`;
-      throw new BodyProblem('malformed', startOffset + bad.at, detail, { cause: bad.error });
-    }
   }
 
   private keepAfter(buf: Buffer, from: number): void {
@@ -183,23 +234,3 @@ function locate(head: Buffer): ReturnType<typeof locateRecordList> {
   }
 }
 
-/**
- * The first record of a batch that JSON.parse rejects: its index, its byte offset from the batch's first
- * record, and the parser's error. Only called once parsing the whole batch has failed.
- */
-function findBadRecord(arrayText: string): { index: number; at: number; error: unknown } | undefined {
-  const bytes = Buffer.from(arrayText);
-  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-  const scanner = new ListScanner();
-  let pos = 1; // after the '['
-  for (let index = 0; !scanner.closed; index++) {
-    pos = scanner.scan(view, pos, 1);
-    if (scanner.ended === 0) return undefined;
-    try {
-      JSON.parse(bytes.toString('utf8', scanner.firstStart, scanner.lastEnd));
-    } catch (error) {
-      return { index, at: scanner.firstStart - 1, error };
-    }
-  }
-  return undefined;
-}

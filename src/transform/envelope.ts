@@ -71,8 +71,17 @@ export function envelopeTailProblem(
   }
   // A later duplicate key wins in JSON.parse and most readers, so the records we streamed would not be
   // "the" list of this body.
-  for (const key of path) value = isObject(value) ? value[key] : undefined;
-  return value === PLACEHOLDER ? undefined : 'duplicate';
+  if (valueAt(value, path) !== PLACEHOLDER) return 'duplicate';
+  // A second list at another known path (`{"data":[…],"message":{"data":[…]}}`): which one holds the
+  // view's records is a guess, so the body is refused rather than half-read.
+  const other = LIST_PATHS.some((listPath) => !samePath(listPath, path) && Array.isArray(valueAt(value, listPath)));
+  return other ? 'duplicate' : undefined;
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let value = root;
+  for (const key of path) value = isObject(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+  return value;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -35,6 +35,17 @@ export class ListScanner {
   full = false;
   /** Set once the list's `]` has been consumed. */
   closed = false;
+  /**
+   * Body offsets where elements start and end (end exclusive), and the commas at each element's own
+   * top level (an object's member count less one), in order, until the reader takes them: a record is
+   * judged on its own (its size, its bytes, a member named twice) only from these.
+   */
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly commas: number[] = [];
+  private commaCount = 0;
+  /** Body offset of the buffer being scanned. */
+  private base = 0;
 
   private depth = 0;
   /** The open bracket at each nesting level, so a `}` cannot close a `[` unnoticed. */
@@ -53,7 +64,8 @@ export class ListScanner {
    * the list closes, or at the end of `buf`. Returns where it stopped.
    * Throws `JsonSyntaxError` (index into `buf`) when the list's own punctuation or bracket nesting is wrong.
    */
-  scan(buf: Uint8Array, from: number, maxEnds: number, stopAt = Infinity): number {
+  scan(buf: Uint8Array, from: number, maxEnds: number, stopAt = Infinity, base = 0): number {
+    this.base = base;
     this.firstStart = -1;
     this.lastEnd = -1;
     this.ended = 0;
@@ -69,6 +81,7 @@ export class ListScanner {
     // The hot loop works on locals; state goes back to fields only around the rare list-level steps.
     let depth = this.depth;
     let inString = this.inString;
+    let commas = this.commaCount;
     while (i < n) {
       if (inString) {
         const end = skipString(buf, i, n);
@@ -80,7 +93,9 @@ export class ListScanner {
         i = end;
         inString = false;
         if (depth === 0) {
+          this.commaCount = commas;
           this.endElement(i);
+          commas = 0;
           if (this.full) break;
         }
         continue;
@@ -88,7 +103,9 @@ export class ListScanner {
       if (depth === 0) {
         this.depth = depth;
         this.inString = inString;
+        this.commaCount = commas;
         i = this.listLevel(buf, i);
+        commas = this.commaCount;
         depth = this.depth;
         inString = this.inString;
         if (this.closed || this.full) break;
@@ -113,15 +130,20 @@ export class ListScanner {
             throw new JsonSyntaxError(i - 1, 'mismatched bracket');
           }
           if (depth === 0) break;
+        } else if (byte === COMMA && depth === 1) {
+          commas++;
         }
       }
       if (depth === 0) {
+        this.commaCount = commas;
         this.endElement(i);
+        commas = 0;
         if (this.full) break;
       }
     }
     this.depth = depth;
     this.inString = inString;
+    this.commaCount = commas;
     return i;
   }
 
@@ -168,9 +190,25 @@ export class ListScanner {
       throw new JsonSyntaxError(i, detail);
     }
     if (this.firstStart === -1) this.firstStart = i;
+    this.starts.push(this.base + i);
+  }
+
+  /** Body offset where the element being scanned started, or -1 between elements. */
+  get openStart(): number {
+    return this.starts.length > this.ends.length ? this.starts[this.starts.length - 1]! : -1;
+  }
+
+  /** Forgets the first `count` elements' offsets (the reader has taken them). */
+  drop(count: number): void {
+    this.starts.splice(0, count);
+    this.ends.splice(0, count);
+    this.commas.splice(0, count);
   }
 
   private endElement(end: number): void {
+    this.ends.push(this.base + end);
+    this.commas.push(this.commaCount);
+    this.commaCount = 0;
     this.ended++;
     this.full = this.ended >= this.maxEnds || end >= this.stopAt;
     this.lastEnd = end;

@@ -5,6 +5,7 @@
 import { hash } from 'node:crypto';
 import type { FieldSpec, ViewSpec } from '../registry.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan } from './deep-json.js';
+import { UnreadableRecord } from './unreadable-record.js';
 import { parseValue, ValueError, type ParseContext } from './values.js';
 
 /** What identifies a record in its payload, and whether it changed. */
@@ -98,6 +99,8 @@ export class Normalizer {
   private readonly usesAliases: boolean;
   /** Per field: the byte limit of a text value (indexed or key columns), or 0 for none. */
   private readonly byteLimits: number[];
+  /** Per field: whether a value after `ctx.latestMs` is implausible (created times, the cursor). */
+  private readonly notFuture: boolean[];
   /** Field names in this payload that the registry does not know, for the drift report. */
   private readonly unknownSeen = new Set<string>();
   /** Registry fields (by slot) that appeared in at least one record. */
@@ -119,6 +122,7 @@ export class Normalizer {
       if (view.key.includes(f.column)) return KEY_TEXT_MAX_BYTES;
       return view.indexed.includes(f.column) ? INDEXED_TEXT_MAX_BYTES : 0;
     });
+    this.notFuture = view.fields.map((f) => f.notFuture === true || f.column === view.cursor);
     this.keySlots = view.key.map((column) => view.fields.findIndex((f) => f.column === column));
     this.cursorSlot = view.cursor ? view.fields.findIndex((f) => f.column === view.cursor) : -1;
     this.windowSlot = view.windowColumn ? view.fields.findIndex((f) => f.column === view.windowColumn) : -1;
@@ -161,6 +165,10 @@ export class Normalizer {
     isStored: StoredHashCheck | null,
     count = true,
   ): NormalizedRow | KnownRecord | null {
+    if (record instanceof UnreadableRecord) {
+      rejects.push({ position, recordKey: this.keyOfFields(record.fields), kind: 'record', field: null, reason: record.reason, raw: record });
+      return null;
+    }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       rejects.push({ position, recordKey: null, kind: 'record', field: null, reason: `expected a JSON object, got ${describe(record)}`, raw: record });
       return null;
@@ -334,6 +342,9 @@ export class Normalizer {
 
   private parse(index: number, raw: unknown): string | boolean | null | ValueError {
     const parsed = parseValue(this.view.fields[index]!.type, raw, this.ctx);
+    if (this.notFuture[index] && typeof parsed === 'string' && this.ctx.latestMs !== undefined && Date.parse(parsed) > this.ctx.latestMs) {
+      return new ValueError(`${parsed} is more than a day in the future; kept out of the row (and of the cursor)`);
+    }
     const limit = this.byteLimits[index]!;
     // Three bytes per UTF-16 unit at most, so only long values pay for the exact count.
     if (limit === 0 || typeof parsed !== 'string' || parsed.length * 3 <= limit) return parsed;
@@ -354,6 +365,9 @@ export class Normalizer {
       if (!this.view.keyNullable && (!present[slot] || values[slot] === null)) {
         return { field: field.api, reason: `key ${field.api} is missing or empty` };
       }
+      if (field.type === 'id' && isNonPositive(values[slot])) {
+        return { field: field.api, reason: `key ${field.api} must be a positive id, got ${String(values[slot])}` };
+      }
     }
     return null;
   }
@@ -362,6 +376,18 @@ export class Normalizer {
   private keyOf(values: ReadonlyArray<string | boolean | null>): string {
     if (this.keySlots.length === 1) return String(values[this.keySlots[0]!]);
     return this.keySlots.map((slot) => keyPart(this.view.fields[slot]!.type, values[slot] ?? null)).join('|');
+  }
+
+  /** The key shown for a record that was not read, from the fields that could be (null when they do not parse). */
+  private keyOfFields(fields: Readonly<Record<string, unknown>>): string | null {
+    const values: Array<string | boolean | null> = new Array(this.view.fields.length).fill(null);
+    for (const [name, raw] of Object.entries(fields)) {
+      const slot = this.slots.get(name);
+      if (!slot || !this.keySlots.includes(slot.index)) continue;
+      const parsed = this.parse(slot.index, raw);
+      if (!(parsed instanceof ValueError)) values[slot.index] = parsed;
+    }
+    return this.displayKey(values);
   }
 
   private displayKey(values: ReadonlyArray<string | boolean | null>): string | null {
@@ -422,6 +448,11 @@ function keyPart(type: FieldSpec['type'], value: string | boolean | null): strin
   let length = 0;
   for (const _ of text) length++;
   return `${length}:${text}`;
+}
+
+/** A key id of 0 or below names no real ticket or comment: the source sent a placeholder or garbage. */
+function isNonPositive(value: string | boolean | null | undefined): boolean {
+  return typeof value === 'string' && (value.startsWith('-') || value === '0');
 }
 
 /** A field name short and clean enough for a reason. */

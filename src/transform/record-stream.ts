@@ -30,6 +30,9 @@ export const DEFAULT_BATCH_SIZE = 2500;
  * (default 2500): exactly that many, except the last batch and batches cut early at the first record
  * boundary past 8 MiB of text, which keeps memory flat when records are large.
  *
+ * A record larger than `maxRecordBytes` (default 16 MiB), one with bytes that are not UTF-8, or one naming a
+ * field twice with different values arrives as an `UnreadableRecord` in its place, for the caller to reject.
+ *
  * Accepts `{"message":{"data":[…]}}`, `{"data":[…]}` (other keys beside `data`/`message` allowed) and a
  * bare `[…]`, with or without a UTF-8 byte-order mark. Throws `SourceDataError` naming `view` for any other
  * body, for broken JSON or UTF-8, and for a body that is cut off. Such an error can come after batches
@@ -38,13 +41,13 @@ export const DEFAULT_BATCH_SIZE = 2500;
  */
 export async function* readRecordBatches(
   body: AsyncIterable<Uint8Array>,
-  opts: { view: string; batchSize?: number },
+  opts: { view: string; batchSize?: number; maxRecordBytes?: number },
 ): AsyncGenerator<RecordBatch> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
-  const reader = new BodyReader(batchSize);
+  const reader = new BodyReader(batchSize, opts.maxRecordBytes);
   const chunks = body[Symbol.asyncIterator]();
   try {
     for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {

@@ -21,6 +21,11 @@ export interface ParseContext {
   readonly zone: Zone;
   /** Imports only: read numbers in date fields as spreadsheet serial dates of this system. */
   readonly serialDates?: '1900' | '1904' | false;
+  /**
+   * Latest plausible instant (epoch ms) of a created time or cursor: a value past it is a value error.
+   * Unset: no limit (pure parsing, e.g. in unit tests of the parser).
+   */
+  readonly latestMs?: number;
 }
 
 const BOOL_EXPECTED = 'yes/no, y/n, true/false or 1/0';

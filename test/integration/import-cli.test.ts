@@ -41,7 +41,7 @@ for (const kind of DATABASE_KINDS) {
       assert.match(doc.runId, /^[0-9a-f-]{36}$/);
       assert.deepEqual(doc.files[0], {
         file: 'tickets.csv', view: 'tickets', status: 'success', fetched: 2, inserted: 2, updated: 0, unchanged: 0,
-        rejected: 0, duplicates: 0, valueErrors: 0, removed: 0, fieldsNew: [], fieldsMissing: [], error: null,
+        rejected: 0, duplicates: 0, valueErrors: 0, removed: 0, fieldsNew: [], fieldsMissing: [], error: null, sheet: null, source: 'tickets.csv',
       });
       assert.deepEqual(doc.files.map((f) => [f.file, f.view, f.inserted]), [
         ['tickets.csv', 'tickets', 2],

@@ -181,10 +181,10 @@ for (const kind of DATABASE_KINDS) {
       const partial = await writeCsv(dir, 'no-crm.csv', ['TS-User Username', 'TS-Date', 'TS-Time From', 'TS-Hours'], [['cwu', '10/01/2025', '9:00', '2']]);
       await assert.rejects(planImport([partial]), ConfigError);
       const [planned] = await planImport([partial], 'timesheets');
-      assert.equal(planned!.view.name, 'timesheets');
+      assert.equal(planned!.view?.name, 'timesheets');
       await assert.rejects(planImport([unknown], 'tickets'), /none of the fields/);
       const detected = await planImport([join(dir, 'ts-feb.csv'), join(dir, 'c-bare.json'), join(dir, 'tickets-1900.xlsx')]);
-      assert.deepEqual(detected.map((f) => [f.view.name, f.format]), [['timesheets', 'csv'], ['comments', 'json'], ['tickets', 'xlsx']]);
+      assert.deepEqual(detected.map((f) => [f.view?.name, f.format]), [['timesheets', 'csv'], ['comments', 'json'], ['tickets', 'xlsx']]);
     });
 
     test('an older export never overwrites newer data from the API, a newer one does', async () => {
@@ -220,7 +220,9 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a file whose records are mostly rejected fails on its own, is recorded as failed, and the other files still load', async () => {
-      const bad = await writeCsv(dir, 'bad-ids.csv', ['TKT-Ticket ID', 'TKT-Title'], [['x1', 'a'], ['x2', 'b'], [601, 'c']]);
+      // Twenty records, enough for the rate to apply: two rejected is 10%, above the default 5%.
+      const fine = Array.from({ length: 17 }, (_, i) => [620 + i, `fine ${i}`]);
+      const bad = await writeCsv(dir, 'bad-ids.csv', ['TKT-Ticket ID', 'TKT-Title'], [['x1', 'a'], ['x2', 'b'], [601, 'c'], ...fine]);
       const good = await writeCsv(dir, 'good.csv', ['TKT-Ticket ID', 'TKT-Title'], [[602, 'fine']]);
       const result = await importOnce(db, config(), [bad, good]);
       assert.equal(fileOutcome(result, 'bad-ids.csv').status, 'failed');

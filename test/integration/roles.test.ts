@@ -138,6 +138,30 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(analystCannot, Array(4).fill('42501'));
     });
 
+    test("re-running roles.sql never opens another tool's table to the loader, and tables migrate adds later are granted", async () => {
+      // Another tool's table in the same schema, opened to the loader the way the old schema-wide grant did.
+      assert.equal(await sqlStateAs(adminUrl, 'CREATE TABLE servicedesk.other_tool_notes (id int PRIMARY KEY, note text)'), 'ok');
+      assert.equal(await sqlStateAs(adminUrl, `GRANT INSERT, UPDATE, DELETE ON servicedesk.other_tool_notes TO ${roles.loader}`), 'ok');
+      // A table a later otc-etl version's migrate creates (as the owner).
+      assert.equal(await sqlStateAs(urlAs(adminUrl, roles.owner), 'CREATE TABLE servicedesk.later_history (id int)'), 'ok');
+      const rerun = await applyRolesSql(adminUrl, roles);
+      assert.equal(rerun.code, 0, rerun.output);
+
+      const loader = urlAs(adminUrl, roles.loader);
+      const onOtherTool = [
+        await sqlStateAs(loader, `INSERT INTO servicedesk.other_tool_notes VALUES (1, 'x')`),
+        await sqlStateAs(loader, `UPDATE servicedesk.other_tool_notes SET note = 'y'`),
+        await sqlStateAs(loader, 'DELETE FROM servicedesk.other_tool_notes'),
+      ];
+      assert.deepEqual(onOtherTool, Array(3).fill('42501'));
+      assert.equal(await sqlStateAs(urlAs(adminUrl, roles.analyst), 'SELECT * FROM servicedesk.other_tool_notes'), '42501');
+      assert.equal(await sqlStateAs(loader, 'INSERT INTO servicedesk.later_history VALUES (1)'), 'ok');
+      assert.equal(await sqlStateAs(loader, 'DELETE FROM servicedesk.schema_migrations'), '42501');
+      // The loader still syncs after the re-run.
+      const sync = await runCli(['sync', 'comments', '--json'], { env: { ...otc.env(), DATABASE_URL: loader, OTC_MIN_VOLUME_RATIO: '0' }, cwd: tdb.cwd });
+      assert.equal(sync.code, 0, sync.stdout + sync.stderr);
+    });
+
     test('a sync as the loader on a database nobody has migrated says which role to use, without a stack trace', async () => {
       const fresh = await createTestDatabase(kind);
       try {

@@ -12,7 +12,7 @@ export const FIXTURE_PASSWORD = 'fixture-secret-pw';
 export interface FixtureServer {
   readonly url: string;
   /** Replaces what a view returns: records (wrapped in the usual envelope), or a raw status/body. */
-  set(view: ViewName, response: unknown[] | { status: number; body?: string; headers?: Record<string, string> }): void;
+  set(view: ViewName, response: unknown[] | { status: number; body?: string | Buffer; headers?: Record<string, string> }): void;
   readonly hits: Record<string, number>;
   /** Env for a config or CLI pointing at this server. */
   env(): Record<string, string>;
@@ -41,7 +41,7 @@ export async function startFixtureServer(initial: Partial<Record<ViewName, unkno
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ message: { data: response } }));
       return;
     }
-    const raw = response as { status: number; body?: string; headers?: Record<string, string> };
+    const raw = response as { status: number; body?: string | Buffer; headers?: Record<string, string> };
     res.writeHead(raw.status, raw.headers ?? {}).end(raw.body ?? '');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,7 +5,7 @@ import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/load/db.js';
 import { silentLogger } from '../../src/log.js';
 import { withRunLock } from '../../src/pipeline/guard.js';
-import { planImport, runImport, type ImportResult } from '../../src/pipeline/import.js';
+import { planImport, planImports, runImport, type ImportResult, type PlanOptions, type SkippedSheet } from '../../src/pipeline/import.js';
 import { runReprocess, type ReprocessResult } from '../../src/pipeline/reprocess.js';
 import type { ViewName } from '../../src/registry.js';
 
@@ -13,6 +13,19 @@ export async function importOnce(db: Db, config: Config, paths: readonly string[
   const deps = { db, config, log: silentLogger };
   const files = await planImport(paths, view);
   return withRunLock(deps, 'import', { autoMigrate: true }, () => runImport(deps, files));
+}
+
+/** An import with `--view`/`--sheet`, and the sheets it skipped. */
+export async function importPlanned(
+  db: Db,
+  config: Config,
+  paths: readonly string[],
+  options: PlanOptions = {},
+): Promise<ImportResult & { skipped: SkippedSheet[] }> {
+  const deps = { db, config, log: silentLogger };
+  const plan = await planImports(paths, options);
+  const result = await withRunLock(deps, 'import', { autoMigrate: true }, () => runImport(deps, plan.files));
+  return { ...result, skipped: plan.skipped };
 }
 
 export async function reprocessOnce(db: Db, config: Config, views?: ViewName[]): Promise<ReprocessResult> {

@@ -226,10 +226,10 @@ test('an empty body is refused as empty', async () => {
   assert.match((await readError('')).message, /body is empty/);
 });
 
-test('bytes that are not UTF-8 are refused at their byte offset', async () => {
-  const bytes = new TextEncoder().encode('{"data":[{"name":"caf_"}]}');
-  bytes[21] = 0xe9; // Latin-1 é
+test('bytes that are not UTF-8 in the envelope are refused at their byte offset', async () => {
+  const bytes = new TextEncoder().encode('{"caf_":1,"data":[{"name":"cafe"}]}');
+  bytes[5] = 0xe9; // Latin-1 é
   for (const size of [0, 1, 5]) {
-    assert.match((await readError(bytes, size)).message, /byte offset 21 \(not UTF-8\)/);
+    assert.match((await readError(bytes, size)).message, /byte offset 5 \(not UTF-8\)/);
   }
 });
