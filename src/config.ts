@@ -77,6 +77,11 @@ export interface Config {
   readonly maxRecordBytes: number;
   /** A body larger than this many decoded bytes fails the view. Default 2147483648 (2 GiB). */
   readonly maxBodyBytes: number;
+  /**
+   * Days to keep superseded ticket versions in `ticket_history` (by when they stopped being in force);
+   * applied at the end of each sync. The current version is always kept. 0 keeps everything. Default 0.
+   */
+  readonly historyDays: number;
   /** Where `.env` was read from, if it was. */
   readonly envFile: string | null;
   /** Warnings found while reading the configuration (e.g. a world-readable .env). */
@@ -135,6 +140,7 @@ const ENV_SCHEMA = z.object({
   OTC_BREAKER_HALF_OPEN_SUCCESSES: int(1).default(2),
   OTC_VIEW_GAP_MS: int(0).default(30_000),
   OTC_RETENTION_DAYS: int(0).default(400),
+  OTC_HISTORY_DAYS: int(0).default(0),
   OTC_DB_LOCK_TIMEOUT_MS: int(1).default(60_000),
   // At least one KiB: a smaller cap would reject every real record.
   OTC_MAX_RECORD_BYTES: int(1024).max(512 << 20).default(16 << 20),
@@ -243,6 +249,7 @@ function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string |
       viewGapMs: e.OTC_VIEW_GAP_MS,
     }),
     retentionDays: e.OTC_RETENTION_DAYS,
+    historyDays: e.OTC_HISTORY_DAYS,
     dbLockTimeoutMs: e.OTC_DB_LOCK_TIMEOUT_MS,
     maxRecordBytes: e.OTC_MAX_RECORD_BYTES,
     maxBodyBytes: e.OTC_MAX_BODY_BYTES,

@@ -72,6 +72,8 @@ export interface ViewSpec {
   readonly ticketRef: string | null;
   /** Columns the analysts filter on; each gets an index. */
   readonly indexed: readonly string[];
+  /** Every distinct version of a row is kept in `ticket_history` (needs a single key and a cursor). */
+  readonly history?: boolean;
 }
 
 /** Fields stored under their API name (tickets and timesheets). */
@@ -158,6 +160,8 @@ const TICKETS: ViewSpec = {
   guid: 'dc8570af-facd-4799-9cc0-99641d394fce',
   // Documented as 3 years, observed to return only tickets modified in the last ~10 days.
   windowDays: 10,
+  // The view shows each ticket's current state only: the product keeps the states it sees.
+  history: true,
   table: 'tickets',
   fields: [
     ...named('id', 'TKT-Ticket ID'),

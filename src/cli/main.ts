@@ -126,6 +126,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--seed <n>', 'seed of the generated data', '1')
     .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
+    .option('--step <n>', 'move the tickets this many steps on (one hour each, from the midnight that began yesterday in OTC_TIMEZONE)', '0')
     .option('--username <name>', 'Basic auth user (default OTC_USERNAME)')
     .option('--password <password>', 'Basic auth password (default OTC_PASSWORD, else generated)')
     .option('--fail-next <status:count[:retryAfter]>', 'answer the next COUNT requests with STATUS (e.g. 503:3, 429:2:30 for Retry-After 30 s)')

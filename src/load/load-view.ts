@@ -96,6 +96,11 @@ export class ViewLoader {
     return this.inserted;
   }
 
+  /** The staging table, while this load has rows in it (null when every row was copied straight in). */
+  get stagingTable(): string | null {
+    return this.staged > 0 ? STAGE : null;
+  }
+
   /** Whether the table held no row when the load started (so no stored row can be missing from it). */
   get startedEmpty(): boolean {
     return this.emptyAtStart;

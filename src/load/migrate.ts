@@ -10,6 +10,7 @@ import { MigrationRequiredError } from '../errors.js';
 import { adoptLegacySchema, type AdoptionReport } from './adopt-legacy.js';
 import { VIEWS } from '../registry.js';
 import { ident, qualified, type Db, type Queryable } from './db.js';
+import { storeHistoryTimezone } from './ticket-history.js';
 import { LOCK_TIMEOUT, MIGRATION_LOCK_KEY, SCHEMA_MIGRATIONS_DDL } from './migration-lock.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
@@ -157,6 +158,9 @@ export async function applyMigrations(
   }
   await writeViewWindows(db, options.schema);
   if (options.timezone) await setDatabaseTimezone(db, options.timezone);
+  // backlog_daily counts OTC_TIMEZONE's days whatever the session's zone: it reads the zone from here.
+  const sourceZone = options.adoptTimezone ?? options.timezone;
+  if (sourceZone) await storeHistoryTimezone(db, options.schema, sourceZone);
   const freedBytes = applied.length > 0 ? Math.max(0, bytesBefore - (await schemaBytes(db, options.schema))) : 0;
   return { stateBefore: before.state, applied, timezone: options.timezone, adoption, freedBytes };
 }

@@ -8,6 +8,7 @@ import type { Db } from '../load/db.js';
 import { applyMigrations, inspectSchema, requireCurrent } from '../load/migrate.js';
 import { acquireRunLock } from '../load/run-lock.js';
 import { RunRecorder } from '../load/runs.js';
+import { storeHistoryTimezone } from '../load/ticket-history.js';
 
 /**
  * Runs `fn` holding the run lock. With `autoMigrate`, an empty database is migrated first; a legacy
@@ -30,6 +31,8 @@ export async function withRunLock<T>(
     } else {
       requireCurrent(inspection, deps.config.schema);
     }
+    // backlog_daily counts days in the zone recorded here: follow OTC_TIMEZONE if it changed since migrate.
+    await storeHistoryTimezone(deps.db, deps.config.schema, deps.config.timezone);
     const interrupted = await new RunRecorder(deps.db, deps.config.schema).failInterrupted();
     if (interrupted > 0) deps.log.warn({ interrupted }, 'marked loads left running by a dead process as failed');
     return await fn();

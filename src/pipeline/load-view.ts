@@ -13,6 +13,7 @@ import { qualified, sqlState, type Db, type Queryable } from '../load/db.js';
 import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
 import { storedHashes, ViewLoader } from '../load/load-view.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
+import { recordCopiedVersions, recordTicketHistory } from '../load/ticket-history.js';
 import { API_SOURCE, COMMITTED_API_RUNS, RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
 import { logDrift, measureDrift, readDriftBaseline, recordSeenFields, type Drift } from './drift.js';
@@ -334,8 +335,14 @@ async function loadInTransaction(
       if (rejectProblem) throw new LoadRefusedError(rejectProblem, { view: view.name });
       if (source.name === 'api') await refuseOnShrink(tx, ctx, view, state.fetched);
       await checkpoint(ctx, view);
+      const history = { runId: ctx.runId, source: source.name, stage: loader.stagingTable, startedEmpty: loader.startedEmpty };
+      if (view.history) await recordCopiedVersions(tx, ctx.config.schema, view, history);
       const merged = await loader.merge({ hasDuplicates: state.payload.stagedDuplicates });
       log.debug({ ms: phase(), inserted: merged.inserted, updated: merged.updated }, 'merged');
+      if (view.history) {
+        const versions = await recordTicketHistory(tx, ctx.config.schema, view, history);
+        log.debug({ ms: phase(), ...versions }, 'recorded ticket versions');
+      }
       if (source.name === REPROCESS_SOURCE) refuseRekeying(view.name, merged.inserted + state.payload.rows - state.payload.size);
       // Rows stored before this load can be missing from it; a table that started empty has none.
       const removed = source.name === 'api' && !loader.startedEmpty ? await removeMissing(loader, state.payload, ctx.runId) : 0;

@@ -10,6 +10,7 @@ import { countsOf } from '../load/runs.js';
 import { VIEW_NAMES, type ViewName } from '../registry.js';
 import { readState } from './read-view-state.js';
 import type { StateReport } from './view-state.js';
+import { readHistorySummary, type HistorySummary } from './history-data.js';
 
 /** Runs per view in the chart, unless asked otherwise. */
 export const DEFAULT_CHART_RUNS = 30;
@@ -60,6 +61,8 @@ export interface ReportData {
   readonly runs: Readonly<Record<ViewName, readonly RunPoint[]>>;
   readonly failures: readonly FailureRow[];
   readonly rejects: readonly RejectGroup[];
+  /** The ticket history's backlog and time in status (history-data.ts); absent before migration 006. */
+  readonly history?: HistorySummary | null;
 }
 
 const iso = (v: unknown): string => new Date(v as string).toISOString();
@@ -145,5 +148,6 @@ export async function readReport(db: Db, config: Config, options: { runs?: numbe
     runs: await readRuns(db, meta, options.runs ?? DEFAULT_CHART_RUNS),
     failures: await readFailures(db, meta),
     rejects: await readRejects(db, config.schema),
+    history: await readHistorySummary(db, config.schema, config.timezone),
   };
 }

@@ -6,6 +6,7 @@ import { scrub, type Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { applyRetention } from '../load/retention.js';
 import { RunRecorder, ZERO_COUNTS } from '../load/runs.js';
+import { pruneTicketHistory } from '../load/ticket-history.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import type { ViewSource } from '../source/view-source.js';
 import { errorMessage, loadView, type LoadContext, type ViewOutcome } from './load-view.js';
@@ -108,6 +109,8 @@ async function pruneHistory(deps: SyncDeps, log: Logger, signal?: AbortSignal): 
   try {
     const pruned = await applyRetention(deps.db, deps.config.schema, deps.config.retentionDays);
     if (pruned.rejects + pruned.runs > 0) log.info({ ...pruned, days: deps.config.retentionDays }, 'deleted history past OTC_RETENTION_DAYS');
+    const versions = await pruneTicketHistory(deps.db, deps.config.schema, deps.config.historyDays);
+    if (versions > 0) log.info({ versions, days: deps.config.historyDays }, 'deleted ticket versions past OTC_HISTORY_DAYS');
   } catch (error) {
     log.warn({ err: errorMessage(error) }, 'could not apply OTC_RETENTION_DAYS; the history is kept for now');
   }

@@ -7,6 +7,7 @@ import { REJECT_DAYS, type ReportData } from '../pipeline/report-data.js';
 import { nameList, orphanMessage, runInWords } from '../pipeline/state-words.js';
 import type { Finding, RunSummary, ViewState } from '../pipeline/view-state.js';
 import { changedRows, runChart, STATUS_COLOURS } from './chart.js';
+import { historySection } from './history-charts.js';
 import { esc, localTime, shownError } from './text.js';
 
 /** What the running service adds to the page (absent in a `report` file). */
@@ -181,6 +182,7 @@ ${failuresSection(data)}
 ${rejectsSection(data)}
 ${orphansSection(data)}
 ${gapsSection(data)}
+${data.history ? historySection(data.history) : ''}
 </body>
 </html>
 `;

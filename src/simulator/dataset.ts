@@ -1,6 +1,6 @@
 /**
  * The simulator's source data: drafts per view, generated lazily and deterministically from
- * (seed, scale, now), rendered to records on demand, and advanced by `mutate` the way the real
+ * (seed, scale, now, step), rendered to records on demand, and advanced by `mutate` the way the real
  * source changes between two calls.
  */
 import type { ViewName } from '../registry.js';
@@ -14,6 +14,7 @@ import { peopleFor, type Person } from './people.js';
 import { Random, streamSeed } from './random.js';
 import { countsFor, multiplierOf, type Scale } from './scale.js';
 import { MINUTE_MS, formatMonth } from './time-format.js';
+import { STEP_MS, stepTickets } from './steps.js';
 
 export interface DatasetOptions {
   readonly seed: number;
@@ -24,6 +25,11 @@ export interface DatasetOptions {
    * `now` plus one minute per mutation (deterministic, for tests).
    */
   readonly live?: boolean;
+  /**
+   * How many steps the tickets have moved since `now` (`simulate --step`), one hour apart; default 0.
+   * Comments and timesheets do not depend on it.
+   */
+  readonly step?: number;
 }
 
 /** One view's records as they were when a request started: later mutations do not leak into it. */
@@ -40,6 +46,7 @@ export class Dataset {
   private readonly nowMs: number;
   private readonly people: readonly Person[];
   private readonly staff: readonly Person[];
+  private baseTickets?: TicketDraft[];
   private tickets?: TicketDraft[];
   private comments?: CommentDraft[];
   private timesheets?: TimesheetDraft[];
@@ -51,7 +58,10 @@ export class Dataset {
     if (!Number.isFinite(this.nowMs)) throw new RangeError('simulator `now` is not a valid date');
     this.people = peopleFor(multiplierOf(opts.scale));
     this.staff = this.people.filter((p) => !p.automation);
-    this.changeClockMs = this.nowMs;
+    const step = opts.step ?? 0;
+    if (!Number.isInteger(step) || step < 0) throw new RangeError(`simulator step must be a non-negative integer, got ${String(step)}`);
+    // Mutations come after every step's changes.
+    this.changeClockMs = this.nowMs + step * STEP_MS;
   }
 
   /** Generate every view now, so the first request is not slowed by generation. */
@@ -106,18 +116,27 @@ export class Dataset {
 
   private ticketDrafts(): TicketDraft[] {
     if (this.tickets) return this.tickets;
+    const step = this.opts.step ?? 0;
+    const base = this.stepZeroTickets();
+    this.tickets = step === 0 ? base : stepTickets(base, step, { seed: this.opts.seed, dayStartMs: this.nowMs, staff: this.staff });
+    return this.tickets;
+  }
+
+  /** The tickets at step 0: comments and timesheets are made from these, so a step never changes them. */
+  private stepZeroTickets(): TicketDraft[] {
+    if (this.baseTickets) return this.baseTickets;
     const rng = new Random(streamSeed(this.opts.seed, 'tickets'));
     const month = new Date(this.nowMs);
     const previous = Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), 1) - 20 * 24 * 3_600_000;
     const months = { current: formatMonth(this.nowMs), previous: formatMonth(previous) };
-    this.tickets = generateTickets(rng, countsFor(this.opts.scale).tickets, this.nowMs, this.people, months);
-    return this.tickets;
+    this.baseTickets = generateTickets(rng, countsFor(this.opts.scale).tickets, this.nowMs, this.people, months);
+    return this.baseTickets;
   }
 
   private commentDrafts(): CommentDraft[] {
     if (this.comments) return this.comments;
     const rng = new Random(streamSeed(this.opts.seed, 'comments'));
-    const ctx = this.commentContext(rng, this.ticketDrafts());
+    const ctx = this.commentContext(rng, this.stepZeroTickets());
     this.comments = generateComments(ctx, countsFor(this.opts.scale).comments, this.nowMs);
     return this.comments;
   }
@@ -125,7 +144,7 @@ export class Dataset {
   private timesheetDrafts(): TimesheetDraft[] {
     if (this.timesheets) return this.timesheets;
     const rng = new Random(streamSeed(this.opts.seed, 'timesheets'));
-    const ctx = { rng, tickets: this.ticketDrafts(), workers: this.staff };
+    const ctx = { rng, tickets: this.stepZeroTickets(), workers: this.staff };
     this.timesheets = generateTimesheets(ctx, countsFor(this.opts.scale).timesheets, this.nowMs);
     return this.timesheets;
   }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { VIEWS, type ViewSpec } from '../registry.js';
 import { bodyChunks, writeChunks, writeHalfThenDrop } from './body.js';
 import { Dataset } from './dataset.js';
+import { referenceTime } from './day.js';
 import type { Faults } from './faults.js';
 import type { Scale } from './scale.js';
 
@@ -30,10 +31,15 @@ export interface SimulatorOptions {
   username?: string;
   password: string;
   /**
-   * Reference time of the data; default the current time. When given, the data and its mutations
-   * are fully deterministic; when not, mutations are stamped with the wall clock.
+   * Reference time of the data; default the local midnight that starts yesterday in `timezone`, so
+   * the bodies are the same for every start on one day. When given, mutations are deterministic too; when
+   * not, they are stamped with the wall clock.
    */
   now?: Date;
+  /** Zone whose day the default reference time follows (OTC_TIMEZONE); default Australia/Perth. */
+  timezone?: string;
+  /** How many steps the tickets have moved since the reference time (`--step`); default 0. */
+  step?: number;
   faults?: Faults;
 }
 
@@ -90,8 +96,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const dataset = new Dataset({
     seed: opts.seed ?? 1,
     scale: opts.scale ?? 'small',
-    now: opts.now ?? new Date(),
+    now: opts.now ?? referenceTime(new Date(), opts.timezone ?? 'Australia/Perth'),
     live: opts.now === undefined,
+    step: opts.step ?? 0,
   });
   dataset.prepare();
   const authorised = credentialsCheck(opts.username ?? DEFAULT_USERNAME, opts.password);

@@ -49,6 +49,14 @@ describe('the status page in a real browser (chromium, scripts disabled)', () =>
         ...dailyRuns('tickets', 20, 12 * 24, { 10: { status: 'cancelled', error: 'cancelled: the service received SIGTERM' } }),
       ]);
       await db.query(`INSERT INTO servicedesk.comments (comment_id, ticket_id, comment_text) VALUES (1, 42, $1)`, [MARKER]);
+      // Two tickets' histories: 501 (NOC) Open 10 days ago, Pending from 8 to 5 days ago, In Progress since;
+      // 502 (Network) Open 20 days ago, Closed 3 days ago.
+      await db.exec(`INSERT INTO servicedesk.ticket_history ("TKT-Ticket ID", "TKT-Status", "TKT-Team", "TKT-Created Time", valid_from, valid_to, source)
+        VALUES (501, 'Open', 'NOC', now() - interval '10 days', now() - interval '10 days', now() - interval '8 days', 'api'),
+               (501, 'Pending', 'NOC', now() - interval '10 days', now() - interval '8 days', now() - interval '5 days', 'api'),
+               (501, 'In Progress', 'NOC', now() - interval '10 days', now() - interval '5 days', NULL, 'api'),
+               (502, 'Open', 'Network', now() - interval '20 days', now() - interval '20 days', now() - interval '3 days', 'api'),
+               (502, 'Closed', 'Network', now() - interval '20 days', now() - interval '3 days', NULL, 'api')`);
       await db.query(
         `INSERT INTO servicedesk.load_rejects (run_id, view_name, position, record_key, kind, field, reason, raw_record)
          VALUES ('seed-comments-11', 'comments', 3, NULL, 'record', 'TKTCT-CommentID', 'key TKTCT-CommentID is missing or empty', $1::jsonb)`,
@@ -107,6 +115,20 @@ describe('the status page in a real browser (chromium, scripts disabled)', () =>
         assert.ok(await page.locator('#gaps li.gap[data-view="tickets"]').first().isVisible());
         assert.match((await page.locator('#rejects tr.reject').textContent()) ?? '', /key TKTCT-CommentID is missing or empty/);
         assert.ok(!(await page.content()).includes(MARKER), 'no record contents on the page');
+
+        const backlog = page.locator('svg.backlog-chart');
+        assert.ok(((await backlog.boundingBox())?.width ?? 0) > 300, 'the backlog chart is drawn');
+        assert.equal(await backlog.getAttribute('data-days'), '90');
+        const lines = await backlog.locator('polyline.backlog-line').evaluateAll((els) =>
+          els.map((e) => [e.getAttribute('data-team'), e.getAttribute('data-last'), e.getAttribute('data-peak')]),
+        );
+        assert.deepEqual(lines, [['Network', '0', '1'], ['NOC', '1', '1']]);
+        const stays = await page.locator('#time-in-status tr.stay').evaluateAll((rows) =>
+          rows.map((r) => [r.getAttribute('data-status'), r.getAttribute('data-stays'), r.getAttribute('data-median-hours'), r.getAttribute('data-p90-hours')]),
+        );
+        // Open: 48 h (501) and 408 h (502): median 228, 90th percentile 48 + 0.9 × 360 = 372. Pending: 72 h.
+        assert.deepEqual(stays, [['Open', '2', '228', '372'], ['Pending', '1', '72', '72']]);
+        assert.ok(await page.locator('#time-in-status svg.stay-bars').first().isVisible());
 
         const shots = process.env.OTC_SCREENSHOT_DIR;
         if (shots) await page.screenshot({ path: join(shots, `status-page-${where.replace(/\W+/g, '-')}.png`), fullPage: true });

@@ -188,7 +188,8 @@ for (const kind of DATABASE_KINDS) {
       const r = await fixture.whileClosed(() => runCli(['migrate', '--json', '--keep-timezone'], { env: tdb.env, cwd: tdb.cwd }));
       assert.equal(r.code, 0, r.stderr);
       const result = JSON.parse(r.stdout) as { applied: string[]; freedBytes: number };
-      assert.deepEqual(result.applied, ['005_record_once']);
+      // Later migrations (006, the ticket history) follow it.
+      assert.deepEqual(result.applied.slice(0, 1), ['005_record_once']);
       assert.ok(result.freedBytes > 0, `freed ${result.freedBytes} bytes`);
 
       for (const v of VIEWS) {

@@ -1,7 +1,8 @@
 /**
  * `otc-etl demo` (what `npm start` runs): a simulator on a free port, a sync into the embedded
  * database in ./.otc-etl-demo (never OTC_DATA_DIR), then the status table and a few analyst numbers
- * computed by SQL on the loaded data. No credentials and no server needed.
+ * computed by SQL on the loaded data. No credentials and no server needed. Each run moves the
+ * simulator's tickets one step further, so the ticket history grows run by run.
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -48,36 +49,62 @@ async function analystNumbers(db: Queryable, schema: string): Promise<Record<str
   };
 }
 
+/**
+ * The simulator's step for this demo run: the number of syncs already in the demo database, so each
+ * `npm start` moves the tickets one step further and the history grows.
+ */
+async function syncsSoFar(db: Queryable, schema: string): Promise<number> {
+  const { rows } = await db.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [qualified(schema, 'etl_metadata')]);
+  if (!rows[0]?.exists) return 0;
+  const counted = await db.query<{ n: number }>(
+    `SELECT count(DISTINCT run_id)::int AS n FROM ${qualified(schema, 'etl_metadata')} WHERE source = 'api'`,
+  );
+  return counted.rows[0]?.n ?? 0;
+}
+
+async function historyNumbers(db: Queryable, schema: string): Promise<{ versions: number; tickets: number; moved: number }> {
+  const { rows } = await db.query<{ versions: number; tickets: number; moved: number }>(
+    `SELECT count(*)::int AS versions, count(DISTINCT "TKT-Ticket ID")::int AS tickets,
+            count(DISTINCT "TKT-Ticket ID") FILTER (WHERE valid_to IS NOT NULL)::int AS moved
+     FROM ${qualified(schema, 'ticket_history')}`,
+  );
+  return rows[0] ?? { versions: 0, tickets: 0, moved: 0 };
+}
+
 export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: string; logFormat?: string }): Promise<ExitCode> {
   const password = randomBytes(12).toString('base64url');
-  const sim = await startSimulator({
-    port: 0,
-    seed: parseIntFlag('--seed', flags.seed, 1),
-    scale: parseScale(flags.scale),
-    username: rt.config.username,
-    password,
-  });
   const dataDir = resolve(DEMO_DATA_DIR);
   // The simulator is local and tireless: no pacing needed, the other protections stay as configured.
-  const config: Config = Object.freeze({
+  const demoConfig: Config = Object.freeze({
     ...rt.config,
     databaseUrl: null,
     usePgEnv: false,
     dataDir,
-    baseUrl: sim.url,
     password,
     source: Object.freeze({ ...rt.config.source, minIntervalMs: 0, viewGapMs: 0, backoffInitialMs: 100 }),
   });
-  try {
-    rt.log.info({ simulator: sim.url, database: dataDir }, 'demo: syncing the simulator into the embedded database');
-    return await withDb(config, async (db) => {
+  return withDb(demoConfig, async (db) => {
+    const step = await syncsSoFar(db, demoConfig.schema);
+    const sim = await startSimulator({
+      port: 0,
+      seed: parseIntFlag('--seed', flags.seed, 1),
+      scale: parseScale(flags.scale),
+      step,
+      timezone: rt.config.timezone,
+      username: rt.config.username,
+      password,
+    });
+    try {
+      const config: Config = Object.freeze({ ...demoConfig, baseUrl: sim.url });
+      rt.log.info({ simulator: sim.url, database: dataDir, step }, 'demo: syncing the simulator into the embedded database');
       const deps = { db, config, log: rt.log };
       const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
         runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(process.stderr, flags) }),
       );
       const status = await readState(db, config);
       const numbers = await analystNumbers(db, config.schema);
-      rt.print({ runId: result.runId, database: dataDir, status, analysts: numbers }, () =>
+      const history = { step, ...(await historyNumbers(db, config.schema)) };
+      rt.print({ runId: result.runId, database: dataDir, status, analysts: numbers, history }, () =>
         [
           `Synced the OTC simulator into ${dataDir} (run ${result.runId}).`,
           '',
@@ -90,13 +117,16 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
           'Hours per team (top 5):',
           table(['team', 'hours'], (numbers.hoursPerTeam as Array<{ team: string; hours: number }>).map((h) => [h.team, h.hours])),
           '',
+          `Ticket history: ${String(history.versions)} versions of ${String(history.tickets)} tickets, ${String(history.moved)} of them ` +
+            `seen to change (simulator step ${String(step)}); run npm start again to see tickets move.`,
+          '',
           `Query it yourself: OTC_DATA_DIR=${DEMO_DATA_DIR} npx otc-etl status, or open it with PGlite`,
           `(new PGlite('${DEMO_DATA_DIR}/pgdata')) and SELECT * FROM ${config.schema}.v_data_freshness;`,
         ].join('\n'),
       );
       return exitCodeOf(result.outcomes);
-    }, { dataDir });
-  } finally {
-    await sim.close();
-  }
+    } finally {
+      await sim.close();
+    }
+  }, { dataDir });
 }

@@ -13,6 +13,8 @@ export interface SimulateFlags {
   scale?: string;
   username?: string;
   password?: string;
+  /** Steps the tickets have moved since the reference time (one hour each); default 0. */
+  step?: string;
   /** `STATUS:COUNT[:RETRY_AFTER_SECONDS]`, e.g. `503:3` or `429:1:30`. */
   failNext?: string;
   delayMs?: string;
@@ -66,11 +68,14 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
   const faults = parseFaults(flags);
   const port = parseIntFlag('--port', flags.port, 8787);
   const host = flags.host ?? '127.0.0.1';
+  const step = parseIntFlag('--step', flags.step, 0);
   const sim = await startSimulator({
     port,
     host,
     seed: parseIntFlag('--seed', flags.seed, 1),
     scale: parseScale(flags.scale),
+    step,
+    timezone: rt.config.timezone,
     username,
     password,
     faults,
@@ -81,12 +86,13 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
     throw new ConfigError(`${host}:${port} ${hint}.`);
   });
   const generated = !flags.password && !rt.config.password;
-  rt.print({ url: sim.url, username, password: generated ? password : '***', faults }, () =>
+  rt.print({ url: sim.url, username, password: generated ? password : '***', step, faults }, () =>
     [
       `OTC simulator listening at ${sim.url}`,
       `  OTC_BASE_URL=${sim.url}`,
       `  OTC_USERNAME=${username}`,
       generated ? `  OTC_PASSWORD=${password}   (generated for this session)` : '  OTC_PASSWORD=(the one you configured)',
+      `  tickets at step ${step} (moved ${step} times, hourly from the midnight that began yesterday in ${rt.config.timezone})`,
       ...(Object.keys(faults).length > 0 ? [`  faults: ${JSON.stringify(faults)}`] : []),
       'Press Ctrl-C to stop.',
     ].join('\n'),
