@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseDatabaseUrl } from './database-url.js';
+import { parseDatabaseUrl, withoutPassword } from './database-url.js';
 import { ConfigError } from './errors.js';
 import { VIEWS, type ViewName } from './registry.js';
 
@@ -204,10 +204,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const parsed = ENV_SCHEMA.safeParse(pickKnown(merged));
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    const known = pickKnown(merged);
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${withValue(i.message, i.path.join('.'), known)}`);
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}\nFix the variables above (environment or .env).`);
   }
   return Object.freeze(toConfig(parsed.data, cwd, dotEnv.path, warnings));
+}
+
+/** The operator sees what was read, not only what was wrong: the value is echoed, passwords never. */
+function withValue(message: string, name: string, known: Record<string, string | undefined>): string {
+  const value = known[name];
+  if (value === undefined || /PASSWORD/.test(name) || message.includes('it is "')) return message;
+  return `${message}; it is ${JSON.stringify(withoutPassword(value))}`;
 }
 
 function pickKnown(merged: Record<string, string | undefined>): Record<string, string | undefined> {

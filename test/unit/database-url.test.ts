@@ -50,4 +50,15 @@ describe('DATABASE_URL', () => {
       (error: unknown) => error instanceof ConfigError && /DATABASE_URL: .*"postgres\/\/oops"/.test(error.message) && /OTC_MAX_RETRIES/.test(error.message),
     );
   });
+
+  test('a malformed variable is named with the value it had, a password in it hidden', () => {
+    assert.throws(
+      () => loadConfig({ env: { OTC_MIN_INTERVAL_MS: 'abc', OTC_BASE_URL: 'ftp://etl:s3cret@otc/x' }, cwd: '/nonexistent' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /OTC_MIN_INTERVAL_MS: .*"abc"/.test(error.message) &&
+        /OTC_BASE_URL: .*"ftp:\/\/etl:\*\*\*@otc\/x"/.test(error.message) &&
+        !error.message.includes('s3cret'),
+    );
+  });
 });
