@@ -149,7 +149,12 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   } catch (error) {
     if (error instanceof CommanderError) {
       const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
-      return done ? EXIT.ok : EXIT.usage;
+      if (done) return EXIT.ok;
+      // A script that asked for --json parses stdout even when the arguments were wrong.
+      if (argv.includes('--json')) {
+        process.stdout.write(`${JSON.stringify({ error: error.message.replace(/^error: /, ''), exitCode: EXIT.usage })}\n`);
+      }
+      return EXIT.usage;
     }
     throw error;
   }

@@ -103,6 +103,16 @@ for (const kind of DATABASE_KINDS) {
 }
 
 describe('the command line without a usable database', () => {
+  test('a usage error with --json still prints one JSON document and exits 2', async () => {
+    for (const args of [['status', '--bogus', '--json'], ['nosuchcommand', '--json'], ['report', '--json'], ['sync', '--log-format', 'xml', '--json']]) {
+      const r = await runCli(args, { env: {}, cwd: process.cwd() });
+      assert.equal(r.code, 2, args.join(' '));
+      const doc = JSON.parse(r.stdout) as { error: string; exitCode: number };
+      assert.equal(doc.exitCode, 2);
+      assert.ok(doc.error.length > 0, args.join(' '));
+    }
+  });
+
   test('an unreachable server exits 4 with a clear message and no stack trace', async () => {
     const r = await runCli(['sync'], {
       env: { DATABASE_URL: 'postgres://otc:hunter2secret@127.0.0.1:1/servicedesk', OTC_PASSWORD: 'x' },
