@@ -53,10 +53,12 @@ function breakerOpenError(view: string, state: SourceState, remainingMs: number)
   const failures = state.breaker.state === 'open' ? state.breaker.failures : 0;
   const until = new Date(state.now + remainingMs).toISOString();
   const last = state.lastError ? ` (last: ${state.lastError})` : '';
+  // The view whose own failure opened the breaker is already named in the last error.
+  const which = state.lastError?.includes(`view ${view}`) ? 'this view' : `view ${view}`;
   // Stored with the run and read long after: an absolute time, never "N s from now".
   return new BreakerOpenError(
     `OTC circuit breaker is open after ${failures} consecutive failed requests${last}; no request is sent to OTC ` +
-      `until ${until}, so view ${view} was not fetched. The first run after that tries again by itself; if the last ` +
+      `until ${until}, so ${which} was not fetched. The first run after that tries again by itself; if the last ` +
       'error names something to fix (credentials, permissions), fix it first, then `otc-etl breaker --reset` ' +
       '(or POST /breaker/reset on a running service) to try at once.',
     { view, retryAfterMs: remainingMs },

@@ -56,9 +56,10 @@ for (const kind of DATABASE_KINDS) {
         const first = await cli(['sync', '--json'], env);
         assert.equal(first.code, 1);
         assert.equal(sim.requests.length, 3, 'the third failure opened it: no fourth attempt, not even a retry');
-        for (const view of Object.values(json<SyncDoc>(first).views)) {
+        for (const [name, view] of Object.entries(json<SyncDoc>(first).views)) {
           assert.equal(view.status, 'failed');
           assert.match(view.error ?? '', /circuit breaker is open after 3 consecutive failed requests .*503/);
+          assert.equal((view.error ?? '').split(name).length - 1, 1, `${name} is named once: ${view.error}`);
         }
 
         const second = await cli(['sync', '--json'], env);

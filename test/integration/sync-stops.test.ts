@@ -113,7 +113,7 @@ for (const kind of DATABASE_KINDS) {
           assert.match(r.error_message ?? '', /circuit breaker is open after 3 consecutive failed requests/);
           assert.match(r.error_message ?? '', /until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
           assert.doesNotMatch(r.error_message ?? '', /from now/);
-          assert.match(r.error_message ?? '', new RegExp(`view ${r.view_name} was not fetched`), `row ${i}`);
+          assert.equal((r.error_message ?? '').split(r.view_name).length - 1, 1, `row ${i} names its view once`);
         }
       } finally {
         await setup.db.query(`UPDATE servicedesk.source_state SET breaker_state = 'closed', consecutive_failures = 0, opened_at = NULL, open_until = NULL`);
