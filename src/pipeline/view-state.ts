@@ -319,7 +319,10 @@ export function decideView(f: ViewFacts, now: number): ViewState {
   const warnings: Finding<WarningCode>[] = [];
   const warn = (code: WarningCode, message: string) => warnings.push({ view: v, code, message });
   if (fresh && lastRun && (lastRun.status === 'failed' || lastRun.status === 'cancelled')) {
-    warn('last_run_failed', `the last API sync of ${v} (run ${lastRun.runId}, ${lastRun.start}) ${lastRun.status}: ${lastRun.error ?? 'no error recorded'}; the last committed sync, ${ageText(ageSeconds!)} ago, is still within the ${f.windowDays}-day window`);
+    // The stored error usually names the view already; a message names it once.
+    const error = (lastRun.error ?? 'no error recorded').replace(/\.$/, '');
+    const which = error.includes(v) ? 'the last API sync' : `the last API sync of ${v}`;
+    warn('last_run_failed', `${which} (run ${lastRun.runId}, ${lastRun.start}) ${lastRun.status}: ${error}; the last committed sync, ${ageText(ageSeconds!)} ago, is still within the ${f.windowDays}-day window`);
   }
   if (lastRun && lastRun.counts.rejected > 0) {
     warn('rejects', `the last API sync of ${v} (run ${lastRun.runId}) rejected ${lastRun.counts.rejected} of ${lastRun.counts.fetched} records; they are kept with their reasons in load_rejects`);

@@ -62,6 +62,16 @@ describe('the state model on hand-built etl_metadata rows', () => {
     assert.equal(s.views[0]!.freshness.level, 'amber');
   });
 
+  test("a failed run's warning names its view once, whether or not the stored error does", () => {
+    for (const error_message of ['OTC answered 503 for view comments (overloaded).', 'the disk is full.']) {
+      const failed = runRow('comments', HOUR / 2, { load_status: 'failed', error_message, records_inserted: 0 });
+      const [warning] = decideState(stateFacts({ comments: { lastApiRun: failed } })).warnings;
+      // The hand-built run id carries the view's name too; a real one is a UUID.
+      assert.equal(warning!.message.replace(failed.run_id as string, '').split('comments').length - 1, 1, warning!.message);
+      assert.doesNotMatch(warning!.message, /\.;/);
+    }
+  });
+
   test('a failed import never stands in for the API sync: no problem, no drift, one import_failed warning', () => {
     const badImport = runRow('tickets', HOUR / 4, {
       source: 'tickets-export.csv',
