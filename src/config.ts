@@ -282,6 +282,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     databaseUrl: config.databaseUrl === null ? null : redactUrl(config.databaseUrl),
+    baseUrl: redactUrl(config.baseUrl),
     password: config.password === null ? null : '***',
     databasePassword: config.databasePassword === null ? null : '***',
   };

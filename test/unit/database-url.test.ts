@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, redactedConfig } from '../../src/config.js';
 import { endpointOf, parseDatabaseUrl } from '../../src/database-url.js';
 import { ConfigError } from '../../src/errors.js';
 import { parse } from 'pg-connection-string';
@@ -60,5 +60,10 @@ describe('DATABASE_URL', () => {
         /OTC_BASE_URL: .*"ftp:\/\/etl:\*\*\*@otc\/x"/.test(error.message) &&
         !error.message.includes('s3cret'),
     );
+  });
+
+  test('config shows no password written into OTC_BASE_URL', () => {
+    const config = loadConfig({ env: { OTC_BASE_URL: 'https://etl:s3cret@otc.example/OTC/Data/View/data' }, cwd: '/nonexistent' });
+    assert.equal(redactedConfig(config).baseUrl, 'https://etl:***@otc.example/OTC/Data/View/data');
   });
 });
