@@ -45,6 +45,8 @@ export interface OpenOptions extends ReadOptions {
   readonly sheetIndex?: number;
   readonly onBytes?: BytesListener;
   readonly batchSize?: number;
+  /** OTC_MAX_RECORD_BYTES: a larger record in a JSON export is rejected on its own, as from the source. */
+  readonly maxRecordBytes?: number;
 }
 
 export interface ExportReader {
@@ -224,7 +226,7 @@ async function* countedChunks(path: string, onBytes?: BytesListener): AsyncGener
  * names spelt differently from the API's are renamed record by record.
  */
 function openJson(path: string, options: OpenOptions, batchSize: number): ExportReader {
-  const stream = readRecordBatches(countedChunks(path, options.onBytes), { view: options.name, batchSize });
+  const stream = readRecordBatches(countedChunks(path, options.onBytes), { view: options.name, batchSize, maxRecordBytes: options.maxRecordBytes });
   const renamer = new RecordRenamer(options.view);
   let records = 0;
   async function* batches(): AsyncGenerator<RecordBatch> {
