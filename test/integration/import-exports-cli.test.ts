@@ -172,6 +172,22 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await query('SELECT 1 FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 8599')).length, 0);
     });
 
+    test('a CSV line whose bytes are not UTF-8 is rejected alone, with its key; UTF-8 text around it loads as written', async () => {
+      const head = Buffer.from('TKT-Ticket ID,TKT-Title\n8601,Caf\u00e9 ok\n8602,Caf', 'utf8');
+      await writeFile(join(tdb.cwd, 'latin1-line.csv'), Buffer.concat([head, Buffer.from([0xe9]), Buffer.from('\n8603,plain\n')]));
+      const r = await cli('import', 'latin1-line.csv', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const file = (JSON.parse(r.stdout) as ImportDoc).files[0]!;
+      assert.deepEqual([file.status, file.fetched, file.inserted, file.rejected], ['partial', 3, 2, 1]);
+      const rejects = await query<{ record_key: string; kind: string; reason: string }>(
+        `SELECT record_key, kind, reason FROM servicedesk.load_rejects WHERE source = 'latin1-line.csv'`,
+      );
+      assert.deepEqual(rejects.map((x) => [x.record_key, x.kind]), [['8602', 'record']]);
+      assert.match(rejects[0]!.reason, /not UTF-8/);
+      const titles = await query<{ t: string }>(`SELECT "TKT-Title" AS t FROM servicedesk.tickets WHERE "TKT-Ticket ID" IN (8601, 8602, 8603) ORDER BY 1`);
+      assert.deepEqual(titles.map((x) => x.t), ['Caf\u00e9 ok', 'plain']);
+    });
+
     test('sync --max-reject-rate overrides OTC_MAX_REJECT_RATE for that run only', async () => {
       otc.set('tickets', [ticket(8401), ticket(8402), { 'TKT-Title': 'no id' }]);
       const refused = await cli('sync', 'tickets', '--json');
