@@ -147,6 +147,21 @@ export interface RejectEntry {
 
 const REJECT_CHUNK = 500;
 
+/** A JSON string token: its quotes and escapes, so a secret is hidden inside it and the JSON stays valid. */
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * The quarantined record may echo a secret (a record quoting the request, say): each string in it is
+ * scrubbed as decoded text, so a hidden run never splits an escape, and numbers are kept as written.
+ */
+function scrubJson(json: string): string {
+  return json.replace(JSON_STRING, (token) => {
+    const text = JSON.parse(token) as string;
+    const hidden = scrub(text);
+    return hidden === text ? token : JSON.stringify(hidden);
+  });
+}
+
 /** Writes rejects in chunks of one statement each (array parameters, not a statement per reject). */
 export async function writeRejects(
   db: Queryable,
@@ -172,7 +187,7 @@ export async function writeRejects(
         chunk.map((r) => r.field),
         // A reason can quote source text, and raw text is an excerpt: neither may carry a secret out.
         chunk.map((r) => scrub(r.reason)),
-        chunk.map((r) => r.rawJson),
+        chunk.map((r) => (r.rawJson === null ? null : scrubJson(r.rawJson))),
         chunk.map((r) => (r.rawText === null ? null : scrub(r.rawText))),
       ],
     );

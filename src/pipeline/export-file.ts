@@ -14,6 +14,7 @@ import { describeHeaders, placeHeaders } from '../transform/detect-view.js';
 import { canonicalHeaders, RecordRenamer } from '../transform/header-names.js';
 import { HeaderSearch, type Unplaced } from '../transform/header-search.js';
 import { DEFAULT_BATCH_SIZE, readRecordBatches, type RecordBatch } from '../transform/record-stream.js';
+import { KEPT_RAW_BYTES, UnreadableRecord } from '../transform/unreadable-record.js';
 
 /** One part of an export: the whole of a CSV or JSON file, or one sheet of a workbook. */
 export interface ExportPart {
@@ -45,6 +46,8 @@ export interface OpenOptions extends ReadOptions {
   readonly sheetIndex?: number;
   readonly onBytes?: BytesListener;
   readonly batchSize?: number;
+  /** OTC_MAX_RECORD_BYTES: a larger record in a JSON export is rejected on its own, as from the source. */
+  readonly maxRecordBytes?: number;
 }
 
 export interface ExportReader {
@@ -197,8 +200,9 @@ async function* sheetBatches(rows: SheetRows, header: SheetRow, view: ViewSpec, 
   let records: unknown[] = [];
   let firstPosition = 0;
   for (let next = await rows.rows.next(); next.done !== true; next = await rows.rows.next()) {
-    const record = builder.record(next.value.cells);
+    let record: unknown = builder.record(next.value.cells);
     if (record === null) continue;
+    if (next.value.notUtf8 === true) record = notUtf8Line(next.value.cells, record as Record<string, unknown>);
     const position = next.value.number - header.number;
     if (records.length > 0 && (records.length >= batchSize || position !== firstPosition + records.length)) {
       yield { records, firstPosition };
@@ -208,6 +212,15 @@ async function* sheetBatches(rows: SheetRows, header: SheetRow, view: ViewSpec, 
     records.push(record);
   }
   if (records.length > 0) yield { records, firstPosition };
+}
+
+/** A CSV line that was not UTF-8 is rejected on its own, as such a record from the source is. */
+function notUtf8Line(cells: readonly unknown[], fields: Record<string, unknown>): UnreadableRecord {
+  return new UnreadableRecord(
+    'line holds bytes that are not UTF-8 (shown as U+FFFD); it was not read. Save the export as UTF-8 and import it again',
+    cells.map(String).join(',').slice(0, KEPT_RAW_BYTES),
+    fields,
+  );
 }
 
 async function* countedChunks(path: string, onBytes?: BytesListener): AsyncGenerator<Uint8Array> {
@@ -224,7 +237,7 @@ async function* countedChunks(path: string, onBytes?: BytesListener): AsyncGener
  * names spelt differently from the API's are renamed record by record.
  */
 function openJson(path: string, options: OpenOptions, batchSize: number): ExportReader {
-  const stream = readRecordBatches(countedChunks(path, options.onBytes), { view: options.name, batchSize });
+  const stream = readRecordBatches(countedChunks(path, options.onBytes), { view: options.name, batchSize, maxRecordBytes: options.maxRecordBytes });
   const renamer = new RecordRenamer(options.view);
   let records = 0;
   async function* batches(): AsyncGenerator<RecordBatch> {

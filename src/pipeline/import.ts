@@ -37,7 +37,11 @@ export interface ImportResult {
 }
 
 /** Record batches read from an export file, with progress reports; a file with no records fails. */
-function fileRecordSource(file: ImportFile & { view: ViewSpec }, onProgress?: (progress: ImportProgress) => void): RecordSource {
+function fileRecordSource(
+  file: ImportFile & { view: ViewSpec },
+  maxRecordBytes: number,
+  onProgress?: (progress: ImportProgress) => void,
+): RecordSource {
   let bytesRead = 0;
   let records = 0;
   const report = () => onProgress?.({ file, bytesRead, records });
@@ -53,6 +57,7 @@ function fileRecordSource(file: ImportFile & { view: ViewSpec }, onProgress?: (p
         view: file.view,
         forced: file.forced ? file.view : undefined,
         sheetIndex: file.sheet?.index,
+        maxRecordBytes,
         onBytes: (bytes) => {
           bytesRead = bytes;
           report();
@@ -97,7 +102,7 @@ export async function runImport(deps: ImportDeps, files: readonly ImportFile[], 
   for (const file of files) {
     const ctx = { db: deps.db, config: deps.config, runId, log, signal: options.signal };
     const outcome = file.view
-      ? await loadView(ctx, file.view, fileRecordSource({ ...file, view: file.view }, options.onProgress))
+      ? await loadView(ctx, file.view, fileRecordSource({ ...file, view: file.view }, deps.config.maxRecordBytes, options.onProgress))
       : viewlessFailure(file);
     if (outcome.status === 'failed' && !file.view) log.error({ file: file.name }, outcome.error!);
     log.info({ file: file.name, view: outcome.view, status: outcome.status, ...outcome.counts }, `${file.name}: ${outcome.status}`);

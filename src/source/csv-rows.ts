@@ -94,12 +94,23 @@ export async function openCsvRows(path: string, name: string, onBytes?: BytesLis
   // Opened when the first row is asked for: a parser running ahead of its reader would report a broken
   // line to nobody (a load opens the file a while before it reads it).
   let opened: { input: ReadStream; parser: Parser } | null = null;
+  let notUtf8 = false;
   const open = () => {
     const input = createReadStream(path);
     let bytes = 0;
+    // Told before the parser sees each chunk: a line is not UTF-8 once the file is not and the line
+    // holds the replacement character decoding put in place of the bytes.
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
     input.on('data', (chunk) => {
       bytes += chunk.length;
       onBytes?.(bytes);
+      if (!notUtf8) {
+        try {
+          utf8.decode(chunk as Buffer, { stream: true });
+        } catch {
+          notUtf8 = true;
+        }
+      }
     });
     const parser = input.pipe(parse({ bom: true, delimiter, relax_column_count: true, skip_empty_lines: true, cast: false }));
     opened = { input, parser };
@@ -109,7 +120,9 @@ export async function openCsvRows(path: string, name: string, onBytes?: BytesLis
   async function* rows(): AsyncGenerator<SheetRow> {
     let number = 0;
     try {
-      for await (const cells of open() as AsyncIterable<string[]>) yield { number: ++number, cells };
+      for await (const cells of open() as AsyncIterable<string[]>) {
+        yield notUtf8 && cells.some((cell) => cell.includes('\uFFFD')) ? { number: ++number, cells, notUtf8: true } : { number: ++number, cells };
+      }
     } catch (error) {
       throw csvError(error, name);
     }

@@ -4,6 +4,8 @@ export interface SheetRow {
   readonly number: number;
   /** Cell values as the reader gives them (exceljs values for XLSX, strings for CSV); 0-based. */
   readonly cells: unknown[];
+  /** A CSV line whose bytes were not UTF-8: its cells hold U+FFFD where the bytes were. */
+  readonly notUtf8?: boolean;
 }
 
 export interface SheetRows {

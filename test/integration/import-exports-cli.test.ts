@@ -156,6 +156,38 @@ for (const kind of DATABASE_KINDS) {
       assert.match(notes.stderr, /cannot tell which view book\.xlsx holds: sheet "Notes" has headers "Column", "Meaning"/);
     });
 
+    test('a JSON export with a record over OTC_MAX_RECORD_BYTES rejects that record alone and loads the rest', async () => {
+      const records = [...Array.from({ length: 25 }, (_, i) => ticket(8500 + i)), ticket(8599, { 'TKT-Description': 'x'.repeat(3000) })];
+      await writeFile(join(tdb.cwd, 'big-record.json'), JSON.stringify({ data: records }));
+      const r = await runCli(['import', 'big-record.json', '--json'], { env: { ...tdb.env, ...otc.env(), OTC_MAX_RECORD_BYTES: '2000' }, cwd: tdb.cwd });
+      assert.equal(r.code, 0, r.stderr);
+      const file = (JSON.parse(r.stdout) as ImportDoc).files[0]!;
+      assert.deepEqual([file.status, file.fetched, file.inserted, file.rejected], ['partial', 26, 25, 1]);
+      const rejects = await query<{ record_key: string; kind: string; reason: string }>(
+        `SELECT record_key, kind, reason FROM servicedesk.load_rejects WHERE source = 'big-record.json'`,
+      );
+      assert.equal(rejects.length, 1);
+      assert.deepEqual([rejects[0]!.record_key, rejects[0]!.kind], ['8599', 'record']);
+      assert.match(rejects[0]!.reason, /OTC_MAX_RECORD_BYTES=2000/);
+      assert.equal((await query('SELECT 1 FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 8599')).length, 0);
+    });
+
+    test('a CSV line whose bytes are not UTF-8 is rejected alone, with its key; UTF-8 text around it loads as written', async () => {
+      const head = Buffer.from('TKT-Ticket ID,TKT-Title\n8601,Caf\u00e9 ok\n8602,Caf', 'utf8');
+      await writeFile(join(tdb.cwd, 'latin1-line.csv'), Buffer.concat([head, Buffer.from([0xe9]), Buffer.from('\n8603,plain\n')]));
+      const r = await cli('import', 'latin1-line.csv', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const file = (JSON.parse(r.stdout) as ImportDoc).files[0]!;
+      assert.deepEqual([file.status, file.fetched, file.inserted, file.rejected], ['partial', 3, 2, 1]);
+      const rejects = await query<{ record_key: string; kind: string; reason: string }>(
+        `SELECT record_key, kind, reason FROM servicedesk.load_rejects WHERE source = 'latin1-line.csv'`,
+      );
+      assert.deepEqual(rejects.map((x) => [x.record_key, x.kind]), [['8602', 'record']]);
+      assert.match(rejects[0]!.reason, /not UTF-8/);
+      const titles = await query<{ t: string }>(`SELECT "TKT-Title" AS t FROM servicedesk.tickets WHERE "TKT-Ticket ID" IN (8601, 8602, 8603) ORDER BY 1`);
+      assert.deepEqual(titles.map((x) => x.t), ['Caf\u00e9 ok', 'plain']);
+    });
+
     test('sync --max-reject-rate overrides OTC_MAX_REJECT_RATE for that run only', async () => {
       otc.set('tickets', [ticket(8401), ticket(8402), { 'TKT-Title': 'no id' }]);
       const refused = await cli('sync', 'tickets', '--json');

@@ -103,6 +103,40 @@ for (const kind of DATABASE_KINDS) {
       }
     });
 
+    test('a rejected record that echoes the password keeps it out of load_rejects, and the rest of the body loads', async () => {
+      const basic = Buffer.from(`CloudTicket-Sync:${FIXTURE_PASSWORD}`).toString('base64');
+      const echo = await startFixtureServer({
+        tickets: [
+          ticket(1),
+          { 'TKT-Ticket ID': 'not-an-id', 'TKT-Title': `pw ${FIXTURE_PASSWORD} b64 ${basic}`, 'TKT-Description': `"${FIXTURE_PASSWORD}"\\` },
+          ...Array.from({ length: 30 }, (_, i) => ticket(i + 2)),
+        ],
+        comments: [],
+        timesheets: [],
+      });
+      const echoDb = await createTestDatabase(kind);
+      try {
+        const r = await runCli(['sync', 'tickets', '--json'], { env: { ...echoDb.env, ...echo.env() }, cwd: echoDb.cwd });
+        assert.equal(r.code, 0, r.stderr);
+        const counts = (JSON.parse(r.stdout) as { views: { tickets: { inserted: number; rejected: number } } }).views.tickets;
+        assert.deepEqual([counts.inserted, counts.rejected], [31, 1]);
+        const db = await echoDb.open();
+        try {
+          const { rows } = await db.query<{ raw: string; title: string }>(
+            `SELECT raw_record::text AS raw, raw_record->>'TKT-Title' AS title FROM servicedesk.load_rejects WHERE kind = 'record'`,
+          );
+          assert.equal(rows.length, 1);
+          assertNowhere([FIXTURE_PASSWORD, basic, FIXTURE_PASSWORD.slice(2, 10)], 'load_rejects.raw_record', rows[0]!.raw);
+          assert.match(rows[0]!.title, /^pw \*\*\* b64 \*\*\*$/);
+        } finally {
+          await db.close();
+        }
+      } finally {
+        await echoDb.drop();
+        await echo.close();
+      }
+    });
+
     if (kind === 'server') {
       test('a database URL with its password as a parameter is not shown when the server cannot be reached', async () => {
         const r = await runCli(['sync', '--json'], {
