@@ -78,6 +78,7 @@ function fileRecordSource(
 }
 
 /** A file that holds no records fails: an empty export usually means the export job itself failed. */
+// biome-ignore lint/correctness/useYield: it yields nothing by design; reading it fails the file in the load's own error path
 async function* noRecords(file: ImportFile, reason: string): AsyncGenerator<RecordBatch> {
   throw new LoadRefusedError(noRecordsMessage(file, reason), { view: file.view?.name });
 }

@@ -2,7 +2,7 @@
  * Simulated tickets: what the tickets view returns, i.e. tickets modified in the last ~10 days
  * (created any time before that). A draft holds the facts; `ticket-fields.ts` renders the record.
  */
-import { Random, weighted } from './random.js';
+import { type Random, weighted } from './random.js';
 import type { Person } from './people.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, pickInstantStyle, type InstantStyle } from './time-format.js';
 import {

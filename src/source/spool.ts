@@ -51,7 +51,7 @@ async function isDeadSpool(path: string, name: string): Promise<boolean> {
   if (owned) return Number(owned[1]) !== process.pid && !isAlive(Number(owned[1]));
   if (!UNOWNED_SPOOL.test(name)) return false;
   const info = await stat(path).catch(() => null);
-  return info !== null && info.isDirectory() && Date.now() - info.mtimeMs > UNOWNED_MAX_AGE_MS;
+  return info?.isDirectory() === true && Date.now() - info.mtimeMs > UNOWNED_MAX_AGE_MS;
 }
 
 function isAlive(pid: number): boolean {

@@ -42,7 +42,9 @@ function parseArray(array: Buffer, spans: readonly RecordSpan[], startOffset: nu
     return JSON.parse(array.toString('utf8')) as unknown[];
   } catch (error) {
     // Find the record at fault, to say where it is.
-    spans.forEach((span, i) => parseRecord(array.subarray(span.start, span.end), startOffset + span.start - 1, firstPosition + i));
+    spans.forEach((span, i) => {
+      parseRecord(array.subarray(span.start, span.end), startOffset + span.start - 1, firstPosition + i);
+    });
     throw new BodyProblem('malformed', startOffset, `record ${firstPosition} is not valid JSON`, { cause: error });
   }
 }

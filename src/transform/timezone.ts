@@ -90,7 +90,7 @@ export class Zone {
 /** NaN lands on the first day too; callers reject NaN instants before asking. */
 function clampDay(day: number): number {
   if (!(day >= FIRST_PROBE_DAY)) return FIRST_PROBE_DAY;
-  return day > LAST_PROBE_DAY ? LAST_PROBE_DAY : day;
+  return Math.min(day, LAST_PROBE_DAY);
 }
 
 /** First whole second in (lo, hi] whose offset differs from `before`; tzdb transitions fall on whole seconds. */

@@ -10,7 +10,7 @@ import { parseDate, parseInstant } from './dates.js';
 import { parseDecimal, parseId } from './numbers.js';
 import { parseText } from './text.js';
 import type { Zone } from './timezone.js';
-import { expected, ValueError } from './value-error.js';
+import { expected, type ValueError } from './value-error.js';
 
 export { ValueError } from './value-error.js';
 export { Zone } from './timezone.js';

@@ -88,6 +88,7 @@ for (const kind of DATABASE_KINDS) {
       const sql = targets.filter((t) => t.rawSql !== undefined);
       assert.ok(sql.some((t) => t.rawSql!.includes('v_data_freshness')));
       for (const t of sql) {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a template literal
         const text = t.rawSql!.replaceAll('${schema}', 'servicedesk');
         const { rows } = await db.query(text);
         assert.ok(rows.length > 0, `${t.panel}: no rows`);

@@ -96,7 +96,9 @@ for (const kind of DATABASE_KINDS) {
         fc.asyncProperty(kinds, cuts, async (plan, at) => {
           const ids = plan.map(() => nextId++);
           const parts: Buffer[] = [Buffer.from('{"message":{"data":[')];
-          plan.forEach((k, i) => parts.push(...(i === 0 ? [] : [Buffer.from(',')]), element(k, ids[i]!)));
+          plan.forEach((k, i) => {
+            parts.push(...(i === 0 ? [] : [Buffer.from(',')]), element(k, ids[i]!));
+          });
           const body = Buffer.concat([...parts, Buffer.from(']}}')]);
           const runId = randomUUID();
           const outcome = await loadView({ db, config, runId, log: silentLogger, allowShrink: true }, getView('tickets'), bodySource(body, at));

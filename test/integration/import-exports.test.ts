@@ -10,7 +10,6 @@ import { planImports } from '../../src/pipeline/import.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { rows } from '../support/harness.js';
 import { fileOutcome, importPlanned, writeCsv, writeJson } from '../support/import-harness.js';
-import { comment } from '../support/records.js';
 import { titleRows, writeWorkbook, writeWorkbookZip, type Cell, type SheetSpec } from '../support/workbooks.js';
 
 const NOTES: SheetSpec = {

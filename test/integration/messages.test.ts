@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runCli, startCli, waitFor } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
-import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
+import { startFixtureServer, } from '../support/fixture-server.js';
 import { json, withSetup, type SyncDoc } from '../support/protection-setup.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 

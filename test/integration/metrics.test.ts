@@ -6,7 +6,7 @@ import { runCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
 import { rows } from '../support/harness.js';
-import { parseExposition, valueOf } from '../support/prometheus.js';
+import { parseExposition, sampleValue } from '../support/prometheus.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 import { getText, startServe } from '../support/serve.js';
 
@@ -59,15 +59,15 @@ for (const kind of DATABASE_KINDS) {
       }
       const outcomes = new Set(exp.get('otc_etl_last_run_rows')!.samples.map((s) => s.labels.outcome));
       assert.deepEqual([...outcomes].sort(), ['duplicates', 'inserted', 'rejected', 'unchanged', 'updated']);
-      for (const view of VIEWS) assert.ok(valueOf(exp, 'otc_etl_last_success_timestamp_seconds', { view })! > 1.7e9, view);
+      for (const view of VIEWS) assert.ok(sampleValue(exp, 'otc_etl_last_success_timestamp_seconds', { view })! > 1.7e9, view);
 
       // The counters agree with etl_metadata.
-      assert.equal(valueOf(exp, 'otc_etl_runs_total', { view: 'timesheets', status: 'failed' }), 1);
-      assert.equal(valueOf(exp, 'otc_etl_runs_total', { view: 'timesheets', status: 'success' }), 1);
-      assert.equal(valueOf(exp, 'otc_etl_runs_total', { view: 'tickets', status: 'success' }), 2);
-      assert.equal(valueOf(exp, 'otc_etl_last_run_rows', { view: 'tickets', outcome: 'unchanged' }), 2);
-      assert.equal(valueOf(exp, 'otc_etl_source_requests_total', { code: '200' }), 5);
-      assert.equal(valueOf(exp, 'otc_etl_breaker_open'), 0);
+      assert.equal(sampleValue(exp, 'otc_etl_runs_total', { view: 'timesheets', status: 'failed' }), 1);
+      assert.equal(sampleValue(exp, 'otc_etl_runs_total', { view: 'timesheets', status: 'success' }), 1);
+      assert.equal(sampleValue(exp, 'otc_etl_runs_total', { view: 'tickets', status: 'success' }), 2);
+      assert.equal(sampleValue(exp, 'otc_etl_last_run_rows', { view: 'tickets', outcome: 'unchanged' }), 2);
+      assert.equal(sampleValue(exp, 'otc_etl_source_requests_total', { code: '200' }), 5);
+      assert.equal(sampleValue(exp, 'otc_etl_breaker_open'), 0);
       const db = await tdb.open();
       try {
         const [last] = await rows<{ at: number }>(
@@ -76,7 +76,7 @@ for (const kind of DATABASE_KINDS) {
            WHERE view_name = 'tickets' AND load_status = 'success'`,
         );
         // The state model reads times to the millisecond.
-        assert.ok(Math.abs(valueOf(exp, 'otc_etl_last_success_timestamp_seconds', { view: 'tickets' })! - last!.at) < 0.001);
+        assert.ok(Math.abs(sampleValue(exp, 'otc_etl_last_success_timestamp_seconds', { view: 'tickets' })! - last!.at) < 0.001);
       } finally {
         await db.close();
       }

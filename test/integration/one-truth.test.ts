@@ -8,7 +8,7 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../suppor
 import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
 import { rows } from '../support/harness.js';
 import { writeCsv } from '../support/import-harness.js';
-import { valueOf } from '../support/prometheus.js';
+import { sampleValue } from '../support/prometheus.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 import { getMetrics, getText, startServe } from '../support/serve.js';
 
@@ -74,7 +74,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(svc.body.status, 'problem');
       assert.deepEqual(codes(svc.body.problems), expected);
       assert.deepEqual(svc.body.warnings, []);
-      assert.equal(valueOf(svc.metrics, 'otc_etl_view_problem', { view: 'tickets' }), 1);
+      assert.equal(sampleValue(svc.metrics, 'otc_etl_view_problem', { view: 'tickets' }), 1);
     });
 
     test('an open breaker while every view is fresh: a breaker_open warning everywhere, exit 0 and 200', async () => {
@@ -95,10 +95,10 @@ for (const kind of DATABASE_KINDS) {
       const svc = await serviceView();
       assert.equal(svc.status, 200);
       assert.deepEqual(codes(svc.body.warnings), ['-:breaker_open', 'comments:last_run_failed']);
-      assert.equal(valueOf(svc.metrics, 'otc_etl_breaker_open'), 1);
-      assert.equal(valueOf(svc.metrics, 'otc_etl_warnings', { view: '', code: 'breaker_open' }), 1);
-      assert.equal(valueOf(svc.metrics, 'otc_etl_warnings', { view: 'comments', code: 'last_run_failed' }), 1);
-      assert.equal(valueOf(svc.metrics, 'otc_etl_view_problem', { view: 'comments' }), 0);
+      assert.equal(sampleValue(svc.metrics, 'otc_etl_breaker_open'), 1);
+      assert.equal(sampleValue(svc.metrics, 'otc_etl_warnings', { view: '', code: 'breaker_open' }), 1);
+      assert.equal(sampleValue(svc.metrics, 'otc_etl_warnings', { view: 'comments', code: 'last_run_failed' }), 1);
+      assert.equal(sampleValue(svc.metrics, 'otc_etl_view_problem', { view: 'comments' }), 0);
     });
 
     test('a failed import of a CSV with wrong headers never stands in for the API sync of its view', async () => {
@@ -120,7 +120,7 @@ for (const kind of DATABASE_KINDS) {
       const svc = await serviceView();
       assert.equal(svc.status, 200);
       assert.equal((svc.body.views as Record<string, { lastRun: string }>).tickets!.lastRun, 'success');
-      assert.equal(valueOf(svc.metrics, 'otc_etl_runs_total', { view: 'tickets', status: 'failed' }), 0, 'imports are not API syncs');
+      assert.equal(sampleValue(svc.metrics, 'otc_etl_runs_total', { view: 'tickets', status: 'failed' }), 0, 'imports are not API syncs');
     });
 
     test('drift is loud: sync --json, a warning log line, etl_metadata, status, the page and the metric; it stops when the source settles', async () => {
@@ -154,8 +154,8 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await cli(['report', '--out', out])).code, 0);
       assert.match(readFileSync(out, 'utf8'), /<dd class="drift" data-kind="missing">TKTCT-Team/);
       const svc = await serviceView();
-      assert.equal(valueOf(svc.metrics, 'otc_etl_drift_fields', { view: 'comments', kind: 'new' }), 1);
-      assert.equal(valueOf(svc.metrics, 'otc_etl_drift_fields', { view: 'comments', kind: 'missing' }), 1);
+      assert.equal(sampleValue(svc.metrics, 'otc_etl_drift_fields', { view: 'comments', kind: 'new' }), 1);
+      assert.equal(sampleValue(svc.metrics, 'otc_etl_drift_fields', { view: 'comments', kind: 'missing' }), 1);
       assert.equal(svc.status, 200, 'drift is a warning');
       assert.deepEqual(codes(svc.body.warnings), ['comments:drift_missing_fields', 'comments:drift_new_fields']);
 

@@ -10,7 +10,7 @@ import { runCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
 import { rows } from '../support/harness.js';
-import { valueOf } from '../support/prometheus.js';
+import { sampleValue } from '../support/prometheus.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 import { getMetrics, getText, startServe, waitFor } from '../support/serve.js';
 
@@ -45,7 +45,7 @@ for (const kind of DATABASE_KINDS) {
         await db.close();
       }
     };
-    const successes = async (url: string, view: string) => valueOf(await getMetrics(url), 'otc_etl_runs_total', { view, status: 'success' }) ?? 0;
+    const successes = async (url: string, view: string) => sampleValue(await getMetrics(url), 'otc_etl_runs_total', { view, status: 'success' }) ?? 0;
 
     before(async () => {
       otc = await startFixtureServer({ tickets: [ticket(1)], comments: [comment(1, 1)], timesheets: [timesheet()] });

@@ -5,14 +5,14 @@ import { runCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { FIXTURE_PASSWORD, startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
 import { rows } from '../support/harness.js';
-import { valueOf } from '../support/prometheus.js';
+import { sampleValue } from '../support/prometheus.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 import { getMetrics, getText, startServe, waitFor } from '../support/serve.js';
 
 const EVERY_SECOND = '* * * * * *';
 
 function runs(metrics: Awaited<ReturnType<typeof getMetrics>>, view: string, status: string): number {
-  return valueOf(metrics, 'otc_etl_runs_total', { view, status }) ?? 0;
+  return sampleValue(metrics, 'otc_etl_runs_total', { view, status }) ?? 0;
 }
 
 async function countRuns(tdb: TestDatabase, view: string, status: string): Promise<number> {

@@ -130,10 +130,10 @@ test('a person has one login, full name and user id across all three views', asy
 });
 
 /** key → value over records, asserting that each key always maps to the same value. */
-function mapping(records: SourceRecord[], keyOf: (r: SourceRecord) => unknown, valueOf: (r: SourceRecord) => unknown) {
+function mapping(records: SourceRecord[], keyOf: (r: SourceRecord) => unknown, valueOfRecord: (r: SourceRecord) => unknown) {
   const map = new Map<unknown, unknown>();
   for (const r of records) {
-    const [key, value] = [keyOf(r), valueOf(r)];
+    const [key, value] = [keyOf(r), valueOfRecord(r)];
     assert.ok(!map.has(key) || map.get(key) === value, `${String(key)} maps to one value`);
     map.set(key, value);
   }

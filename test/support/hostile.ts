@@ -153,7 +153,7 @@ export async function assertProperty<Ts extends unknown[]>(
     await fc.assert(property as fc.IAsyncProperty<Ts>, params);
   } catch (error) {
     const full = error instanceof Error ? error.message : String(error);
-    const message = full.replace(/([^])\1{39,}/g, (run, c: string) => `${c}…(${run.length} times)`);
+    const message = full.replace(/([\s\S])\1{39,}/g, (run, c: string) => `${c}…(${run.length} times)`);
     throw new Error(message.length > 4000 ? `${message.slice(0, 4000)}…` : message);
   }
 }

@@ -56,7 +56,7 @@ export function parseExposition(text: string): Exposition {
 }
 
 /** The value of the one sample with exactly these labels, or undefined. */
-export function valueOf(exp: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(exp: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
   const keys = Object.keys(labels);
   return exp
     .get(name)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { MetricsSnapshot } from '../../src/pipeline/metrics-data.js';
 import { metricsText } from '../../src/report/prometheus.js';
-import { parseExposition, valueOf } from '../support/prometheus.js';
+import { parseExposition, sampleValue } from '../support/prometheus.js';
 
 describe('the Prometheus metrics text', () => {
   const empty: MetricsSnapshot = {
@@ -33,11 +33,11 @@ describe('the Prometheus metrics text', () => {
     ]);
     assert.equal(exp.get('otc_etl_runs_total')!.type, 'counter');
     assert.equal(exp.get('otc_etl_runs_total')!.samples.length, 12);
-    assert.equal(valueOf(exp, 'otc_etl_last_success_timestamp_seconds', { view: 'tickets' }), 0);
-    assert.equal(valueOf(exp, 'otc_etl_breaker_open'), 0);
-    assert.equal(valueOf(exp, 'otc_etl_view_problem', { view: 'tickets' }), 1);
-    assert.equal(valueOf(exp, 'otc_etl_drift_fields', { view: 'tickets', kind: 'missing' }), 0);
-    assert.equal(valueOf(exp, 'otc_etl_warnings', { view: '', code: 'breaker_open' }), 0);
+    assert.equal(sampleValue(exp, 'otc_etl_last_success_timestamp_seconds', { view: 'tickets' }), 0);
+    assert.equal(sampleValue(exp, 'otc_etl_breaker_open'), 0);
+    assert.equal(sampleValue(exp, 'otc_etl_view_problem', { view: 'tickets' }), 1);
+    assert.equal(sampleValue(exp, 'otc_etl_drift_fields', { view: 'tickets', kind: 'missing' }), 0);
+    assert.equal(sampleValue(exp, 'otc_etl_warnings', { view: '', code: 'breaker_open' }), 0);
   });
   test('labels the last run rows by view and outcome', () => {
     const snapshot: MetricsSnapshot = {
@@ -48,9 +48,9 @@ describe('the Prometheus metrics text', () => {
       source: { requests: [{ code: '200', count: 3 }, { code: '503', count: 1 }], breakerOpen: true },
     };
     const exp = parseExposition(metricsText(snapshot));
-    assert.equal(valueOf(exp, 'otc_etl_last_run_rows', { view: 'tickets', outcome: 'duplicates' }), 5);
-    assert.equal(valueOf(exp, 'otc_etl_last_run_duration_seconds', { view: 'tickets' }), 1.5);
-    assert.equal(valueOf(exp, 'otc_etl_source_requests_total', { code: '503' }), 1);
-    assert.equal(valueOf(exp, 'otc_etl_breaker_open'), 1);
+    assert.equal(sampleValue(exp, 'otc_etl_last_run_rows', { view: 'tickets', outcome: 'duplicates' }), 5);
+    assert.equal(sampleValue(exp, 'otc_etl_last_run_duration_seconds', { view: 'tickets' }), 1.5);
+    assert.equal(sampleValue(exp, 'otc_etl_source_requests_total', { code: '503' }), 1);
+    assert.equal(sampleValue(exp, 'otc_etl_breaker_open'), 1);
   });
 });

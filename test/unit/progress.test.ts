@@ -7,7 +7,11 @@ import type { ViewOutcome } from '../../src/pipeline/load-view.js';
 /** A terminal that keeps what was drawn: the last state of the line after each carriage return. */
 function terminal() {
   let text = '';
-  const stream = { isTTY: true, write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WriteStream;
+  const write = (chunk: string) => {
+    text += chunk;
+    return true;
+  };
+  const stream = { isTTY: true, write } as unknown as NodeJS.WriteStream;
   const lines = () => text.split(/\r|\n/).map((l) => l.replace(/\x1b\[2K/g, '')).filter(Boolean);
   return { stream, lines };
 }

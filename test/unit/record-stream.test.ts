@@ -131,7 +131,9 @@ test('positions are 1-based and continue across batches', async () => {
     ],
   );
   for (const batch of batches) {
-    batch.records.forEach((record, i) => assert.deepEqual(record, { n: batch.firstPosition + i }));
+    batch.records.forEach((record, i) => {
+      assert.deepEqual(record, { n: batch.firstPosition + i });
+    });
   }
 });
 

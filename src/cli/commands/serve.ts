@@ -86,7 +86,7 @@ function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string)
   return {
     '/healthz': async () => {
       const service = { syncing: scheduler.syncing, nextRun: scheduler.nextRun()?.toISOString() ?? null, lastTick: scheduler.lastTick };
-      let reply;
+      let reply: ReturnType<typeof healthzOf>;
       try {
         const reading = await state.get();
         // Not fresh: a sync holds the embedded database; this is the last reading.

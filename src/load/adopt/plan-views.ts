@@ -73,6 +73,7 @@ export async function planViews(ctx: PlanContext, convertedTables: readonly stri
   // Deepest first, so no view is dropped while another still reads it.
   for (const view of [...plain].reverse()) {
     steps.push({
+      // biome-ignore lint/suspicious/noThenProperty: `then` is a field of migrate --dry-run's JSON plan, not a thenable
       step: { action: 'drop-view', view: `${view.schema}.${view.name}`, then: 'recreate' },
       phase: 'detach',
       table: view.name,
@@ -81,6 +82,7 @@ export async function planViews(ctx: PlanContext, convertedTables: readonly stri
   }
   for (const name of replaced) {
     steps.push({
+      // biome-ignore lint/suspicious/noThenProperty: `then` is a field of migrate --dry-run's JSON plan, not a thenable
       step: { action: 'drop-view', view: `${ctx.schema}.${name}`, then: 'replace' },
       phase: 'detach',
       table: name,
