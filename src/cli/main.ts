@@ -11,8 +11,9 @@ import { EXIT, type ExitCode } from '../errors.js';
 import type { ReportFlags } from './commands/report.js';
 import type { ServeFlags } from './commands/serve.js';
 import { collect, type SimulateFlags } from './commands/simulate.js';
-import { runWithRejectRate, type RejectRateFlags } from './reject-rate-flag.js';
-import { runCommand, type CommonFlags } from './runtime.js';
+import type { CliIo } from './io.js';
+import { runWithRejectRate as runWithRejectRateIn, type RejectRateFlags } from './reject-rate-flag.js';
+import { runCommand as runCommandIn, type CommonFlags, type Runtime } from './runtime.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -26,16 +27,24 @@ function withCommon(cmd: Command): Command {
     .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'));
 }
 
-/** Runs the CLI and resolves to the process exit code. */
-export async function main(argv: readonly string[]): Promise<ExitCode> {
+/**
+ * Runs the CLI and resolves to the process exit code. `argv` is as `process.argv` (the first two entries
+ * are node and the script); `io` is the process it runs in (see io.ts).
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.ok;
   const set = (code: ExitCode) => {
     exitCode = code;
   };
+  // Every command runs with this invocation's environment, directory, streams and database opener.
+  const runCommand = (flags: CommonFlags, body: (rt: Runtime) => Promise<ExitCode>) => runCommandIn(io, flags, body);
+  const runWithRejectRate = (flags: RejectRateFlags, body: (rt: Runtime) => Promise<ExitCode>) => runWithRejectRateIn(io, flags, body);
   const program = new Command('otc-etl')
     .description('Keeps a PostgreSQL copy of the OTC service desk views (tickets, comments, timesheets) current.')
     .version(VERSION)
     .exitOverride()
+    // Help, version and argument errors go where the rest of the output goes (the subcommands inherit this).
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .showHelpAfterError('(run with --help for usage)');
 
   withCommon(program.command('sync').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
@@ -152,7 +161,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       if (done) return EXIT.ok;
       // A script that asked for --json parses stdout even when the arguments were wrong.
       if (argv.includes('--json')) {
-        process.stdout.write(`${JSON.stringify({ error: error.message.replace(/^error: /, ''), exitCode: EXIT.usage })}\n`);
+        io.stdout.write(`${JSON.stringify({ error: error.message.replace(/^error: /, ''), exitCode: EXIT.usage })}\n`);
       }
       return EXIT.usage;
     }

@@ -7,10 +7,15 @@
  */
 import { EXIT } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { CliIo } from './io.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-export async function withStopSignals<T>(log: Logger, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withStopSignals<T>(
+  rt: { readonly log: Logger; readonly io: CliIo },
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const { log, io } = rt;
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => {
     if (!controller.signal.aborted) {
@@ -19,12 +24,13 @@ export async function withStopSignals<T>(log: Logger, fn: (signal: AbortSignal) 
       return;
     }
     log.error({ signal: name }, 'exiting at once; the next run marks the interrupted view as failed');
-    process.exit(EXIT.failed);
+    io.exit?.(EXIT.failed);
   };
-  for (const name of STOP_SIGNALS) process.on(name, onSignal);
+  const signals = io.signals;
+  for (const name of STOP_SIGNALS) signals?.on(name, onSignal);
   try {
     return await fn(controller.signal);
   } finally {
-    for (const name of STOP_SIGNALS) process.off(name, onSignal);
+    for (const name of STOP_SIGNALS) signals?.off(name, onSignal);
   }
 }

@@ -73,7 +73,7 @@ async function historyNumbers(db: Queryable, schema: string): Promise<{ versions
 
 export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: string; logFormat?: string }): Promise<ExitCode> {
   const password = randomBytes(12).toString('base64url');
-  const dataDir = resolve(DEMO_DATA_DIR);
+  const dataDir = resolve(rt.io.cwd, DEMO_DATA_DIR);
   // The simulator is local and tireless: no pacing needed, the other protections stay as configured.
   const demoConfig: Config = Object.freeze({
     ...rt.config,
@@ -83,7 +83,7 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
     password,
     source: Object.freeze({ ...rt.config.source, minIntervalMs: 0, viewGapMs: 0, backoffInitialMs: 100 }),
   });
-  return withDb(demoConfig, async (db) => {
+  return withDb({ ...rt, config: demoConfig }, async (db) => {
     const step = await syncsSoFar(db, demoConfig.schema);
     const sim = await startSimulator({
       port: 0,
@@ -99,7 +99,7 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
       rt.log.info({ simulator: sim.url, database: dataDir, step }, 'demo: syncing the simulator into the embedded database');
       const deps = { db, config, log: rt.log };
       const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
-        runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(process.stderr, flags) }),
+        runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(rt.io.stderr, flags) }),
       );
       const status = await readState(db, config);
       const numbers = await analystNumbers(db, config.schema);

@@ -59,16 +59,16 @@ export async function importCommand(
 ): Promise<ExitCode> {
   const forced = flags.view === undefined ? undefined : parseViews([flags.view])![0];
   // Every file is checked and placed before the database is touched: a wrong file is a usage error.
-  const plan = await planImports(paths, { view: forced, sheet: flags.sheet });
+  const plan = await planImports(paths, { view: forced, sheet: flags.sheet, cwd: rt.io.cwd });
   for (const s of plan.skipped) rt.log.info({ file: s.path, sheet: s.sheet }, `skipping sheet ${s.sheet} of ${s.path}: ${s.reason}`);
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     const deps = { db, config: rt.config, log: rt.log };
-    const onProgress = importProgress();
+    const onProgress = importProgress(rt.io.stderr);
     const result = await withRunLock(deps, 'import', { autoMigrate: true }, async () => {
       try {
         return await runImport(deps, plan.files, { signal, onProgress });
       } finally {
-        if (onProgress) endProgress();
+        if (onProgress) endProgress(rt.io.stderr);
       }
     });
     const schema = rt.config.schema;

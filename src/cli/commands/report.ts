@@ -14,7 +14,7 @@ export interface ReportFlags {
 
 export async function reportCommand(rt: Runtime, flags: ReportFlags): Promise<ExitCode> {
   const runs = Math.max(1, parseIntFlag('--runs', flags.runs, DEFAULT_CHART_RUNS));
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     requireCurrent(await inspectSchema(db, rt.config.schema), rt.config.schema);
     const html = renderPage(await readReport(db, rt.config, { runs }));
     await writeFileAtomic(flags.out, html);

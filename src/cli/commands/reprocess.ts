@@ -7,7 +7,7 @@ import { exitCodeOf, outcomeJson, outcomesTable, parseViews } from './sync.js';
 
 export async function reprocessCommand(rt: Runtime, args: readonly string[], signal?: AbortSignal): Promise<ExitCode> {
   const views = parseViews(args);
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     const deps = { db, config: rt.config, log: rt.log };
     const result = await withRunLock(deps, 'reprocess', { autoMigrate: true }, () => runReprocess(deps, { views, signal }));
     rt.print(

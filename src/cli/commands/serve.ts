@@ -9,7 +9,6 @@
 import { EXIT, MigrationRequiredError, type ExitCode } from '../../errors.js';
 import type { Db } from '../../load/db.js';
 import { inspectSchema, requireCurrent } from '../../load/migrate.js';
-import { openDb } from '../../load/open-db.js';
 import { runLockKey } from '../../load/run-lock.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { resetBreaker } from '../../pipeline/breaker.js';
@@ -26,6 +25,7 @@ import { jsonReply, startHttp, type Route } from '../../service/http.js';
 import { checkSchedule, DEFAULT_SCHEDULE, SyncScheduler, type TickResult } from '../../service/scheduler.js';
 import type { ViewSource } from '../../source/view-source.js';
 import { scrub } from '../../log.js';
+import { dbOpenerOf } from '../io.js';
 import type { Runtime } from '../runtime.js';
 import { parseIntFlag } from './simulate.js';
 import { requirePassword } from '../../source/plain-source.js';
@@ -142,13 +142,13 @@ function nextStopSignal(rt: Runtime): Promise<NodeJS.Signals> {
     const onSignal = (signal: NodeJS.Signals) => {
       if (received) {
         rt.log.warn({ signal }, 'second signal: exiting without waiting for the sync to roll back');
-        process.exit(EXIT.failed);
+        rt.io.exit?.(EXIT.failed);
       }
       received = true;
       resolve(signal);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    rt.io.signals?.on('SIGTERM', onSignal);
+    rt.io.signals?.on('SIGINT', onSignal);
   });
 }
 
@@ -160,7 +160,7 @@ export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<Exit
   // Checked before anything starts: a missing password is a configuration error (exit 2).
   requirePassword(rt.config);
   const stopSignal = nextStopSignal(rt);
-  const db = await openDb(rt.config);
+  const db = await dbOpenerOf(rt.io)(rt.config);
   try {
     const source = syncSource(db, rt.config, rt.log);
     await prepareSchema(rt, db);

@@ -44,7 +44,7 @@ export function statusText(report: StateReport): string {
 export async function statusCommand(rt: Runtime): Promise<ExitCode> {
   let report: StateReport;
   try {
-    report = await withDb(rt.config, (db) => readState(db, rt.config));
+    report = await withDb(rt, (db) => readState(db, rt.config));
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError || error instanceof MigrationRequiredError)) throw error;
     report = unusableDatabaseState(rt.config, error.message, { reachable: error instanceof MigrationRequiredError });

@@ -90,16 +90,16 @@ export async function syncCommand(
   signal?: AbortSignal,
 ): Promise<ExitCode> {
   // Run as `otc-etl sync`, SIGINT/SIGTERM cancel the run; a caller with its own signal (serve) decides itself.
-  if (!signal) return withStopSignals(rt.log, (stop) => syncCommand(rt, args, flags, stop));
+  if (!signal) return withStopSignals(rt, (stop) => syncCommand(rt, args, flags, stop));
   const views = parseViews(args);
   // Checked before the database is opened: a missing password is a configuration error (exit 2).
   requirePassword(rt.config);
   await checkMetricsFile(flags.metricsFile);
-  const progress = terminalProgress(process.stderr, { logFormat: flags.logFormat });
+  const progress = terminalProgress(rt.io.stderr, { logFormat: flags.logFormat });
   // Chosen here so the lines logged before the run starts (lock, cleanup) carry it too.
   const runId = randomUUID();
   const log = rt.log.child({ runId });
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     const result = await withRunLock({ db, config: rt.config, log }, 'sync', { autoMigrate: true }, () =>
       runSync(
         { db, config: rt.config, log: rt.log, source: syncSource(db, rt.config, rt.log) },

@@ -44,7 +44,7 @@ export function userLookupText(r: UserLookupResult): string {
 }
 
 export async function usersCommand(rt: Runtime): Promise<ExitCode> {
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     const deps = { db, config: rt.config, log: rt.log };
     const result = await withRunLock(deps, 'users', { autoMigrate: false }, () => refreshUsers(deps));
     rt.print(result, () => userLookupText(result));
