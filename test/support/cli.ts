@@ -5,6 +5,7 @@
  * crashes, `serve`'s lifetime, the launcher itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
 import { main } from '../../src/cli/main.js';
@@ -12,6 +13,9 @@ import type { OutputStream } from '../../src/cli/io.js';
 import { forgetSecrets } from '../../src/secrets.js';
 import { openTestDb } from './databases.js';
 import { closeSharedEmbedded } from './shared-embedded.js';
+
+// A directory the CLI opened that no test database owns (the demo's) is closed when the file is done.
+after(() => closeSharedEmbedded());
 
 export const BIN = fileURLToPath(new URL('../../../bin/otc-etl.js', import.meta.url));
 
