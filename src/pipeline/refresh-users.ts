@@ -1,6 +1,6 @@
 /**
  * The user lookup refresh as the pipeline runs it: by `otc-etl users`, and at the end of a full sync
- * (SPEC §5), where a failure is logged and reported but never fails the views already committed.
+ * (all the views), where a failure is logged and reported but never fails the views already committed.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';

@@ -1,4 +1,4 @@
-/** A sync run: fetch each requested view from the source and load it, in the SPEC §5 order. */
+/** A sync run: fetch each requested view from the source and load it, in registry order (comments, timesheets, tickets). */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { BreakerOpenError } from '../errors.js';
@@ -77,7 +77,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     bodies.discard();
   }
   await pruneHistory(deps, log, options.signal);
-  // SPEC §5: a full sync ends with the user lookup refresh, from whatever the views now hold (a failed
+  // A full sync ends with the user lookup refresh, from whatever the views now hold (a failed
   // view still leaves its earlier rows as evidence). Its own transaction: it never fails a view.
   const full = views.length === VIEW_NAMES.length;
   if (!full || options.signal?.aborted) return { runId, outcomes };
