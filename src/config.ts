@@ -10,7 +10,7 @@ import { parseDatabaseUrl, withoutPassword } from './database-url.js';
 import { ConfigError } from './errors.js';
 import { VIEWS, type ViewName } from './registry.js';
 
-/** Protections for the fragile source (SPEC §3). All durations in milliseconds. */
+/** Protections for the fragile source: pacing, retries, the circuit breaker. All durations in milliseconds. */
 export interface SourcePolicy {
   /** Minimum gap between two requests. Default 5000. */
   readonly minIntervalMs: number;

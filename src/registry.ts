@@ -66,7 +66,10 @@ export interface ViewSpec {
   readonly keyNullable: boolean;
   /** Column of the change cursor, or null when the view has none (newest run wins). */
   readonly cursor: string | null;
-  /** Column whose span in a payload defines the window for deletion detection (SPEC §10), or null. */
+  /**
+   * Column whose span in a payload defines the window for deletion detection (a stored row inside it
+   * that the payload lacks moves to `<table>_removed`), or null.
+   */
   readonly windowColumn: string | null;
   /** Column holding the referenced ticket id, for orphan checks, or null. */
   readonly ticketRef: string | null;
@@ -251,7 +254,7 @@ const TICKETS: ViewSpec = {
   ],
 };
 
-/** The views in full-sync order (SPEC §5): comments, timesheets, tickets. */
+/** The views in full-sync order: comments, timesheets, tickets. */
 export const VIEWS: readonly ViewSpec[] = [COMMENTS, TIMESHEETS, TICKETS];
 
 export const VIEW_NAMES: readonly ViewName[] = VIEWS.map((v) => v.name);
