@@ -14,7 +14,7 @@ import { peopleFor, type Person } from './people.js';
 import { Random, streamSeed } from './random.js';
 import { countsFor, multiplierOf, type Scale } from './scale.js';
 import { MINUTE_MS, formatMonth } from './time-format.js';
-import { STEP_MS, stepTickets } from './steps.js';
+import { STEP_MS, stepTickets } from './ticket-steps.js';
 
 export interface DatasetOptions {
   readonly seed: number;
