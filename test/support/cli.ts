@@ -52,6 +52,9 @@ export async function runCli(args: readonly string[], options: { env: Record<str
   const stderr = collector();
   // Each run starts as a new process would: no secrets registered by an earlier run.
   forgetSecrets();
+  // Temporary files (download spools) go where os.tmpdir() says, which reads TMPDIR from the process.
+  const tmpdir = process.env.TMPDIR;
+  if (options.env.TMPDIR !== undefined) process.env.TMPDIR = options.env.TMPDIR;
   try {
     const code = await main([process.execPath, BIN, ...args], { env: cliEnv(options.env), cwd: options.cwd, stdout, stderr, openDb: openTestDb });
     // Log lines still on their way through the logger's stream.
@@ -59,6 +62,8 @@ export async function runCli(args: readonly string[], options: { env: Record<str
     return { code, stdout: stdout.text(), stderr: stderr.text() };
   } finally {
     forgetSecrets();
+    if (tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpdir;
   }
 }
 
