@@ -88,6 +88,8 @@ const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 interface FieldSlot {
   readonly index: number;
   readonly field: FieldSpec;
+  /** The name this slot is found by, as JSON text followed by a colon: how `_raw` writes it. */
+  readonly member: string;
 }
 
 export class Normalizer {
@@ -111,8 +113,7 @@ export class Normalizer {
     private readonly ctx: ParseContext,
   ) {
     view.fields.forEach((field, index) => {
-      this.slots.set(field.api, { index, field });
-      for (const alias of field.aliases ?? []) this.slots.set(alias, { index, field });
+      for (const name of [field.api, ...(field.aliases ?? [])]) this.slots.set(name, { index, field, member: `${JSON.stringify(name)}:` });
     });
     this.usesAliases = view.fields.some((f) => (f.aliases ?? []).length > 0);
     this.slotSeen = view.fields.map(() => false);
@@ -332,7 +333,7 @@ export class Normalizer {
       const value = record[name];
       const slot = this.slots.get(name);
       if (slot && present[slot.index] && storedVerbatim(slot.field.type, value, values[slot.index]!)) continue;
-      out += `${out === '' ? '{' : ','}${JSON.stringify(name)}:${JSON.stringify(value)}`;
+      out += `${out === '' ? '{' : ','}${slot ? slot.member : `${JSON.stringify(name)}:`}${JSON.stringify(value)}`;
     }
     return out === '' ? '{}' : `${out}}`;
   }
