@@ -1,6 +1,6 @@
 /** `--max-reject-rate R` (import, sync): OTC_MAX_REJECT_RATE for one run, checked like any flag. */
 import { ConfigError, type ExitCode } from '../errors.js';
-import { parseMaxRejectRate } from '../pipeline/reject-rate.js';
+import { parseMaxRejectRate } from '../pipeline/load-guards.js';
 import { runCommand, type CommonFlags, type Runtime } from './runtime.js';
 
 export interface RejectRateFlags extends CommonFlags {

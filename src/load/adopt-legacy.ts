@@ -1,8 +1,9 @@
 /**
- * Adopting the previous loader's hand-built schema (SPEC §8): a code step, because what to do depends
- * on each legacy column. In one transaction, under the migration lock and a lock timeout, it converts
- * the legacy tables in place into exactly what migrations 001 and 002 create — read from those files,
- * run into a scratch schema — and records both as applied, so later migrations apply normally.
+ * Adopting the previous loader's hand-built schema, which `migrate` meets on a database the product did
+ * not make: a code step, because what to do depends on each legacy column. In one transaction, under the
+ * migration lock and a lock timeout, it converts the legacy tables in place into exactly what migrations
+ * 001 and 002 create — read from those files, run into a scratch schema — and records both as applied,
+ * so later migrations apply normally.
  * Other tools' columns, constraints and views are left as they are; views over converted columns are
  * recreated. `dryRun` plans with read-only queries and rolls back: no exclusive lock, nothing changed.
  */
@@ -16,7 +17,7 @@ import { countRows, readCatalog, type Catalog } from './adopt/catalog.js';
 import type { PlanContext } from './adopt/context.js';
 import { planAdoption } from './adopt/plan.js';
 import { createScratch, dropScratch, SCRATCH, withScratchPath } from './adopt/scratch.js';
-import { PHASES, type AdoptionStep, type PlannedStep } from './adopt/steps.js';
+import { PHASES, type AdoptionStep, type PlannedStep } from './adopt/adoption-steps.js';
 
 /** Migrations whose result the adoption produces; later ones apply normally afterwards. */
 export const ADOPTED_VERSIONS: readonly number[] = [1, 2];

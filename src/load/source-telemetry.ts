@@ -1,6 +1,6 @@
 /**
  * What the metrics know about the source itself: responses per HTTP status code and whether the circuit
- * breaker is open. The protective client keeps both in the database (SPEC §3); until its tables exist,
+ * breaker is open. The protective client keeps both in the database (migration 003); until its tables exist,
  * requests are derived from `etl_metadata` (a view that fetched records got a 200) and the breaker reads
  * as closed, so both metric families are always present.
  *

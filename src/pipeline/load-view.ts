@@ -11,14 +11,14 @@ import type { Logger } from '../log.js';
 import { scrub } from '../log.js';
 import { qualified, sqlState, type Db, type Queryable } from '../load/db.js';
 import { isConnectionLost, isDatabaseError, safeDatabaseMessage } from '../load/db-errors.js';
-import { storedHashes, ViewLoader } from '../load/load-view.js';
+import { storedHashes, TableLoad } from '../load/table-load.js';
 import { REPROCESS_SOURCE } from '../load/merge-sql.js';
 import { recordCopiedVersions, recordTicketHistory } from '../load/ticket-history.js';
 import { API_SOURCE, COMMITTED_API_RUNS, RunRecorder, writeRejects, ZERO_COUNTS, type LoadStatus, type RejectEntry, type ViewCounts } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
 import { logDrift, measureDrift, readDriftBaseline, recordSeenFields, type Drift } from './drift.js';
 import { PayloadIndex } from './payload-index.js';
-import { rejectRateProblem } from './reject-rate.js';
+import { rejectRateProblem } from './load-guards.js';
 import { Normalizer, storable, type KnownRecord, type NormalizedRow, type RejectedRecord } from '../transform/normalize.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan, stringifyDeep } from '../transform/deep-json.js';
 import { DEFAULT_BATCH_SIZE, type RecordBatch } from '../transform/record-stream.js';
@@ -312,7 +312,7 @@ async function loadInTransaction(
     return await ctx.db.transaction(async (tx) => {
       const log = ctx.log.child({ view: view.name });
       const phase = phaseTimer();
-      const loader = new ViewLoader(tx, view, ctx.config.schema, { runId: ctx.runId, source: source.name });
+      const loader = new TableLoad(tx, view, ctx.config.schema, { runId: ctx.runId, source: source.name });
       await loader.begin();
       log.debug({ ms: phase(), stored: stored.size, readEarly: state.fetched }, 'began the load');
       const send = async ({ fresh, repeats }: ToSend) => {
@@ -393,7 +393,7 @@ function cancelledMessage(view: string, signal: AbortSignal | undefined, when?: 
  * (one day after its earliest value to its latest) that the payload lacks was edited or deleted
  * upstream, and is moved to the side table so its hours are not counted twice.
  */
-async function removeMissing(loader: ViewLoader, payload: PayloadIndex, runId: string): Promise<number> {
+async function removeMissing(loader: TableLoad, payload: PayloadIndex, runId: string): Promise<number> {
   if (payload.windowMin === null || payload.windowMax === null) return 0;
   const inWindow = await loader.storedKeysInWindow(payload.windowMin, payload.windowMax);
   const missing = inWindow.filter((key) => !payload.has(key));

@@ -1,5 +1,5 @@
 /**
- * The numbers behind the Prometheus metrics (SPEC §7), read from the database, never kept in memory:
+ * The numbers behind the Prometheus metrics, read from the database, never kept in memory:
  * they are right after a restart, and `/metrics` and `sync --metrics-file` show the same values. Freshness,
  * problems, warnings, drift and the breaker come from the state model (view-state.ts), like every other
  * view of the product's health.

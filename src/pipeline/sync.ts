@@ -1,4 +1,4 @@
-/** A sync run: fetch each requested view from the source and load it, in the SPEC §5 order. */
+/** A sync run: fetch each requested view from the source and load it, in registry order (comments, timesheets, tickets). */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { BreakerOpenError } from '../errors.js';
@@ -11,7 +11,7 @@ import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import type { ViewSource } from '../source/view-source.js';
 import { errorMessage, loadView, type LoadContext, type ViewOutcome } from './load-view.js';
 import { BodyQueue, spooledRecordSource } from './view-bodies.js';
-import { refreshUsersAfterSync, type UserLookupOutcome } from './user-lookup.js';
+import { refreshUsersAfterSync, type UserLookupOutcome } from './refresh-users.js';
 
 export interface SyncOptions {
   /** Views to sync; default all three. Always run in comments, timesheets, tickets order. */
@@ -77,7 +77,7 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
     bodies.discard();
   }
   await pruneHistory(deps, log, options.signal);
-  // SPEC §5: a full sync ends with the user lookup refresh, from whatever the views now hold (a failed
+  // A full sync ends with the user lookup refresh, from whatever the views now hold (a failed
   // view still leaves its earlier rows as evidence). Its own transaction: it never fails a view.
   const full = views.length === VIEW_NAMES.length;
   if (!full || options.signal?.aborted) return { runId, outcomes };

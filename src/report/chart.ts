@@ -7,7 +7,7 @@
 import type { RunPoint } from '../pipeline/report-data.js';
 import { API_SOURCE, ZERO_COUNTS } from '../load/runs.js';
 import { runInWords } from '../pipeline/state-words.js';
-import { esc, localTime } from './text.js';
+import { esc, localTime } from './page-text.js';
 
 const WIDTH = 1000;
 const HEIGHT = 184;

@@ -1,6 +1,7 @@
 /**
- * The Prometheus text exposition format (version 0.0.4) of a metrics snapshot, with exactly the SPEC §7
- * names. The same text serves `/metrics` and the node_exporter textfile collector (`sync --metrics-file`).
+ * The Prometheus text exposition format (version 0.0.4) of a metrics snapshot, with exactly the metric
+ * names the README's Metrics table documents (dashboards and alert rules depend on them). The same text
+ * serves `/metrics` and the node_exporter textfile collector (`sync --metrics-file`).
  */
 import { FINISHED_STATUSES, ROW_OUTCOMES, type MetricsSnapshot } from '../pipeline/metrics-data.js';
 

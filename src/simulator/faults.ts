@@ -14,7 +14,8 @@
  *   timeout or network reset does mid-download. Reading the body throws; it must count as a transient
  *   failure and load nothing.
  * - `truncated`: valid JSON holding only the first 10% of the records, as when the report engine
- *   times out and returns what it had. Tests the volume guard (SPEC §10).
+ *   times out and returns what it had. Tests the volume guard (a payload far
+ *   smaller than the view's last one fails instead of loading).
  * - `empty`: valid JSON with zero records (the report ran against an empty replica). Tests that an
  *   empty payload for a view that had data fails rather than "deleting" everything.
  * - `envelope-data` / `envelope-bare`: the other two envelopes the source has been seen to use,

@@ -6,7 +6,8 @@
  * Deliberately awkward cases the user lookup must survive:
  * - `lee` is a substring of `kleeman` (a naive LIKE or prefix match confuses them);
  * - Sarah and Tom Nguyen share a last name;
- * - two different people are both called "Chris Smith" (full names are not unique, SPEC §4);
+ * - two different people are both called "Chris Smith" (full names are not unique, so the
+ *   user lookup must not key on them);
  * - `brian` is the automation account: it writes many comments and opens alerts, but books no time.
  */
 import { TEAMS } from './vocabulary.js';

@@ -1,5 +1,5 @@
 /**
- * A local HTTP server that plays the OTC source (SPEC §2): one endpoint, `GET {path}?id={view GUID}`
+ * A local HTTP server that plays the OTC source: one endpoint, `GET {path}?id={view GUID}`
  * with HTTP Basic auth, answering `{"message":{"data":[...]}}`. Used by the demo, the tests and the
  * benchmarks; faults (see `faults.ts`) make it misbehave the ways the real one does.
  */

@@ -1,10 +1,10 @@
 /**
- * Pacing and retry timing as pure functions of the shared state and the clock (SPEC §3): a minimum
- * interval between requests, a budget per rolling hour (the client waits, it does not fail), and the
- * delay before a retry.
+ * Pacing and retry timing as pure functions of the shared state and the clock, so the fragile source is
+ * never hammered: a minimum interval between requests, a budget per rolling hour (the client waits, it
+ * does not fail), and the delay before a retry.
  */
 import { BreakerOpenError, SourceError } from '../errors.js';
-import { gate, type BreakerState } from './breaker.js';
+import { gate, type BreakerState } from './breaker-policy.js';
 import { HttpStatusError } from './http-get.js';
 
 export const HOUR_MS = 3_600_000;

@@ -1,5 +1,5 @@
 /**
- * The protective client (SPEC §3), composed in one place around the plain GET: before every attempt
+ * The protective client that keeps the fragile source from being overloaded, composed in one place around the plain GET: before every attempt
  * the shared breaker and pacing are consulted (waiting for the interval and the hourly budget, failing
  * at once on an open breaker); after it, the outcome is recorded and the breaker moved; transient
  * failures are retried with doubling backoff or the 429's Retry-After; 401/403/404 never are.
@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { BreakerOpenError, SourceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ViewName } from '../registry.js';
-import { afterFailure, afterSuccess, gate } from './breaker.js';
+import { afterFailure, afterSuccess, gate } from './breaker-policy.js';
 import { getToFile, HttpStatusError, NetworkError } from './http-get.js';
 import { decideAdmission, retryDelayMs } from './pacing.js';
 import { requirePassword, viewUrl } from './plain-source.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { rejectsQuery } from '../../src/cli/rejects-query.js';
-import { parseMaxRejectRate, rejectRateProblem, SMALL_FILE_RECORDS } from '../../src/pipeline/reject-rate.js';
+import { parseMaxRejectRate, rejectRateProblem, SMALL_FILE_RECORDS } from '../../src/pipeline/load-guards.js';
 import { getView } from '../../src/registry.js';
 import { detectView, knownHeaderCount } from '../../src/transform/detect-view.js';
 import { canonicalHeaders, headerKey, RecordRenamer } from '../../src/transform/header-names.js';

@@ -1,6 +1,6 @@
 /**
  * `otc-etl migrate [--dry-run] [--keep-timezone]`: apply the shipped migrations under the run lock,
- * adopting a legacy schema first (SPEC §8).
+ * adopting a legacy schema (the previous loader's) first.
  */
 import { EXIT, type ExitCode } from '../../errors.js';
 import { adoptLegacySchema } from '../../load/adopt-legacy.js';

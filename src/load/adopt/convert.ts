@@ -35,7 +35,7 @@ function familyOf(type: string): Family {
 
 const h = (name: string, arg: string) => `${SCRATCH}.${name}(${arg})`;
 
-/** Empty or whitespace-only text is NULL (SPEC §2.2), so '' and NULL key parts are the same entry. */
+/** Empty or whitespace-only text is NULL (the loader's value rule too), so '' and NULL key parts are the same entry. */
 export function blankToNull(ref: string): string {
   return `CASE WHEN ${ref}::text ~ '^\\s*$' THEN NULL ELSE ${ref}::text END`;
 }

@@ -8,7 +8,7 @@ import { conversionOf, failedWhere, type Conversion } from './convert.js';
 import { hasColumn, keptRowsWhere, legacyOf, tableRef, targetOf, type PlanContext } from './context.js';
 import { LEGACY_SOURCE } from './plan-rows.js';
 import { roleOf } from './roles.js';
-import type { PlannedStep } from './steps.js';
+import type { PlannedStep } from './adoption-steps.js';
 
 interface PendingConversion {
   readonly target: ColumnInfo;
@@ -164,7 +164,7 @@ async function planConversions(ctx: PlanContext, table: string, conversions: rea
 }
 
 /**
- * A value the adoption cannot read is treated like one the loader cannot parse (SPEC §2.2): the
+ * A value the adoption cannot read is treated like one the loader cannot parse: the
  * column gets NULL, the original stays in `_raw`, and load_rejects records it with kind `value`.
  */
 function rejectStatement(ctx: PlanContext, table: string, c: PendingConversion) {

@@ -20,7 +20,7 @@ export interface DedupSpec {
   readonly order: (converted: (column: string) => string) => string[];
   /** The rule in words, for the plan and the README. */
   readonly kept: string;
-  /** The side table is made even when nothing moves (SPEC §8 names it). */
+  /** The side table is made even when nothing moves (operators and the README look for it by name). */
   readonly alwaysCreateSide: boolean;
 }
 

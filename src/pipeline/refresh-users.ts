@@ -1,11 +1,11 @@
 /**
  * The user lookup refresh as the pipeline runs it: by `otc-etl users`, and at the end of a full sync
- * (SPEC §5), where a failure is logged and reported but never fails the views already committed.
+ * (all the views), where a failure is logged and reported but never fails the views already committed.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
-import { refreshUserLookup, type UserLookupResult } from '../load/user-lookup.js';
+import { refreshUserLookup, type UserLookupResult } from '../load/user-lookup-table.js';
 import { listSome } from '../text-list.js';
 import { errorMessage } from './load-view.js';
 

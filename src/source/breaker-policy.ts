@@ -1,5 +1,5 @@
 /**
- * The circuit breaker as pure state transitions (SPEC §3). It counts failed attempts: after
+ * The circuit breaker in front of the fragile source, as pure state transitions. It counts failed attempts: after
  * `threshold` in a row it opens and no attempt at all is made for `cooldownMs`; then it is half-open,
  * where `halfOpenSuccesses` successes close it and one failure opens it again. The state lives in the
  * database (see source-state.ts), so every process that talks to OTC shares one breaker.

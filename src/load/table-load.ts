@@ -63,7 +63,7 @@ export async function storedHashes(db: Queryable, schema: string, view: ViewSpec
   return new Map(rows.map((r) => [r.k, r.h]));
 }
 
-export class ViewLoader {
+export class TableLoad {
   private staged = 0;
   private inserted = 0;
   private copy: CopyWriter | null = null;
