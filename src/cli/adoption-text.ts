@@ -1,6 +1,6 @@
 /** The adoption plan or result as text: what `migrate --dry-run` shows on a legacy schema. */
 import type { AdoptionReport } from '../load/adopt-legacy.js';
-import { describeStep } from '../load/adopt/steps.js';
+import { describeStep } from '../load/adopt/adoption-steps.js';
 import { table } from './format.js';
 
 export function adoptionText(report: AdoptionReport): string {

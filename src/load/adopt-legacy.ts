@@ -17,7 +17,7 @@ import { countRows, readCatalog, type Catalog } from './adopt/catalog.js';
 import type { PlanContext } from './adopt/context.js';
 import { planAdoption } from './adopt/plan.js';
 import { createScratch, dropScratch, SCRATCH, withScratchPath } from './adopt/scratch.js';
-import { PHASES, type AdoptionStep, type PlannedStep } from './adopt/steps.js';
+import { PHASES, type AdoptionStep, type PlannedStep } from './adopt/adoption-steps.js';
 
 /** Migrations whose result the adoption produces; later ones apply normally afterwards. */
 export const ADOPTED_VERSIONS: readonly number[] = [1, 2];

@@ -6,7 +6,7 @@
  */
 import { scrub } from '../log.js';
 import { hostname } from 'node:os';
-import { CLOSED, type BreakerState } from '../source/breaker.js';
+import { CLOSED, type BreakerState } from '../source/breaker-policy.js';
 import type { Admission } from '../source/pacing.js';
 import { HOUR_MS } from '../source/pacing.js';
 import type { RequestCode, SourceState, SourceStateStore } from '../source/source-state.js';

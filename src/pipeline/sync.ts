@@ -13,7 +13,7 @@ import type { ViewSource } from '../source/view-source.js';
 import { errorMessage } from './error-text.js';
 import { loadView, type LoadContext, type ViewOutcome } from './load-view.js';
 import { BodyQueue, spooledRecordSource } from './view-bodies.js';
-import { refreshUsersAfterSync, type UserLookupOutcome } from './user-lookup.js';
+import { refreshUsersAfterSync, type UserLookupOutcome } from './refresh-users.js';
 
 export interface SyncOptions {
   /** Views to sync; default all three. Always run in comments, timesheets, tickets order. */

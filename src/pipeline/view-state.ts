@@ -12,7 +12,7 @@
 import type { SchemaState } from '../load/migrate.js';
 import { countsOf, type ViewCounts } from '../load/runs.js';
 import type { ViewName } from '../registry.js';
-import type { BreakerState } from '../source/breaker.js';
+import type { BreakerState } from '../source/breaker-policy.js';
 import { HOUR_MS } from '../source/pacing.js';
 import { ageText, nameList, orphanMessage } from './state-words.js';
 

@@ -8,7 +8,7 @@ import type { RunPoint } from '../pipeline/report-data.js';
 import { ZERO_COUNTS } from '../load/runs.js';
 import { type SourceKind, storedKind } from '../load/source-kind.js';
 import { runInWords } from '../pipeline/state-words.js';
-import { esc, localTime } from './text.js';
+import { esc, localTime } from './page-text.js';
 
 const WIDTH = 1000;
 const HEIGHT = 184;

@@ -5,7 +5,7 @@
  * can be checked by a test.
  */
 import type { BacklogPoint, HistorySummary, StatusStay } from '../pipeline/history-data.js';
-import { esc } from './text.js';
+import { esc } from './page-text.js';
 
 const WIDTH = 1000;
 const HEIGHT = 220;

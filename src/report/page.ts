@@ -8,7 +8,7 @@ import { nameList, orphanMessage, runInWords } from '../pipeline/state-words.js'
 import type { Finding, RunSummary, ViewState } from '../pipeline/view-state.js';
 import { changedRows, runChart, STATUS_COLOURS } from './chart.js';
 import { historySection } from './history-charts.js';
-import { esc, localTime, shownError } from './text.js';
+import { esc, localTime, shownError } from './page-text.js';
 
 /** What the running service adds to the page (absent in a `report` file). */
 export interface ServiceInfo {

@@ -4,7 +4,7 @@
  * does not fail), and the delay before a retry.
  */
 import { BreakerOpenError, SourceError } from '../errors.js';
-import { gate, type BreakerState } from './breaker.js';
+import { gate, type BreakerState } from './breaker-policy.js';
 import { HttpStatusError } from './http-get.js';
 
 export const HOUR_MS = 3_600_000;

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { BreakerOpenError, SourceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ViewName } from '../registry.js';
-import { afterFailure, afterSuccess, gate } from './breaker.js';
+import { afterFailure, afterSuccess, gate } from './breaker-policy.js';
 import { getToFile, HttpStatusError, NetworkError } from './http-get.js';
 import { decideAdmission, retryDelayMs } from './pacing.js';
 import { requirePassword, viewUrl } from './plain-source.js';

@@ -5,7 +5,7 @@
  * view does not erase it — and read under a row lock, so a cron run and a manual run beside it share
  * one breaker and one request budget.
  */
-import type { BreakerState } from './breaker.js';
+import type { BreakerState } from './breaker-policy.js';
 import type { Admission } from './pacing.js';
 
 export interface SourceState {

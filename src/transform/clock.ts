@@ -1,6 +1,6 @@
 import { scanClockTime, scanned } from './date-scan.js';
 import { plainNumber } from './numbers.js';
-import { storableText, textOf } from './text.js';
+import { storableText, textOf } from './storable-text.js';
 
 const MINUTES_PER_DAY = 1440;
 

@@ -8,7 +8,7 @@ import type { FieldType } from '../registry.js';
 import { parseClock } from './clock.js';
 import { parseDate, parseInstant } from './dates.js';
 import { parseDecimal, parseId } from './numbers.js';
-import { parseText } from './text.js';
+import { parseText } from './storable-text.js';
 import type { Zone } from './timezone.js';
 import { expected, type ValueError } from './value-error.js';
 

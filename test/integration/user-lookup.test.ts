@@ -4,7 +4,7 @@ import type { Db } from '../../src/load/db.js';
 import { applyMigrations } from '../../src/load/migrate.js';
 import { silentLogger } from '../../src/log.js';
 import { withRunLock } from '../../src/pipeline/guard.js';
-import { refreshUsers } from '../../src/pipeline/user-lookup.js';
+import { refreshUsers } from '../../src/pipeline/refresh-users.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { nameList, runInWords } from '../../src/pipeline/state-words.js';
 import { decideState } from '../../src/pipeline/view-state.js';
 import { stateExitCode } from '../../src/cli/state-output.js';
-import { healthzOf } from '../../src/service/health.js';
+import { healthzOf } from '../../src/service/healthz.js';
 import { CLOSED_SOURCE, DAY, HOUR, NOW, runRow, stateFacts } from '../support/state-facts.js';
 
 const codes = (findings: ReadonlyArray<{ view: string | null; code: string }>) => findings.map((f) => `${f.view ?? '-'}:${f.code}`);

@@ -4,7 +4,7 @@
  */
 import { EXIT, LockHeldError, type ExitCode } from '../../errors.js';
 import { inspectSchema, requireCurrent } from '../../load/migrate.js';
-import { readBreaker, resetBreaker, type BreakerReport } from '../../pipeline/breaker.js';
+import { readBreaker, resetBreaker, type BreakerReport } from '../../pipeline/breaker-control.js';
 import { withDb, type Runtime } from '../runtime.js';
 
 export function breakerText(b: BreakerReport): string {

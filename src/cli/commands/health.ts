@@ -4,7 +4,7 @@
  * unreachable or needs `otc-etl migrate`.
  */
 import { DatabaseUnavailableError, MigrationRequiredError, type ExitCode } from '../../errors.js';
-import { checkHealth, databaseProblemReport, type HealthReport } from '../../pipeline/health.js';
+import { checkHealth, databaseProblemReport, type HealthReport } from '../../pipeline/health-check.js';
 import { requirePassword } from '../../source/plain-source.js';
 import { duration, table } from '../format.js';
 import { withDb, type Runtime } from '../runtime.js';

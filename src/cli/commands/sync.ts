@@ -6,7 +6,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../load/db.js';
 import type { Logger } from '../../log.js';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
-import { isViewName, type ViewName } from '../../registry.js';
+import { isViewName, VIEW_NAMES, type ViewName } from '../../registry.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import type { ViewOutcome } from '../../pipeline/load-view.js';
 import { runSync } from '../../pipeline/sync.js';
@@ -43,7 +43,7 @@ export function parseViews(args: readonly string[]): ViewName[] | undefined {
   if (args.length === 0) return undefined;
   const unknown = args.filter((a) => !isViewName(a));
   if (unknown.length > 0) {
-    throw new ConfigError(`unknown view ${unknown.join(', ')}: choose from comments, timesheets, tickets.`);
+    throw new ConfigError(`unknown view ${unknown.join(', ')}: choose from ${VIEW_NAMES.join(', ')}.`);
   }
   return args as ViewName[];
 }

@@ -1,8 +1,8 @@
 /** `otc-etl users`: rebuild the user lookup from the stored views and print what changed. */
 import { EXIT, type ExitCode } from '../../errors.js';
-import type { UserLookupResult } from '../../load/user-lookup.js';
+import type { UserLookupResult } from '../../load/user-lookup-table.js';
 import { withRunLock } from '../../pipeline/guard.js';
-import { refreshUsers } from '../../pipeline/user-lookup.js';
+import { refreshUsers } from '../../pipeline/refresh-users.js';
 import { listSome } from '../../text-list.js';
 import { withDb, type Runtime } from '../runtime.js';
 

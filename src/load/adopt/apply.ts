@@ -3,7 +3,7 @@
  * TABLE clauses as one statement, so a table is rewritten once for all its type changes.
  */
 import { qualified, type Tx } from '../db.js';
-import { PHASES, type PlannedStep } from './steps.js';
+import { PHASES, type PlannedStep } from './adoption-steps.js';
 
 export async function applyPlan(tx: Tx, schema: string, planned: readonly PlannedStep[]): Promise<void> {
   for (const phase of PHASES) {

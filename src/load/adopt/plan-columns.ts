@@ -8,7 +8,7 @@ import { conversionOf, failedWhere, type Conversion } from './convert.js';
 import { hasColumn, keptRowsWhere, legacyOf, tableRef, targetOf, type PlanContext } from './context.js';
 import { LEGACY_SOURCE } from './plan-rows.js';
 import { roleOf } from './roles.js';
-import type { PlannedStep } from './steps.js';
+import type { PlannedStep } from './adoption-steps.js';
 
 interface PendingConversion {
   readonly target: ColumnInfo;

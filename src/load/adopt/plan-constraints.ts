@@ -7,7 +7,7 @@
 import { ident, qualified } from '../db.js';
 import { columnOf } from './catalog.js';
 import { legacyOf, targetOf, type PlanContext } from './context.js';
-import type { PlannedStep } from './steps.js';
+import type { PlannedStep } from './adoption-steps.js';
 
 const WHY_DROP: Record<string, string> = {
   p: 'the primary key moves to the key the product uses',

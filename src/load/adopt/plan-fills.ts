@@ -7,7 +7,7 @@
 import { VIEWS } from '../../registry.js';
 import { ident } from '../db.js';
 import { hasColumn, keptRowsWhere, tableRef, type PlanContext } from './context.js';
-import type { PlannedStep } from './steps.js';
+import type { PlannedStep } from './adoption-steps.js';
 
 /** run_id of the previous loader's etl_metadata rows (it had none). */
 export const LEGACY_RUN_ID = 'legacy';

@@ -6,7 +6,7 @@
 import { ident, qualified } from '../db.js';
 import { convertedRef, legacyOf, tableRef, type PlanContext } from './context.js';
 import { roleOf, sideTableOf } from './roles.js';
-import type { PlannedStep } from './steps.js';
+import type { PlannedStep } from './adoption-steps.js';
 
 const REASONS = ['duplicate', 'no usable key'] as const;
 

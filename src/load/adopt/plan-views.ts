@@ -9,7 +9,7 @@
 import { MigrationRequiredError } from '../../errors.js';
 import { ident, qualified, type Tx } from '../db.js';
 import type { PlanContext } from './context.js';
-import type { PlannedStep } from './steps.js';
+import type { PlannedStep } from './adoption-steps.js';
 
 interface DependentView {
   readonly schema: string;

@@ -7,7 +7,7 @@ import { planConstraints } from './plan-constraints.js';
 import { planFills } from './plan-fills.js';
 import { planMoves, planRawAndLineage } from './plan-rows.js';
 import { planViews } from './plan-views.js';
-import type { PlannedStep } from './steps.js';
+import type { PlannedStep } from './adoption-steps.js';
 import { ident, qualified } from '../db.js';
 import { SCHEMA_MIGRATIONS_DDL } from '../migration-lock.js';
 

@@ -5,7 +5,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
-import { refreshUserLookup, type UserLookupResult } from '../load/user-lookup.js';
+import { refreshUserLookup, type UserLookupResult } from '../load/user-lookup-table.js';
 import { listSome } from '../text-list.js';
 import { errorMessage } from './error-text.js';
 

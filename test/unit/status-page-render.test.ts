@@ -4,7 +4,7 @@ import type { ReportData, RunPoint } from '../../src/pipeline/report-data.js';
 import { decideState } from '../../src/pipeline/view-state.js';
 import { axisLabels, runChart } from '../../src/report/chart.js';
 import { renderPage } from '../../src/report/page.js';
-import { esc, shownError } from '../../src/report/text.js';
+import { esc, shownError } from '../../src/report/page-text.js';
 import { BodyProblem, sourceDataError } from '../../src/transform/body-errors.js';
 import { DAY, NOW, runRow, stateFacts } from '../support/state-facts.js';
 

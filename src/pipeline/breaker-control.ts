@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { DbSourceStateStore } from '../load/source-state-store.js';
-import { gate } from '../source/breaker.js';
+import { gate } from '../source/breaker-policy.js';
 import { HOUR_MS } from '../source/pacing.js';
 import type { SourceState } from '../source/source-state.js';
 
