@@ -4,6 +4,7 @@
  */
 import type { FieldSpec, ViewSpec } from '../registry.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan } from './deep-json.js';
+import { type KeyValue, keyText } from './natural-key.js';
 import { hashesOf, recordHash } from './record-hash.js';
 import { UnreadableRecord } from './unreadable-record.js';
 import { parseValue, ValueError, type ParseContext } from './values.js';
@@ -107,6 +108,8 @@ export class Normalizer {
   /** Registry fields (by slot) that appeared in at least one record. */
   private readonly slotSeen: boolean[];
   private records = 0;
+  /** The key's text, the same the database computes for a stored row (see natural-key.ts). */
+  private readonly keyOf: (values: readonly KeyValue[]) => string;
 
   constructor(
     readonly view: ViewSpec,
@@ -124,6 +127,7 @@ export class Normalizer {
     });
     this.notFuture = view.fields.map((f) => f.notFuture === true || f.column === view.cursor);
     this.keySlots = view.key.map((column) => view.fields.findIndex((f) => f.column === column));
+    this.keyOf = keyText(view);
     this.cursorSlot = view.cursor ? view.fields.findIndex((f) => f.column === view.cursor) : -1;
     this.windowSlot = view.windowColumn ? view.fields.findIndex((f) => f.column === view.windowColumn) : -1;
   }
@@ -387,12 +391,6 @@ export class Normalizer {
     return null;
   }
 
-  /** The same text the database computes for the key (`keyExpr` in merge-sql.ts, `_key` in 001_core.sql). */
-  private keyOf(values: ReadonlyArray<string | boolean | null>): string {
-    if (this.keySlots.length === 1) return String(values[this.keySlots[0]!]);
-    return this.keySlots.map((slot) => keyPart(this.view.fields[slot]!.type, values[slot] ?? null)).join('|');
-  }
-
   /** The key shown for a record that was not read, from the fields that could be (null when they do not parse). */
   private keyOfFields(fields: Readonly<Record<string, unknown>>): string | null {
     const values: Array<string | boolean | null> = new Array(this.view.fields.length).fill(null);
@@ -437,24 +435,6 @@ export function storedVerbatim(type: FieldSpec['type'], sent: unknown, parsed: s
 /** `YYYY-MM-DD` as `DD/MM/YYYY`. */
 function dayFirst(iso: string): string {
   return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
-}
-
-const DAY_MS = 86_400_000;
-const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
-
-/** One part of a composite key: NULL is '~', a date its day number since 2000-01-01, text length-prefixed. */
-function keyPart(type: FieldSpec['type'], value: string | boolean | null): string {
-  if (value === null) return '~';
-  const text = String(value);
-  if (type === 'id') return text;
-  if (type === 'date') {
-    const ms = Date.UTC(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, Number(text.slice(8, 10)));
-    return String(Math.round((ms - EPOCH_2000_MS) / DAY_MS));
-  }
-  // PostgreSQL's length() counts characters (code points), not UTF-16 units.
-  let length = 0;
-  for (const _ of text) length++;
-  return `${length}:${text}`;
 }
 
 /** A key id of 0 or below names no real ticket or comment: the source sent a placeholder or garbage. */
