@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDatabaseUrl, withoutPassword } from './database-url.js';
 import { ConfigError } from './errors.js';
-import { VIEWS, type ViewName } from './registry.js';
+import { guidVariable, VIEWS, type ViewName, type ViewSpec } from './registry.js';
 
 /** Protections for the fragile source: pacing, retries, the circuit breaker. All durations in milliseconds. */
 export interface SourcePolicy {
@@ -97,8 +97,8 @@ export const PLAIN_HTTP_WARNING =
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
-/** Environment variable → schema, with defaults. */
-const ENV_SCHEMA = z.object({
+/** Environment variable → schema, with defaults: the variables before the views' GUID overrides. */
+const SCHEMA_HEAD = {
   DATABASE_URL: z
     .string()
     .min(1)
@@ -116,9 +116,10 @@ const ENV_SCHEMA = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
     .default('servicedesk'),
-  OTC_VIEW_GUID_TICKETS: z.string().min(1).optional(),
-  OTC_VIEW_GUID_COMMENTS: z.string().min(1).optional(),
-  OTC_VIEW_GUID_TIMESHEETS: z.string().min(1).optional(),
+};
+
+/** The variables after the views' GUID overrides. */
+const SCHEMA_TAIL = {
   OTC_BASE_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_BASE_URL),
   OTC_USERNAME: z.string().min(1).default(DEFAULT_USERNAME),
   OTC_PASSWORD: z.string().min(1).optional(),
@@ -145,9 +146,20 @@ const ENV_SCHEMA = z.object({
   // At least one KiB: a smaller cap would reject every real record.
   OTC_MAX_RECORD_BYTES: int(1024).max(512 << 20).default(16 << 20),
   OTC_MAX_BODY_BYTES: int(1).default(2 ** 31),
-});
+};
 
-export type EnvInput = Partial<Record<keyof z.input<typeof ENV_SCHEMA>, string>>;
+const ENV_SCHEMA = z.object({ ...SCHEMA_HEAD, ...SCHEMA_TAIL });
+
+/**
+ * The schema with one optional GUID override per view of the registry (`OTC_VIEW_GUID_<NAME>`), built
+ * when the configuration is read so that every registered view has its variable.
+ */
+function envSchema(): typeof ENV_SCHEMA {
+  const guids = Object.fromEntries(VIEWS.map((v) => [guidVariable(v.name), z.string().min(1).optional()]));
+  return z.object({ ...SCHEMA_HEAD, ...guids, ...SCHEMA_TAIL }) as unknown as typeof ENV_SCHEMA;
+}
+
+export type EnvInput = Partial<Record<keyof z.input<typeof ENV_SCHEMA> | `OTC_VIEW_GUID_${Uppercase<ViewName>}`, string>>;
 
 function isKnownZone(zone: string): boolean {
   try {
@@ -202,9 +214,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) merged[key] = value;
   }
-  const parsed = ENV_SCHEMA.safeParse(pickKnown(merged));
+  const schema = envSchema();
+  const parsed = schema.safeParse(pickKnown(schema, merged));
   if (!parsed.success) {
-    const known = pickKnown(merged);
+    const known = pickKnown(schema, merged);
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${withValue(i.message, i.path.join('.'), known)}`);
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}\nFix the variables above (environment or .env).`);
   }
@@ -218,17 +231,19 @@ function withValue(message: string, name: string, known: Record<string, string |
   return `${message}; it is ${JSON.stringify(withoutPassword(value))}`;
 }
 
-function pickKnown(merged: Record<string, string | undefined>): Record<string, string | undefined> {
+function pickKnown(schema: typeof ENV_SCHEMA, merged: Record<string, string | undefined>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const key of Object.keys(ENV_SCHEMA.shape)) out[key] = merged[key];
+  for (const key of Object.keys(schema.shape)) out[key] = merged[key];
   return out;
 }
 
 function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string | null, warnings: string[]): Config {
-  const guids = Object.fromEntries(VIEWS.map((v) => [v.name, v.guid])) as Record<ViewName, string>;
-  if (e.OTC_VIEW_GUID_TICKETS) guids.tickets = e.OTC_VIEW_GUID_TICKETS;
-  if (e.OTC_VIEW_GUID_COMMENTS) guids.comments = e.OTC_VIEW_GUID_COMMENTS;
-  if (e.OTC_VIEW_GUID_TIMESHEETS) guids.timesheets = e.OTC_VIEW_GUID_TIMESHEETS;
+  const overrides = e as Record<string, unknown>;
+  const guidOf = (v: ViewSpec): string => {
+    const override = overrides[guidVariable(v.name)];
+    return typeof override === 'string' && override !== '' ? override : v.guid;
+  };
+  const guids = Object.fromEntries(VIEWS.map((v) => [v.name, guidOf(v)])) as Record<ViewName, string>;
   if (e.OTC_PASSWORD && e.OTC_BASE_URL.startsWith('http://')) warnings.push(PLAIN_HTTP_WARNING);
   return {
     databaseUrl: e.DATABASE_URL ?? null,

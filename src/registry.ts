@@ -49,10 +49,12 @@ export interface FieldSpec {
   readonly notFuture?: boolean;
 }
 
-export type ViewName = 'comments' | 'timesheets' | 'tickets';
-
-export interface ViewSpec {
-  readonly name: ViewName;
+/**
+ * One registry entry. A name is a lower-case identifier: it is the CLI's view argument, the `view_name`
+ * in the database, and (upper-cased) the suffix of the view's `OTC_VIEW_GUID_` variable.
+ */
+export interface ViewEntry {
+  readonly name: string;
   /** The report's name in OTC. */
   readonly sourceName: string;
   readonly guid: string;
@@ -79,13 +81,18 @@ export interface ViewSpec {
   readonly history?: boolean;
 }
 
+/** A view of the registry; its name is one of `ViewName`. */
+export interface ViewSpec extends ViewEntry {
+  readonly name: ViewName;
+}
+
 /** Fields stored under their API name (tickets and timesheets). */
 function named(type: FieldType, ...apis: string[]): FieldSpec[] {
   return apis.map((api) => ({ api, column: api, type }));
 }
 
-const COMMENTS: ViewSpec = {
-  name: 'comments',
+const COMMENTS = {
+  name: 'comments' as const,
   sourceName: 'PowerBi-CloudTicket-Comments',
   guid: 'c59ca238-8249-48b9-bff9-092fd33ce916',
   windowDays: 10,
@@ -113,10 +120,10 @@ const COMMENTS: ViewSpec = {
   windowColumn: 'created_time',
   ticketRef: 'ticket_id',
   indexed: ['ticket_id', 'user_name', 'created_time'],
-};
+} satisfies ViewEntry;
 
-const TIMESHEETS: ViewSpec = {
-  name: 'timesheets',
+const TIMESHEETS = {
+  name: 'timesheets' as const,
   sourceName: 'PowerBi-Timesheet-18Months',
   guid: '1199f2db-1201-4611-b769-c8a941d3a5bf',
   windowDays: 548,
@@ -155,10 +162,10 @@ const TIMESHEETS: ViewSpec = {
   windowColumn: 'TS-Date',
   ticketRef: 'TS-Crm ID',
   indexed: ['TS-Crm ID', 'TS-Date', 'TS-User Full Name'],
-};
+} satisfies ViewEntry;
 
-const TICKETS: ViewSpec = {
-  name: 'tickets',
+const TICKETS = {
+  name: 'tickets' as const,
   sourceName: 'PowerBi-Tickets-All-3Years',
   guid: 'dc8570af-facd-4799-9cc0-99641d394fce',
   // Documented as 3 years, observed to return only tickets modified in the last ~10 days.
@@ -252,15 +259,81 @@ const TICKETS: ViewSpec = {
     'TKT-Category',
     'TKT-Root Cause Category',
   ],
-};
+} satisfies ViewEntry;
 
-/** The views in full-sync order: comments, timesheets, tickets. */
-export const VIEWS: readonly ViewSpec[] = [COMMENTS, TIMESHEETS, TICKETS];
+const BUILT_IN = [COMMENTS, TIMESHEETS, TICKETS];
 
-export const VIEW_NAMES: readonly ViewName[] = VIEWS.map((v) => v.name);
+/** The names of the views, derived from the entries above: a new entry extends it. */
+export type ViewName = (typeof BUILT_IN)[number]['name'];
+
+const views: ViewSpec[] = [];
+const names: ViewName[] = [];
+
+/** The views in full-sync order: comments, timesheets, tickets (then any registered later). */
+export const VIEWS: readonly ViewSpec[] = views;
+
+export const VIEW_NAMES: readonly ViewName[] = names;
+
+/** An entry that contradicts itself or another view: the product would fail later, and less clearly. */
+function problemsOf(entry: ViewEntry): string[] {
+  const problems: string[] = [];
+  if (!/^[a-z][a-z0-9_]*$/.test(entry.name)) problems.push('its name must be a lower-case identifier');
+  for (const other of views) {
+    if (other.name === entry.name) problems.push('its name is taken');
+    if (other.guid.toLowerCase() === entry.guid.toLowerCase()) problems.push(`its GUID is the ${other.name} view's`);
+    if (other.table === entry.table) problems.push(`its table is the ${other.name} view's`);
+  }
+  const columns = new Set(entry.fields.map((f) => f.column));
+  if (columns.size !== entry.fields.length) problems.push('two fields share a column');
+  const named = [...entry.key, entry.cursor, entry.windowColumn, entry.ticketRef, ...entry.indexed];
+  for (const column of named) {
+    if (column !== null && !columns.has(column)) problems.push(`it names column ${column}, which none of its fields has`);
+  }
+  if (entry.key.length === 0) problems.push('its key has no columns');
+  if (entry.history && (entry.key.length !== 1 || entry.cursor === null)) problems.push('history needs a single-column key and a cursor');
+  // The versions go to ticket_history (migration 006), whose columns are the tickets view's.
+  if (entry.history && entry.name !== 'tickets') problems.push('history is kept only for tickets, in ticket_history');
+  if (!(entry.windowDays > 0)) problems.push('its window must be a positive number of days');
+  return problems;
+}
+
+/**
+ * Adds a view after the three built-in ones. Everything per view follows from the entry: the CLI's view
+ * arguments and help, the `OTC_VIEW_GUID_<NAME>` variable, parsing, the merge, status and metrics; what
+ * it needs besides is its table, made by a migration (docs/adding-a-view.md). Its name is a `ViewName`
+ * the compiler cannot know, which is fine: downstream, names are data.
+ */
+export function registerView(entry: ViewEntry): ViewSpec {
+  const problems = problemsOf(entry);
+  if (problems.length > 0) throw new Error(`view ${entry.name} cannot be registered: ${problems.join('; ')}`);
+  const view = entry as ViewSpec;
+  views.push(view);
+  names.push(view.name);
+  return view;
+}
+
+for (const entry of BUILT_IN) registerView(entry);
 
 export function isViewName(name: string): name is ViewName {
   return (VIEW_NAMES as readonly string[]).includes(name);
+}
+
+/** The variable that overrides a view's GUID: `OTC_VIEW_GUID_TICKETS` for tickets. */
+export function guidVariable(view: string): string {
+  return `OTC_VIEW_GUID_${view.toUpperCase()}`;
+}
+
+const COUNT_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+
+/** The view names as prose, `last` before the final one: "comments, timesheets and/or tickets". */
+export function viewNamesText(last: string): string {
+  if (names.length < 2) return names.join('');
+  return `${names.slice(0, -1).join(', ')} ${last} ${names[names.length - 1]}`;
+}
+
+/** Every view as a count in words: "all three". */
+export function allViewsText(): string {
+  return `all ${COUNT_WORDS[names.length] ?? String(names.length)}`;
 }
 
 export function getView(name: ViewName): ViewSpec {

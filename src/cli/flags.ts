@@ -4,7 +4,7 @@
  * is a usage error (exit 2) that names the flag.
  */
 import { ConfigError } from '../errors.js';
-import { isViewName, type ViewName } from '../registry.js';
+import { isViewName, VIEW_NAMES, type ViewName } from '../registry.js';
 import type { Scale } from '../simulator/index.js';
 
 /** `--host` of `serve` and `simulate`: this machine only, unless a proxy or scraper needs more. */
@@ -44,7 +44,7 @@ export function parseViews(args: readonly string[]): ViewName[] | undefined {
   if (args.length === 0) return undefined;
   const unknown = args.filter((a) => !isViewName(a));
   if (unknown.length > 0) {
-    throw new ConfigError(`unknown view ${unknown.join(', ')}: choose from comments, timesheets, tickets.`);
+    throw new ConfigError(`unknown view ${unknown.join(', ')}: choose from ${VIEW_NAMES.join(', ')}.`);
   }
   return args as ViewName[];
 }

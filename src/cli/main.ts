@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, type ExitCode } from '../errors.js';
+import { allViewsText, viewNamesText } from '../registry.js';
 // Each command's module is loaded when that command runs: `status` or `config` need neither the HTTP
 // client nor the simulator, and loading every command took longer than a read-only command's work.
 import type { ReportFlags } from './commands/report.js';
@@ -49,7 +50,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
-  withCommon(program.command('sync').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
+  const viewsArgument = `${viewNamesText('and/or')} (default ${allViewsText()})`;
+  withCommon(program.command('sync').argument('[view...]', viewsArgument))
     .description('fetch the views from OTC and load them')
     .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
     .option('--metrics-file <path>', 'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)')
@@ -60,14 +62,14 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 
   withCommon(program.command('import').argument('<file...>', 'XLSX, CSV or JSON exports of any view'))
     .description('load spreadsheet or JSON exports (the view is told from the headers)')
-    .option('--view <view>', 'the view the files hold (comments, timesheets or tickets), when their headers do not tell')
+    .option('--view <view>', `the view the files hold (${viewNamesText('or')}), when their headers do not tell`)
     .option('--sheet <name>', 'import only this sheet of each XLSX workbook (default: every sheet that holds a view)')
     .option('--max-reject-rate <share>', 'for this run, the share of rejected records (0 to 1) above which a file fails (default OTC_MAX_REJECT_RATE)')
     .action(async (files: string[], flags: RejectRateFlags & { view?: string; sheet?: string }) => {
       set(await runWithRejectRate(flags, async (rt) => (await import('./commands/import.js')).importCommand(rt, files, flags)));
     });
 
-  withCommon(program.command('reprocess').argument('[view...]', 'comments, timesheets and/or tickets (default all three)'))
+  withCommon(program.command('reprocess').argument('[view...]', viewsArgument))
     .description('re-derive the typed columns from the stored _raw records (after a parser fix)')
     .action(async (views: string[], flags: CommonFlags) => {
       set(await runCommand(flags, async (rt) => (await import('./commands/reprocess.js')).reprocessCommand(rt, views)));

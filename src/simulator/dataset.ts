@@ -3,7 +3,8 @@
  * (seed, scale, now, step), rendered to records on demand, and advanced by `mutate` the way the real
  * source changes between two calls.
  */
-import type { ViewName } from '../registry.js';
+import { ConfigError } from '../errors.js';
+import { VIEW_NAMES, type ViewName } from '../registry.js';
 import { advanceTicket, generateTickets, type TicketDraft } from './tickets.js';
 import { draftComment, generateComments, type CommentContext, type CommentDraft } from './comments.js';
 import { generateTimesheets, reviseTimesheet, type TimesheetDraft } from './timesheets.js';
@@ -42,6 +43,26 @@ function snapshotOf<D>(drafts: readonly D[], render: (d: D) => Record<string, un
   return { count: drafts.length, record: (i) => render(drafts[i] as D) };
 }
 
+/**
+ * How the simulator makes each view's records: one entry per view of the registry. A view missing here
+ * is refused when a dataset is made, never answered with another view's records.
+ */
+const SIMULATED: Readonly<Record<ViewName, (data: Dataset) => Snapshot>> = {
+  comments: (data) => snapshotOf(data.commentDrafts(), renderComment),
+  timesheets: (data) => snapshotOf(data.timesheetDrafts(), renderTimesheet),
+  tickets: (data) => snapshotOf(data.ticketDrafts(), renderTicket),
+};
+
+/** Throws, naming them, when the registry holds views the simulator cannot make. */
+export function requireSimulatedViews(): void {
+  const missing = VIEW_NAMES.filter((view) => !Object.hasOwn(SIMULATED, view));
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    `the simulator cannot make the ${missing.join(', ')} view: add its generator to SIMULATED in src/simulator/dataset.ts ` +
+      '(docs/adding-a-view.md), or use a fixture server for it.',
+  );
+}
+
 export class Dataset {
   private readonly nowMs: number;
   private readonly people: readonly Person[];
@@ -54,6 +75,7 @@ export class Dataset {
   private mutations = 0;
 
   constructor(private readonly opts: DatasetOptions) {
+    requireSimulatedViews();
     this.nowMs = opts.now.getTime();
     if (!Number.isFinite(this.nowMs)) throw new RangeError('simulator `now` is not a valid date');
     this.people = peopleFor(multiplierOf(opts.scale));
@@ -73,9 +95,8 @@ export class Dataset {
 
   snapshot(view: ViewName): Snapshot {
     // Mutations replace arrays instead of editing them, so holding the array is a consistent snapshot.
-    if (view === 'tickets') return snapshotOf(this.ticketDrafts(), renderTicket);
-    if (view === 'comments') return snapshotOf(this.commentDrafts(), renderComment);
-    return snapshotOf(this.timesheetDrafts(), renderTimesheet);
+    if (!Object.hasOwn(SIMULATED, view)) throw new ConfigError(`the simulator has no view ${view}`);
+    return SIMULATED[view](this);
   }
 
   /** An instant later than every cursor in the data (for records repeated with a newer version). */
@@ -114,7 +135,8 @@ export class Dataset {
     this.comments = [...comments, ...fresh.sort((a, b) => a.createdMs - b.createdMs)];
   }
 
-  private ticketDrafts(): TicketDraft[] {
+  /** @internal for SIMULATED */
+  ticketDrafts(): TicketDraft[] {
     if (this.tickets) return this.tickets;
     const step = this.opts.step ?? 0;
     const base = this.stepZeroTickets();
@@ -133,7 +155,8 @@ export class Dataset {
     return this.baseTickets;
   }
 
-  private commentDrafts(): CommentDraft[] {
+  /** @internal for SIMULATED */
+  commentDrafts(): CommentDraft[] {
     if (this.comments) return this.comments;
     const rng = new Random(streamSeed(this.opts.seed, 'comments'));
     const ctx = this.commentContext(rng, this.stepZeroTickets());
@@ -141,7 +164,8 @@ export class Dataset {
     return this.comments;
   }
 
-  private timesheetDrafts(): TimesheetDraft[] {
+  /** @internal for SIMULATED */
+  timesheetDrafts(): TimesheetDraft[] {
     if (this.timesheets) return this.timesheets;
     const rng = new Random(streamSeed(this.opts.seed, 'timesheets'));
     const ctx = { rng, tickets: this.stepZeroTickets(), workers: this.staff };

@@ -11,11 +11,8 @@ const SMALL_COUNTS: Readonly<Record<ViewName, number>> = { tickets: 600, comment
 export function countsFor(scale: Scale | number): Readonly<Record<ViewName, number>> {
   if (scale === 'small') return SMALL_COUNTS;
   const multiplier = multiplierOf(scale);
-  return {
-    tickets: Math.round(FULL_COUNTS.tickets * multiplier),
-    comments: Math.round(FULL_COUNTS.comments * multiplier),
-    timesheets: Math.round(FULL_COUNTS.timesheets * multiplier),
-  };
+  const entries = Object.entries(FULL_COUNTS).map(([view, count]) => [view, Math.round(count * multiplier)]);
+  return Object.fromEntries(entries) as Record<ViewName, number>;
 }
 
 /** The scale as a multiple of full (small counts as full for the size of the staff). */

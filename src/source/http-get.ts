@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { request } from 'undici';
 import { SourceError } from '../errors.js';
+import { guidVariable } from '../registry.js';
 import { makeSpoolDir, removeDeadSpools, Spool } from './spool.js';
 import type { FetchedBody } from './view-source.js';
 
@@ -63,7 +64,7 @@ function describeStatus(status: number, view: string): { message: string; transi
     return { transient: false, message: `OTC refused access to view ${view} (403): the service account lacks permission for this view; ask the OTC administrators.` };
   }
   if (status === 404) {
-    return { transient: false, message: `OTC does not know view ${view} (404): check its GUID (OTC_VIEW_GUID_${view.toUpperCase()}) and OTC_BASE_URL.` };
+    return { transient: false, message: `OTC does not know view ${view} (404): check its GUID (${guidVariable(view)}) and OTC_BASE_URL.` };
   }
   if (status === 429) {
     return { transient: true, message: `OTC rate-limited the request for view ${view} (429).` };

@@ -7,7 +7,7 @@ import { applyMigrations } from '../../src/load/migrate.js';
 import { launchChromium } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { dailyRuns, seedRuns } from '../support/history.js';
+import { dailyRuns, seedRuns } from '../support/seeded-runs.js';
 import { startServe, type ServeProcess } from '../support/serve.js';
 
 // Runs inside the page (evaluate); the project compiles without the DOM library.

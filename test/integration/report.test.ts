@@ -7,7 +7,7 @@ import { runCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-server.js';
 import { rows } from '../support/harness.js';
-import { seedRuns } from '../support/history.js';
+import { seedRuns } from '../support/seeded-runs.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 import { getText, startServe } from '../support/serve.js';
 

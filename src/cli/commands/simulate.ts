@@ -1,7 +1,7 @@
 /** `otc-etl simulate`: a local OTC look-alike, until interrupted. */
 import { randomBytes } from 'node:crypto';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
-import { isViewName } from '../../registry.js';
+import { isViewName, VIEW_NAMES } from '../../registry.js';
 import { startSimulator, VIEW_FAULTS, type Faults, type ViewFault } from '../../simulator/index.js';
 import { DEFAULT_HOST, DEFAULT_SEED, DEFAULT_SIMULATOR_PORT, DEFAULT_STEP, parseIntFlag, parseScale } from '../flags.js';
 import type { Runtime } from '../runtime.js';
@@ -36,7 +36,7 @@ export function parseFaults(flags: Pick<SimulateFlags, 'failNext' | 'delayMs' | 
   for (const entry of flags.fault ?? []) {
     const [view, fault] = entry.split('=');
     if (!view || !isViewName(view) || !VIEW_FAULTS.includes(fault as ViewFault)) {
-      throw new ConfigError(`--fault must be VIEW=FAULT with VIEW one of comments, timesheets, tickets and FAULT one of ${VIEW_FAULTS.join(', ')}; not ${entry}`);
+      throw new ConfigError(`--fault must be VIEW=FAULT with VIEW one of ${VIEW_NAMES.join(', ')} and FAULT one of ${VIEW_FAULTS.join(', ')}; not ${entry}`);
     }
     faults.views = { ...faults.views, [view]: fault as ViewFault };
   }
