@@ -11,7 +11,18 @@ import { allViewsText, viewNamesText } from '../registry.js';
 // client nor the simulator, and loading every command took longer than a read-only command's work.
 import type { ReportFlags } from './commands/report.js';
 import type { ServeFlags } from './commands/serve.js';
-import { collect, type SimulateFlags } from './commands/simulate.js';
+import type { SimulateFlags } from './commands/simulate.js';
+import {
+  collect,
+  DEFAULT_CHART_RUNS,
+  DEFAULT_HOST,
+  DEFAULT_SCALE,
+  DEFAULT_SCHEDULE,
+  DEFAULT_SEED,
+  DEFAULT_SERVE_PORT,
+  DEFAULT_SIMULATOR_PORT,
+  DEFAULT_STEP,
+} from './flags.js';
 import type { CliIo } from './io.js';
 import { runWithRejectRate as runWithRejectRateIn, type RejectRateFlags } from './reject-rate-flag.js';
 import { runCommand as runCommandIn, type CommonFlags, type Runtime } from './runtime.js';
@@ -109,9 +120,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
 
   withCommon(program.command('serve'))
     .description('sync on a cron schedule and serve /healthz, /metrics, a status page at /, POST /sync and POST /breaker/reset')
-    .option('--schedule <cron>', "cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)", '30 6 * * *')
-    .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', '8789')
-    .option('--host <host>', 'address to bind (keep 127.0.0.1 unless a proxy or scraper needs more)', '127.0.0.1')
+    .option('--schedule <cron>', "cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)", DEFAULT_SCHEDULE)
+    .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', String(DEFAULT_SERVE_PORT))
+    .option('--host <host>', `address to bind (keep ${DEFAULT_HOST} unless a proxy or scraper needs more)`, DEFAULT_HOST)
     .option('--run-now', 'run a full sync at start, then follow the schedule')
     .action(async (flags: CommonFlags & ServeFlags) => {
       set(await runCommand(flags, async (rt) => (await import('./commands/serve.js')).serveCommand(rt, flags)));
@@ -120,7 +131,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   withCommon(program.command('report'))
     .description('write the status page as one self-contained HTML file')
     .requiredOption('--out <file>', 'where to write the HTML file')
-    .option('--runs <n>', 'runs per view in the charts', '30')
+    .option('--runs <n>', 'runs per view in the charts', String(DEFAULT_CHART_RUNS))
     .action(async (flags: CommonFlags & ReportFlags) => {
       set(await runCommand(flags, async (rt) => (await import('./commands/report.js')).reportCommand(rt, flags)));
     });
@@ -133,11 +144,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
 
   withCommon(program.command('simulate'))
     .description('run a local OTC look-alike (for trying otc-etl without the real source)')
-    .option('--port <n>', 'port to listen on (0 = any free port)', '8787')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--seed <n>', 'seed of the generated data', '1')
-    .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
-    .option('--step <n>', 'move the tickets this many steps on (one hour each, from the midnight that began yesterday in OTC_TIMEZONE)', '0')
+    .option('--port <n>', 'port to listen on (0 = any free port)', String(DEFAULT_SIMULATOR_PORT))
+    .option('--host <host>', 'address to bind', DEFAULT_HOST)
+    .option('--seed <n>', 'seed of the generated data', String(DEFAULT_SEED))
+    .option('--scale <scale>', 'small, full, or a multiplier of full', DEFAULT_SCALE)
+    .option('--step <n>', 'move the tickets this many steps on (one hour each, from the midnight that began yesterday in OTC_TIMEZONE)', String(DEFAULT_STEP))
     .option('--username <name>', 'Basic auth user (default OTC_USERNAME)')
     .option('--password <password>', 'Basic auth password (default OTC_PASSWORD, else generated)')
     .option('--fail-next <status:count[:retryAfter]>', 'answer the next COUNT requests with STATUS (e.g. 503:3, 429:2:30 for Retry-After 30 s)')
@@ -149,8 +160,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
 
   withCommon(program.command('demo'))
     .description('simulator + ./.otc-etl-demo embedded database + sync + status (what `npm start` runs)')
-    .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
-    .option('--seed <n>', 'seed of the generated data', '1')
+    .option('--scale <scale>', 'small, full, or a multiplier of full', DEFAULT_SCALE)
+    .option('--seed <n>', 'seed of the generated data', String(DEFAULT_SEED))
     .action(async (flags: CommonFlags & { scale?: string; seed?: string }) => {
       set(await runCommand(flags, async (rt) => (await import('./commands/demo.js')).demoCommand(rt, flags)));
     });

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseViews } from '../../src/cli/commands/sync.js';
+import { parseViews } from '../../src/cli/flags.js';
 import { statusCommand } from '../../src/cli/commands/status.js';
 import type { Runtime } from '../../src/cli/runtime.js';
 import { loadConfig } from '../../src/config.js';

@@ -17,9 +17,9 @@ import { openSource } from '../../pipeline/source.js';
 import { table } from '../format.js';
 import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
-import { exitCodeOf, outcomesTable } from './sync.js';
-import { parseIntFlag, parseScale } from './simulate.js';
-import { statusText } from './status.js';
+import { DEFAULT_SEED, parseIntFlag, parseScale } from '../flags.js';
+import { exitCodeOf, outcomesTable } from '../outcome-output.js';
+import { statusText } from '../state-output.js';
 
 export const DEMO_DATA_DIR = './.otc-etl-demo';
 
@@ -87,7 +87,7 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
     const step = await syncsSoFar(db, demoConfig.schema);
     const sim = await startSimulator({
       port: 0,
-      seed: parseIntFlag('--seed', flags.seed, 1),
+      seed: parseIntFlag('--seed', flags.seed, DEFAULT_SEED),
       scale: parseScale(flags.scale),
       step,
       timezone: rt.config.timezone,

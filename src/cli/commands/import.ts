@@ -7,7 +7,8 @@ import { table } from '../format.js';
 import { endProgress, importProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
 import { rejectsQuery } from '../rejects-query.js';
-import { exitCodeOf, OUTCOME_HEADERS, outcomeCells, outcomeJson, parseViews } from './sync.js';
+import { parseViews } from '../flags.js';
+import { exitCodeOf, OUTCOME_HEADERS, outcomeCells, outcomeJson } from '../outcome-output.js';
 
 /** A file as the output names it: the path as given, and the sheet of a workbook with several. */
 function shownName(file: ImportFile): string {
