@@ -13,7 +13,7 @@ import { withRunLock } from '../../pipeline/guard.js';
 import { readState } from '../../pipeline/read-view-state.js';
 import { runSync } from '../../pipeline/sync.js';
 import { startSimulator } from '../../simulator/index.js';
-import { openSource } from '../../pipeline/source.js';
+import { otcSource } from '../../pipeline/source.js';
 import { table } from '../format.js';
 import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
@@ -99,7 +99,7 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
       rt.log.info({ simulator: sim.url, database: dataDir, step }, 'demo: syncing the simulator into the embedded database');
       const deps = { db, config, log: rt.log };
       const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
-        runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(process.stderr, flags) }),
+        runSync({ ...deps, source: otcSource(config, { log: rt.log })(db) }, { progress: terminalProgress(process.stderr, flags) }),
       );
       const status = await readState(db, config);
       const numbers = await analystNumbers(db, config.schema);

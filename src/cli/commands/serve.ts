@@ -16,6 +16,7 @@ import { resetBreaker } from '../../pipeline/breaker-control.js';
 import { readMetrics } from '../../pipeline/metrics-data.js';
 import { readReport } from '../../pipeline/report-data.js';
 import { readState, unusableDatabaseState } from '../../pipeline/read-view-state.js';
+import { otcSource } from '../../pipeline/source.js';
 import { runSync } from '../../pipeline/sync.js';
 import { renderPage, type ServiceInfo } from '../../report/page.js';
 import { METRICS_CONTENT_TYPE, metricsText } from '../../report/prometheus.js';
@@ -28,8 +29,6 @@ import type { ViewSource } from '../../source/view-source.js';
 import { scrub } from '../../log.js';
 import type { Runtime } from '../runtime.js';
 import { parseIntFlag } from './simulate.js';
-import { requirePassword } from '../../source/plain-source.js';
-import { syncSource } from './sync.js';
 
 export const DEFAULT_SERVE_PORT = 8789;
 /** How long an endpoint waits for the database before answering from its last reading. */
@@ -157,12 +156,12 @@ export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<Exit
   const port = parseIntFlag('--port', flags.port, DEFAULT_SERVE_PORT);
   const host = flags.host ?? '127.0.0.1';
   checkSchedule(schedule, rt.config.timezone);
-  // Checked before anything starts: a missing password is a configuration error (exit 2).
-  requirePassword(rt.config);
+  // Built before anything starts: a missing password is a configuration error (exit 2).
+  const openSource = otcSource(rt.config, { log: rt.log });
   const stopSignal = nextStopSignal(rt);
   const db = await openDb(rt.config);
   try {
-    const source = syncSource(db, rt.config, rt.log);
+    const source = openSource(db);
     await prepareSchema(rt, db);
     const scheduler = new SyncScheduler({ schedule, timezone: rt.config.timezone, log: rt.log, sync: scheduledSync(rt, db, source) });
     const http = await startHttp(routes(rt, db, scheduler, schedule), { host, port, log: rt.log });
