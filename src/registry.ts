@@ -291,6 +291,8 @@ function problemsOf(entry: ViewEntry): string[] {
   }
   if (entry.key.length === 0) problems.push('its key has no columns');
   if (entry.history && (entry.key.length !== 1 || entry.cursor === null)) problems.push('history needs a single-column key and a cursor');
+  // The versions go to ticket_history (migration 006), whose columns are the tickets view's.
+  if (entry.history && entry.name !== 'tickets') problems.push('history is kept only for tickets, in ticket_history');
   if (!(entry.windowDays > 0)) problems.push('its window must be a positive number of days');
   return problems;
 }

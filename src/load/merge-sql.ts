@@ -3,10 +3,22 @@
  * so one code path serves every view. Values are parameters; identifiers go through `ident`.
  */
 import { columnsOf, fieldByColumn, type ViewSpec } from '../registry.js';
+import { keyTextSql } from '../transform/natural-key.js';
 import { ident } from './db.js';
+import { API_SOURCE, type SourceKind } from './source-kind.js';
 
-/** Source name of `otc-etl reprocess`: rows re-derived from their own stored record (columns + `_raw`). */
-export const REPROCESS_SOURCE = 'reprocess';
+/** Who writes this load: the run, the source's kind, and the name the rows' `_last_source` gets. */
+export interface LoadTarget {
+  readonly runId: string;
+  readonly kind: SourceKind;
+  readonly source: string;
+}
+
+/** A statement and its parameters. */
+export interface Statement {
+  readonly text: string;
+  readonly values: unknown[];
+}
 
 /** Who wrote a row and when, in the order the direct COPY of an empty table sends them. */
 export const LINEAGE_COLUMNS = ['_last_source', '_first_run_id', '_first_loaded_at', '_last_run_id', '_last_changed_at'] as const;
@@ -23,27 +35,13 @@ export function createStageSql(view: ViewSpec, stage: string, sqlType: (column: 
   );
 }
 
-/** Whether the view's key is one column that is never NULL (a primary key). */
-export function hasSimpleKey(view: ViewSpec): boolean {
-  return !view.keyNullable && view.key.length === 1;
-}
-
 /**
- * The natural key as one text, NULL parts included (the same text `Normalizer` computes), for reading
+ * The natural key of the row `alias` as one text, NULL parts included (see natural-key.ts), for reading
  * keys out and matching them against a list. Joins between tables use `keyJoin` instead, which the
  * unique index serves.
  */
 export function keyExpr(view: ViewSpec, alias: string): string {
-  if (hasSimpleKey(view)) return `${alias}.${ident(view.key[0]!)}`;
-  return view.key
-    .map((column) => {
-      const c = `${alias}.${ident(column)}`;
-      const type = fieldByColumn(view, column).type;
-      if (type === 'date') return `coalesce((${c} - DATE '2000-01-01')::text, '~')`;
-      if (type === 'id') return `coalesce(${c}::text, '~')`;
-      return `coalesce(length(${c})::text || ':' || ${c}, '~')`;
-    })
-    .join(` || '|' || `);
+  return keyTextSql(view, (column) => `${alias}.${ident(column)}`);
 }
 
 /**
@@ -90,27 +88,19 @@ function literal(text: string): string {
 }
 
 /**
- * Guards deciding whether a staged record may replace the stored row at all:
+ * Guards deciding whether a staged record may replace the stored row at all, or null when it always may:
  * an older cursor never overwrites a newer one, a record without a cursor never overwrites one with a
  * cursor; for views without a cursor an import never overwrites a row last written by an API sync.
  * Reprocess passes every guard: it re-derives a row from the row's own record, so there is no other
  * version to protect — and a parser fix may well move the cursor itself.
  */
-function replaceGuard(view: ViewSpec, sourceParam: string): string {
-  const reprocess = `${sourceParam} = ${literal(REPROCESS_SOURCE)}`;
+function replaceGuard(view: ViewSpec, kind: SourceKind): string | null {
+  if (kind === 'reprocess') return null;
   if (view.cursor) {
     const c = ident(view.cursor);
-    return `(${reprocess} OR NOT (t.${c} IS NOT NULL AND (s.${c} IS NULL OR s.${c} < t.${c})))`;
+    return `NOT (t.${c} IS NOT NULL AND (s.${c} IS NULL OR s.${c} < t.${c}))`;
   }
-  return `(${reprocess} OR NOT (${sourceParam} <> 'api' AND t._last_source = 'api'))`;
-}
-
-/**
- * Reprocess keeps who wrote the row last (so an import still cannot overwrite an API comment after a
- * reprocess) and the hash of the record that writer sent (so the next sync still recognises it).
- */
-function unlessReprocess(incoming: string, stored: string): string {
-  return `CASE WHEN $2 = ${literal(REPROCESS_SOURCE)} THEN ${stored} ELSE ${incoming} END`;
+  return kind === 'file' ? `NOT (t._last_source = ${literal(API_SOURCE)})` : null;
 }
 
 /**
@@ -124,38 +114,49 @@ function mergedRaw(view: ViewSpec, sameRun: boolean): string {
 }
 
 /**
- * Updates rows whose merged content differs from what is stored. Parameters: $1 run id, $2 source.
+ * Updates rows whose merged content differs from what is stored. Reprocess keeps who wrote the row last (so an import still cannot overwrite an API comment after a
+ * reprocess) and the hash of the record that writer sent (so the next sync still recognises it).
  * The row count is the number of updated rows. `sameRun`: the table was empty when the load began, so
  * every stored row is an earlier copy of the same key from this payload (copied straight in), and the
  * staged copy replaces it whole where the guards let it win. `nullMask`: which staged records this
  * statement merges, by the NULL parts of their key (see `keyJoin`); 0 for a key that is never NULL.
  */
-export function updateSql(view: ViewSpec, table: string, src: string, options: { sameRun?: boolean; nullMask?: number } = {}): string {
+export function updateSql(
+  view: ViewSpec,
+  table: string,
+  src: string,
+  target: LoadTarget,
+  options: { sameRun?: boolean; nullMask?: number } = {},
+): Statement {
   const sameRun = options.sameRun ?? false;
+  const reprocess = target.kind === 'reprocess';
+  const guard = replaceGuard(view, target.kind);
   const columns = columnsOf(view);
   const sets = columns.map((c) => `${ident(c)} = ${mergedValue(view, c, sameRun)}`);
   const stored = columns.map((c) => `t.${ident(c)}`).join(', ');
   const merged = columns.map((c) => mergedValue(view, c, sameRun)).join(', ');
   const raw = mergedRaw(view, sameRun);
-  return `UPDATE ${table} AS t SET ${sets.join(', ')},
-  _raw = ${raw}, _record_hash = ${unlessReprocess('s._hash', 't._record_hash')},
-  _last_source = ${unlessReprocess('$2', 't._last_source')},
+  const text = `UPDATE ${table} AS t SET ${sets.join(', ')},
+  _raw = ${raw}, _record_hash = ${reprocess ? 't._record_hash' : 's._hash'},
+  _last_source = ${reprocess ? 't._last_source' : '$2'},
   _last_run_id = $1::uuid, _last_changed_at = now()
 FROM ${src} AS s
-WHERE ${keyJoin(view, options.nullMask ?? 0)}
-  AND ${replaceGuard(view, '$2')}
+WHERE ${keyJoin(view, options.nullMask ?? 0)}${guard ? `\n  AND ${guard}` : ''}
   AND ((${stored}) IS DISTINCT FROM (${merged}) OR t._raw IS DISTINCT FROM ${raw})`;
+  // $2 appears only where the source's name is written: a statement may not carry a parameter it never uses.
+  return { text, values: reprocess ? [target.runId] : [target.runId, target.source] };
 }
 
 /**
  * Inserts records whose key is not stored yet: the unique index on the natural key (NULL parts equal)
- * turns away every other one. Parameters: $1 run id, $2 source.
+ * turns away every other one.
  */
-export function insertSql(view: ViewSpec, table: string, src: string): string {
+export function insertSql(view: ViewSpec, table: string, src: string, target: LoadTarget): Statement {
   const columns = columnsOf(view).map(ident).join(', ');
   const values = columnsOf(view).map((c) => `s.${ident(c)}`).join(', ');
-  return `INSERT INTO ${table} (${columns}, _raw, _record_hash, ${LINEAGE_COLUMNS.join(', ')})
+  const text = `INSERT INTO ${table} (${columns}, _raw, _record_hash, ${LINEAGE_COLUMNS.join(', ')})
 SELECT ${values}, s._raw, s._hash, $2, $1::uuid, now(), $1::uuid, now()
 FROM ${src} AS s
 ON CONFLICT DO NOTHING`;
+  return { text, values: [target.runId, target.source] };
 }

@@ -11,6 +11,7 @@ import { adoptLegacySchema, type AdoptionReport } from './adopt-legacy.js';
 import { VIEWS } from '../registry.js';
 import { ident, qualified, type Db, type Queryable } from './db.js';
 import { storeHistoryTimezone } from './ticket-history.js';
+import { ensureViewObjects } from './view-objects.js';
 import { LOCK_TIMEOUT, MIGRATION_LOCK_KEY, SCHEMA_MIGRATIONS_DDL } from './migration-lock.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
@@ -156,6 +157,13 @@ export async function applyMigrations(
     });
     if (done) applied.push(`${String(migration.version).padStart(3, '0')}_${migration.name}`);
   }
+  // Before the windows are written: a registered view without its table must not show up as a view.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.exec(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+    await tx.exec(`SET LOCAL search_path TO ${ident(options.schema)}, public`);
+    await ensureViewObjects(tx);
+  });
   await writeViewWindows(db, options.schema);
   if (options.timezone) await setDatabaseTimezone(db, options.timezone);
   // backlog_daily counts OTC_TIMEZONE's days whatever the session's zone: it reads the zone from here.

@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { scrub } from '../log.js';
+import type { RejectEntry } from '../transform/reject-entry.js';
 import { qualified, type Queryable } from './db.js';
 
 export type LoadStatus = 'running' | 'success' | 'partial' | 'failed' | 'cancelled';
@@ -53,9 +54,6 @@ export function countsOf(row: Readonly<Record<string, unknown>>): ViewCounts {
   for (const key of COUNT_KEYS) counts[key] = Number(row[COUNT_COLUMNS[key]] ?? 0);
   return counts;
 }
-
-/** The `source` of a run that fetched from OTC; imports carry their file's name, reprocess its own. */
-export const API_SOURCE = 'api';
 
 /**
  * A committed API run: a sync that fetched from OTC and committed (`success` or `partial`). Only such
@@ -130,19 +128,6 @@ export class RunRecorder {
       ],
     );
   }
-}
-
-/** A record we could not store (kind `record`) or a value stored as NULL (kind `value`). */
-export interface RejectEntry {
-  readonly position: number;
-  readonly recordKey: string | null;
-  readonly kind: 'record' | 'value';
-  readonly field: string | null;
-  readonly reason: string;
-  /** The raw record as JSON text if jsonb can hold it, else null (see rawText). */
-  readonly rawJson: string | null;
-  /** The raw record as escaped text, when jsonb cannot hold it (NUL, broken surrogates). */
-  readonly rawText: string | null;
 }
 
 const REJECT_CHUNK = 500;

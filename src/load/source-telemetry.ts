@@ -7,7 +7,7 @@
  * This is the one place that knows those tables: point `REQUEST_LOG` and `BREAKER_STATE` at them.
  */
 import { qualified, sqlState, SQLSTATE, type Queryable } from './db.js';
-import { API_SOURCE } from './runs.js';
+import { API_SOURCE } from './source-kind.js';
 
 /** The request log: one row per request sent to OTC, with the HTTP status code (null: no response). */
 export const REQUEST_LOG = { table: 'source_requests', codeColumn: 'code' } as const;

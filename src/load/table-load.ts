@@ -8,7 +8,8 @@ import { LoadRefusedError } from '../errors.js';
 import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
 import { copyFields, copyValue, textArrayLiteral } from './copy-format.js';
 import { ident, qualified, type CopyWriter, type Queryable, type Tx } from './db.js';
-import { createStageSql, dedupSql, hasSimpleKey, insertSql, keyExpr, LINEAGE_COLUMNS, REPROCESS_SOURCE, stageColumns, updateSql } from './merge-sql.js';
+import { hasSimpleKey } from '../transform/natural-key.js';
+import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, type LoadTarget, stageColumns, updateSql } from './merge-sql.js';
 
 /** One record ready to stage: typed values in registry order, plus what the merge needs. */
 export interface StagedRow {
@@ -33,12 +34,6 @@ function storedHash(hash: string): string {
 export interface MergeCounts {
   readonly inserted: number;
   readonly updated: number;
-}
-
-/** Who writes this load: the run and its source (`api`, a file name, or reprocess). */
-export interface LoadTarget {
-  readonly runId: string;
-  readonly source: string;
 }
 
 const STAGE = 'otc_stage';
@@ -114,7 +109,7 @@ export class TableLoad {
     );
     this.emptyAtStart = rows[0]!.empty;
     // Reprocess re-derives stored rows, so its table is never empty; it always goes through the merge.
-    this.direct = this.emptyAtStart && this.target.source !== REPROCESS_SOURCE;
+    this.direct = this.emptyAtStart && this.target.kind !== 'reprocess';
     const { runId, source } = this.target;
     const now = rows[0]!.now;
     this.lineageSuffix = ['', copyValue(source), copyValue(runId), now, copyValue(runId), now].join('\t');
@@ -192,14 +187,15 @@ export class TableLoad {
       src = DEDUPED;
     }
     const table = qualified(this.schema, this.view.table);
-    const params = [this.target.runId, this.target.source];
     // One statement per pattern of NULL key parts, so each join is one the unique index answers.
     const masks = this.view.keyNullable ? [...this.nullMasks].sort((a, b) => a - b) : [0];
     let replaced = 0;
     for (const nullMask of masks) {
-      replaced += (await this.tx.query(updateSql(this.view, table, src, { sameRun: this.emptyAtStart, nullMask }), params)).rowCount;
+      const update = updateSql(this.view, table, src, this.target, { sameRun: this.emptyAtStart, nullMask });
+      replaced += (await this.tx.query(update.text, update.values)).rowCount;
     }
-    const inserted = (await this.tx.query(insertSql(this.view, table, src), params)).rowCount;
+    const insert = insertSql(this.view, table, src, this.target);
+    const inserted = (await this.tx.query(insert.text, insert.values)).rowCount;
     return { inserted: this.inserted + inserted, updated: this.emptyAtStart ? 0 : replaced };
   }
 

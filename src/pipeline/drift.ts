@@ -9,6 +9,9 @@ import type { Logger } from '../log.js';
 import { qualified, type Queryable } from '../load/db.js';
 import { COMMITTED_API_RUNS } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
+import type { Normalizer } from '../transform/normalize.js';
+import { escapeText } from '../transform/reject-entry.js';
+import { errorMessage } from './error-text.js';
 import { nameList } from './state-words.js';
 
 export interface DriftBaseline {
@@ -69,4 +72,45 @@ export function logDrift(log: Logger, view: string, drift: Drift): void {
     log.warn({ fieldsMissing: drift.fieldsMissing.slice(0, 30), count: drift.fieldsMissing.length },
       `${view}: the source stopped sending ${nameList(drift.fieldsMissing)}; their stored values are being kept as they were`);
   }
+}
+
+/**
+ * The drift of an API sync that read its whole body, measured against earlier syncs and logged as a
+ * warning, with the field names it carried; null if it cannot be measured.
+ */
+export async function measureSyncDrift(
+  db: Queryable,
+  schema: string,
+  view: ViewSpec,
+  normalizer: Normalizer,
+  log: Logger,
+): Promise<(Drift & { seen: string[] }) | null> {
+  if (normalizer.recordsRead === 0) return null;
+  try {
+    const seen = [...new Set(normalizer.fieldsSeen().map(cleanName))];
+    const drift = measureDrift(view, seen, await readDriftBaseline(db, schema, view.name));
+    logDrift(log, view.name, drift);
+    return { ...drift, seen };
+  } catch (error) {
+    log.warn({ err: errorMessage(error) }, 'could not measure drift against earlier syncs');
+    return null;
+  }
+}
+
+const DRIFT_MAX_NAMES = 100;
+const DRIFT_MAX_NAME_CHARS = 100;
+
+/**
+ * A field name as the run record can hold and `status` can print it: a hostile source can send names
+ * with NUL characters (text[] refuses them) or megabyte-long names.
+ */
+function cleanName(name: string): string {
+  return escapeText(name.length > DRIFT_MAX_NAME_CHARS ? `${name.slice(0, DRIFT_MAX_NAME_CHARS - 1)}…` : name);
+}
+
+/** At most DRIFT_MAX_NAMES names, the rest counted: a hostile source can send a new name in every record. */
+export function capNames(names: readonly string[]): string[] {
+  const shown = names.slice(0, DRIFT_MAX_NAMES);
+  if (names.length > DRIFT_MAX_NAMES) shown.push(`… and ${names.length - DRIFT_MAX_NAMES} more`);
+  return shown;
 }

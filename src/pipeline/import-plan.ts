@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { REPROCESS_SOURCE } from '../load/merge-sql.js';
+import { posesAsOtherKind } from '../load/source-kind.js';
 import { getView, VIEWS, type ViewName, type ViewSpec } from '../registry.js';
 import type { ExportFormat } from '../source/export-format.js';
 import { describeHeaders } from '../transform/detect-view.js';
@@ -56,9 +56,6 @@ export interface PlanOptions {
   readonly sheet?: string;
 }
 
-/** Source names with a meaning of their own in the merge: a file may not pose as one of them. */
-const RESERVED_NAMES = new Set(['api', REPROCESS_SOURCE]);
-
 function keyHeaders(view: ViewSpec): string {
   return view.key
     .map((column) => namesOf(view.fields.find((f) => f.column === column)!).join(' or '))
@@ -80,7 +77,9 @@ export async function planImports(paths: readonly string[], options: PlanOptions
   const plan: ImportPlan = { files: [], skipped: [] };
   for (const path of paths) {
     const name = basename(path);
-    if (RESERVED_NAMES.has(name)) {
+    // Stored runs and rows tell an API sync or a reprocess by its name alone: a file stored under one
+    // would count as an API sync for freshness and the volume guard, and guard its rows as one.
+    if (posesAsOtherKind(name)) {
       throw new ConfigError(`cannot import a file named ${name}: that name is reserved for otc-etl's own loads; rename the file.`);
     }
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => {

@@ -2,8 +2,8 @@
  * An import run: export files of any view (XLSX, CSV or JSON) loaded through the same `loadView` as a
  * sync, so they get the same parser, merge guards, counts, quarantine and one `etl_metadata` row per
  * file, with the file's name as the source. Each sheet of a workbook that holds a view's export is a file
- * of its own here. Imports never remove rows and skip the volume guard (both only apply to the source
- * 'api').
+ * of its own here. Imports never remove rows and skip the volume guard (both only apply to
+ * an API sync).
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
@@ -15,7 +15,8 @@ import type { ViewSpec } from '../registry.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import { openExport } from './export-file.js';
 import type { ImportFile } from './import-plan.js';
-import { loadView, type RecordSource, type ViewOutcome } from './load-view.js';
+import { loadView, type ViewOutcome } from './load-view.js';
+import type { RecordSource } from './record-source.js';
 
 export { planImport, planImports, type ImportFile, type ImportPlan, type PlanOptions, type SkippedSheet } from './import-plan.js';
 
@@ -46,10 +47,10 @@ function fileRecordSource(
   let records = 0;
   const report = () => onProgress?.({ file, bytesRead, records });
   return {
+    kind: 'file',
     name: file.name,
     // Numbers in date fields of a spreadsheet are serial dates; `_raw` keeps them in the 1900 system.
     serialDates: file.format === 'json' ? false : '1900',
-    isExport: true,
     open: async () => {
       if (file.empty !== null) return { batches: noRecords(file, file.empty), close: async () => undefined };
       const reader = await openExport(file.path, {

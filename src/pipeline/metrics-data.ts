@@ -6,7 +6,8 @@
  */
 import type { Config } from '../config.js';
 import { qualified, type Db } from '../load/db.js';
-import { API_SOURCE, type LoadStatus } from '../load/runs.js';
+import type { LoadStatus } from '../load/runs.js';
+import { API_SOURCE } from '../load/source-kind.js';
 import { readSourceTelemetry, type SourceTelemetry } from '../load/source-telemetry.js';
 import { VIEW_NAMES, type ViewName } from '../registry.js';
 import { readState } from './read-view-state.js';

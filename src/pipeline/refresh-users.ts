@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { refreshUserLookup, type UserLookupResult } from '../load/user-lookup-table.js';
 import { listSome } from '../text-list.js';
-import { errorMessage } from './load-view.js';
+import { errorMessage } from './error-text.js';
 
 export type UserLookupOutcome =
   | { readonly status: 'success'; readonly result: UserLookupResult }

@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
-import { REPROCESS_SOURCE } from '../load/merge-sql.js';
+import { REPROCESS_SOURCE } from '../load/source-kind.js';
 import { spoolStoredRecords } from '../load/stored-raw.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import { chunksOfFile } from '../source/file-chunks.js';
 import { readRecordBatches } from '../transform/record-stream.js';
-import { loadView, type RecordSource, type ViewOutcome } from './load-view.js';
+import { loadView, type ViewOutcome } from './load-view.js';
+import type { RecordSource } from './record-source.js';
 
 export interface ReprocessDeps {
   readonly db: Db;
@@ -33,6 +34,7 @@ export interface ReprocessResult {
 /** The stored source records of a view (columns + `_raw`), spooled to a temporary file when the load opens it. */
 function storedRecordSource(deps: ReprocessDeps, view: ViewName): RecordSource {
   return {
+    kind: 'reprocess',
     name: REPROCESS_SOURCE,
     // Only spreadsheet imports leave numbers in date fields, always in the 1900 system (see import.ts).
     serialDates: '1900',

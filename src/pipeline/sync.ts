@@ -6,10 +6,12 @@ import { scrub, type Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { applyRetention } from '../load/retention.js';
 import { RunRecorder, ZERO_COUNTS } from '../load/runs.js';
+import { API_SOURCE } from '../load/source-kind.js';
 import { pruneTicketHistory } from '../load/ticket-history.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import type { ViewSource } from '../source/view-source.js';
-import { errorMessage, loadView, type LoadContext, type ViewOutcome } from './load-view.js';
+import { errorMessage } from './error-text.js';
+import { loadView, type LoadContext, type ViewOutcome } from './load-view.js';
 import { BodyQueue, spooledRecordSource } from './view-bodies.js';
 import { refreshUsersAfterSync, type UserLookupOutcome } from './refresh-users.js';
 
@@ -95,10 +97,10 @@ async function stopMessage(source: ViewSource, view: ViewName, stop: Error): Pro
 /** A view the sync did not request: recorded `failed` with the reason, like any failed view. */
 async function recordNotRequested(ctx: LoadContext, view: ViewName, message: string): Promise<ViewOutcome> {
   const recorder = new RunRecorder(ctx.db, ctx.config.schema);
-  const id = await recorder.start(ctx.runId, view, 'api');
+  const id = await recorder.start(ctx.runId, view, API_SOURCE);
   const error = scrub(message);
   ctx.log.error({ view, err: error }, 'view not requested');
-  const outcome: ViewOutcome = { view, source: 'api', status: 'failed', counts: { ...ZERO_COUNTS }, error, cursor: null, fieldsNew: [], fieldsMissing: [] };
+  const outcome: ViewOutcome = { view, source: API_SOURCE, status: 'failed', counts: { ...ZERO_COUNTS }, error, cursor: null, fieldsNew: [], fieldsMissing: [] };
   await recorder.finish(id, { status: 'failed', counts: outcome.counts, error, newestCursor: null, fieldsNew: [], fieldsMissing: [] });
   return outcome;
 }

@@ -5,13 +5,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BreakerOpenError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { API_SOURCE } from '../load/source-kind.js';
 import type { ViewName } from '../registry.js';
 import { chunksOfFile } from '../source/file-chunks.js';
 import { HttpStatusError } from '../source/http-get.js';
 import type { Spool } from '../source/spool.js';
 import type { FetchedBody, ViewSource } from '../source/view-source.js';
 import { readRecordBatches, type RecordBatch } from '../transform/record-stream.js';
-import type { RecordSource } from './load-view.js';
+import type { RecordSource } from './record-source.js';
 import type { SyncDeps, SyncOptions, SyncProgress } from './sync.js';
 
 /**
@@ -57,7 +58,8 @@ export function spooledRecordSource(
     return progress ? counted(batches, (n) => progress.read(view, n)) : batches;
   };
   return {
-    name: 'api',
+    kind: 'api',
+    name: API_SOURCE,
     open: async (early) => {
       const fetch = await take();
       const latest: { batches: AsyncGenerator<RecordBatch> | null } = { batches: null };

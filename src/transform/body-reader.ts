@@ -197,10 +197,10 @@ export class BodyReader {
     const startOffset = this.batch.startOffset;
     const array = take();
     const count = this.count;
-    const { starts, ends, commas } = this.scanner;
+    const { starts, ends, commas, canonical } = this.scanner;
     const spans: RecordSpan[] = [];
     for (let i = 0; i < count; i++) {
-      spans.push({ start: starts[i]! - startOffset + 1, end: ends[i]! - startOffset + 1, commas: commas[i]! });
+      spans.push({ start: starts[i]! - startOffset + 1, end: ends[i]! - startOffset + 1, commas: commas[i]!, canonical: canonical[i] === 1 });
     }
     this.scanner.drop(count);
     const records = readBatch(array, spans, startOffset, this.nextPosition, this.maxRecordBytes);

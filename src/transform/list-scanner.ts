@@ -2,6 +2,10 @@
  * Finds where the elements of a JSON array begin and end, chunk by chunk, without decoding them. It tracks
  * just enough (nesting, strings, escapes) to cut between elements; JSON.parse later validates each run of
  * elements, so everything the scanner does not check is still checked.
+ *
+ * On the way it notes whether each element is a flat object already written exactly as JSON.stringify
+ * would write it back (see `canonical`): such a record's hash can be taken from its bytes as read,
+ * without re-serializing it.
  */
 
 import { JsonSyntaxError, isScalarByte, isScalarStart, isWhitespace } from './json-bytes.js';
@@ -15,6 +19,17 @@ const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const CLOSE_OFFSET = 2;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const SPACE = 0x20;
+const LOWER_U = 0x75;
+/** Digits a number may have for JSON.stringify to write it back the same (every 15-digit decimal survives a double). */
+const EXACT_DIGITS = 15;
+/** JSON.stringify writes a number below 1e-6 with an exponent: at most this many zeros after `0.`. */
+const PLAIN_FRACTION_ZEROS = 5;
 
 /** What may come next at the list's own level. */
 const enum Expect {
@@ -43,7 +58,20 @@ export class ListScanner {
   readonly starts: number[] = [];
   readonly ends: number[] = [];
   readonly commas: number[] = [];
+  /**
+   * Per element, in the same order: 1 when it is a flat object (no nested object or array) whose bytes
+   * are exactly what JSON.stringify gives for what JSON.parse makes of them, provided no member name
+   * repeats (the reader checks that): no whitespace between tokens, no escape JSON.stringify would not
+   * write (nor `\u0000` nor any surrogate escape, which jsonb cannot take as they are), no member name
+   * starting with a digit (JavaScript orders such names first), numbers as JavaScript writes them.
+   * 0 when it is anything else or the scanner is not sure (a token cut between chunks): never wrong
+   * when 1, only sometimes cautious when 0.
+   */
+  readonly canonical: number[] = [];
   private commaCount = 0;
+  /** Whether the element being scanned is canonical so far; whether its next string is a member name. */
+  private plain = false;
+  private nameNext = false;
   /** Body offset of the buffer being scanned. */
   private base = 0;
 
@@ -82,14 +110,20 @@ export class ListScanner {
     let depth = this.depth;
     let inString = this.inString;
     let commas = this.commaCount;
+    let plain = this.plain;
+    let nameNext = this.nameNext;
     while (i < n) {
       if (inString) {
+        plainEscapes = 1;
         const end = skipString(buf, i, n);
         if (end > n) {
           this.skipNext = end === n + 2;
+          // An escape cut between chunks is not judged: the element is taken as not canonical.
+          if (this.skipNext || plainEscapes === 0) plain = false;
           i = n;
           break;
         }
+        if (plainEscapes === 0) plain = false;
         i = end;
         inString = false;
         if (depth === 0) {
@@ -104,38 +138,61 @@ export class ListScanner {
         this.depth = depth;
         this.inString = inString;
         this.commaCount = commas;
+        this.plain = plain;
         i = this.listLevel(buf, i);
         commas = this.commaCount;
         depth = this.depth;
         inString = this.inString;
+        plain = this.plain;
+        nameNext = plain;
         if (this.closed || this.full) break;
         continue;
       }
       // Inside an element: stay in this loop until it ends, since almost every byte is spent here.
       while (i < n) {
-        const byte = buf[i++];
+        const byte = buf[i++]!;
         if (byte === QUOTE) {
+          // A member name starting with a digit may be an array index, which JavaScript moves first.
+          if (nameNext) {
+            nameNext = false;
+            if (i >= n || (buf[i]! >= DIGIT_0 && buf[i]! <= DIGIT_9)) plain = false;
+          }
+          plainEscapes = 1;
           const end = skipString(buf, i, n);
           if (end > n) {
             inString = true;
             this.skipNext = end === n + 2;
+            if (this.skipNext || plainEscapes === 0) plain = false;
             i = n;
             break;
           }
+          if (plainEscapes === 0) plain = false;
           i = end;
         } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
           this.push(depth++, byte);
+          plain = false;
         } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) {
           if (this.opens[--depth] !== byte - CLOSE_OFFSET) {
             throw new JsonSyntaxError(i - 1, 'mismatched bracket');
           }
           if (depth === 0) break;
-        } else if (byte === COMMA && depth === 1) {
-          commas++;
+        } else if (byte === COMMA) {
+          if (depth === 1) {
+            commas++;
+            nameNext = plain;
+          }
+        } else if (plain && byte !== COLON) {
+          if (byte <= SPACE) plain = false;
+          else if (byte === MINUS || (byte >= DIGIT_0 && byte <= DIGIT_9)) {
+            const end = plainNumberEnd(buf, i - 1, n);
+            if (end === -1) plain = false;
+            else i = end;
+          }
         }
       }
       if (depth === 0) {
         this.commaCount = commas;
+        this.plain = plain;
         this.endElement(i);
         commas = 0;
         if (this.full) break;
@@ -144,6 +201,8 @@ export class ListScanner {
     this.depth = depth;
     this.inString = inString;
     this.commaCount = commas;
+    this.plain = plain;
+    this.nameNext = nameNext;
     return i;
   }
 
@@ -178,6 +237,8 @@ export class ListScanner {
   }
 
   private startElement(byte: number | undefined, i: number): void {
+    // Only an object can be a canonical record; the loop above judges the rest of it.
+    this.plain = byte === OPEN_OBJECT;
     if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
       this.push(0, byte);
       this.depth = 1;
@@ -203,11 +264,14 @@ export class ListScanner {
     this.starts.splice(0, count);
     this.ends.splice(0, count);
     this.commas.splice(0, count);
+    this.canonical.splice(0, count);
   }
 
   private endElement(end: number): void {
     this.ends.push(this.base + end);
     this.commas.push(this.commaCount);
+    this.canonical.push(this.plain ? 1 : 0);
+    this.plain = false;
     this.commaCount = 0;
     this.ended++;
     this.full = this.ended >= this.maxEnds || end >= this.stopAt;
@@ -233,7 +297,71 @@ function skipString(buf: Uint8Array, i: number, n: number): number {
   while (i < n) {
     const byte = buf[i++];
     if (byte === QUOTE) return i;
-    if (byte === BACKSLASH) i++;
+    if (byte === BACKSLASH) {
+      if (plainEscapes === 1 && !isPlainEscape(buf, i, n)) plainEscapes = 0;
+      i++;
+    }
   }
   return i === n ? n + 1 : n + 2;
+}
+
+/**
+ * Set to 1 before a string is skipped, and to 0 by `skipString` when the string holds an escape that
+ * JSON.stringify would not write. A module variable rather than a second return value: this is the
+ * hottest loop of a sync.
+ */
+let plainEscapes = 1;
+
+/**
+ * Whether the escape whose backslash precedes `i` is one JSON.stringify writes: `\"`, `\\`, the five
+ * short control escapes, or `\u00xx` (lowercase) for any other control character but NUL.
+ */
+function isPlainEscape(buf: Uint8Array, i: number, n: number): boolean {
+  if (i >= n) return false;
+  const byte = buf[i];
+  // " \ b f n r t
+  if (byte === QUOTE || byte === BACKSLASH || byte === 0x62 || byte === 0x66 || byte === 0x6e || byte === 0x72 || byte === 0x74) return true;
+  if (byte !== LOWER_U || i + 4 >= n) return false;
+  if (buf[i + 1] !== DIGIT_0 || buf[i + 2] !== DIGIT_0) return false;
+  const high = buf[i + 3];
+  const low = buf[i + 4]!;
+  const lowValue = low >= DIGIT_0 && low <= DIGIT_9 ? low - DIGIT_0 : low >= 0x61 && low <= 0x66 ? low - 0x61 + 10 : -1;
+  if (lowValue === -1 || (high !== DIGIT_0 && high !== 0x31)) return false;
+  const code = (high === DIGIT_0 ? 0 : 16) + lowValue;
+  // NUL cannot be stored in jsonb; \b \t \n \f \r have their short forms.
+  return code !== 0 && code !== 8 && code !== 9 && code !== 10 && code !== 12 && code !== 13;
+}
+
+/**
+ * The end of the number starting at `i` when JSON.stringify would write its value back the same:
+ * no leading zero or `+`, no exponent, no trailing zero after the point, not minus zero, at most
+ * EXACT_DIGITS significant digits, and not below 1e-6. Otherwise (or when the buffer ends within it),
+ * -1. JSON.parse judges whether it is a number at all.
+ */
+function plainNumberEnd(buf: Uint8Array, i: number, n: number): number {
+  let j = i;
+  const negative = buf[j] === MINUS;
+  if (negative) j++;
+  const intStart = j;
+  while (j < n && buf[j]! >= DIGIT_0 && buf[j]! <= DIGIT_9) j++;
+  const intDigits = j - intStart;
+  if (intDigits === 0 || (intDigits > 1 && buf[intStart] === DIGIT_0)) return -1;
+  const zeroInt = intDigits === 1 && buf[intStart] === DIGIT_0;
+  let significant = zeroInt ? 0 : intDigits;
+  if (j < n && buf[j] === DOT) {
+    j++;
+    const fracStart = j;
+    while (j < n && buf[j]! >= DIGIT_0 && buf[j]! <= DIGIT_9) j++;
+    if (j === fracStart || buf[j - 1] === DIGIT_0) return -1;
+    let leadingZeros = 0;
+    if (zeroInt) while (buf[fracStart + leadingZeros] === DIGIT_0) leadingZeros++;
+    if (leadingZeros > PLAIN_FRACTION_ZEROS) return -1;
+    significant += j - fracStart - leadingZeros;
+  } else if (zeroInt && negative) {
+    return -1;
+  }
+  if (j >= n || significant > EXACT_DIGITS) return -1;
+  const next = buf[j];
+  if (next !== COMMA && next !== CLOSE_OBJECT && next !== CLOSE_ARRAY) return -1;
+  return j;
 }

@@ -2,9 +2,10 @@
  * Turns source records into rows ready to stage, and the records (or values) we could not store into
  * rejects with their reason. Pure: no I/O, no clock. Results, not exceptions, for bad records.
  */
-import { hash } from 'node:crypto';
 import type { FieldSpec, ViewSpec } from '../registry.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan } from './deep-json.js';
+import { type KeyValue, keyText } from './natural-key.js';
+import { hashesOf, recordHash } from './record-hash.js';
 import { UnreadableRecord } from './unreadable-record.js';
 import { parseValue, ValueError, type ParseContext } from './values.js';
 
@@ -66,8 +67,7 @@ export interface NormalizedBatch<R = NormalizedRow> {
 /** Whether the stored row of `key` has this hash. */
 export type StoredHashCheck = (key: string, hash: string) => boolean;
 
-/** Bump when parsing rules change, so stored hashes stop matching and rows are re-derived. */
-export const PARSER_VERSION = 1;
+export { PARSER_VERSION, recordHash } from './record-hash.js';
 
 /**
  * Longest text (UTF-8 bytes) an indexed column takes, and a part of a key. A btree index entry cannot
@@ -89,6 +89,8 @@ const UNSTORABLE_JSON = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 interface FieldSlot {
   readonly index: number;
   readonly field: FieldSpec;
+  /** The name this slot is found by, as JSON text followed by a colon: how `_raw` writes it. */
+  readonly member: string;
 }
 
 export class Normalizer {
@@ -106,14 +108,15 @@ export class Normalizer {
   /** Registry fields (by slot) that appeared in at least one record. */
   private readonly slotSeen: boolean[];
   private records = 0;
+  /** The key's text, the same the database computes for a stored row (see natural-key.ts). */
+  private readonly keyOf: (values: readonly KeyValue[]) => string;
 
   constructor(
     readonly view: ViewSpec,
     private readonly ctx: ParseContext,
   ) {
     view.fields.forEach((field, index) => {
-      this.slots.set(field.api, { index, field });
-      for (const alias of field.aliases ?? []) this.slots.set(alias, { index, field });
+      for (const name of [field.api, ...(field.aliases ?? [])]) this.slots.set(name, { index, field, member: `${JSON.stringify(name)}:` });
     });
     this.usesAliases = view.fields.some((f) => (f.aliases ?? []).length > 0);
     this.slotSeen = view.fields.map(() => false);
@@ -124,6 +127,7 @@ export class Normalizer {
     });
     this.notFuture = view.fields.map((f) => f.notFuture === true || f.column === view.cursor);
     this.keySlots = view.key.map((column) => view.fields.findIndex((f) => f.column === column));
+    this.keyOf = keyText(view);
     this.cursorSlot = view.cursor ? view.fields.findIndex((f) => f.column === view.cursor) : -1;
     this.windowSlot = view.windowColumn ? view.fields.findIndex((f) => f.column === view.windowColumn) : -1;
   }
@@ -144,8 +148,9 @@ export class Normalizer {
   private normalizeAll(records: readonly unknown[], firstPosition: number, isStored: StoredHashCheck | null): NormalizedBatch<NormalizedRow | KnownRecord> {
     const rows: Array<NormalizedRow | KnownRecord> = [];
     const rejects: RejectedRecord[] = [];
+    const hashes = hashesOf(records);
     records.forEach((record, i) => {
-      const row = this.normalizeOne(record, firstPosition + i, rejects, isStored);
+      const row = this.normalizeOne(record, firstPosition + i, rejects, isStored, true, hashes?.[i]);
       if (row) rows.push(row);
     });
     return { rows, rejects };
@@ -164,6 +169,7 @@ export class Normalizer {
     rejects: RejectedRecord[],
     isStored: StoredHashCheck | null,
     count = true,
+    hashRead?: string,
   ): NormalizedRow | KnownRecord | null {
     if (record instanceof UnreadableRecord) {
       rejects.push({ position, recordKey: this.keyOfFields(record.fields), kind: 'record', field: null, reason: record.reason, raw: record });
@@ -181,6 +187,8 @@ export class Normalizer {
     const apiRecord: Record<string, unknown> = this.usesAliases ? Object.create(null) : source;
 
     if (count) this.records++;
+    // Whether an alias was renamed: the record's JSON is then no longer the bytes it was read from.
+    let renamed = false;
     for (const name in source) {
       const value = source[name];
       if (value !== null && typeof value === 'object' && nestedDeeperThan(value, MAX_FIELD_DEPTH)) {
@@ -190,7 +198,11 @@ export class Normalizer {
         return null;
       }
       const slot = this.slots.get(name);
-      if (this.usesAliases) apiRecord[slot ? slot.field.api : name] = value;
+      if (this.usesAliases) {
+        const api = slot ? slot.field.api : name;
+        if (api !== name) renamed = true;
+        apiRecord[api] = value;
+      }
       if (!slot) {
         if (count) this.unknownSeen.add(name);
         continue;
@@ -199,10 +211,17 @@ export class Normalizer {
       found[slot.index] = value;
     }
 
-    let whole = JSON.stringify(apiRecord);
-    const unstorable = UNSTORABLE_JSON.test(whole);
-    if (unstorable) whole = JSON.stringify(storable(apiRecord));
-    const digest = recordHash(whole);
+    // A record read in canonical form was hashed from its bytes, which are what JSON.stringify would
+    // give (and storable: the reader does not take a record with \u0000 or a surrogate escape).
+    let digest: string;
+    let unstorable = false;
+    if (hashRead !== undefined && !renamed) {
+      digest = hashRead;
+    } else {
+      const whole = JSON.stringify(apiRecord);
+      unstorable = UNSTORABLE_JSON.test(whole);
+      digest = recordHash(unstorable ? JSON.stringify(storable(apiRecord)) : whole);
+    }
     if (isStored && !unstorable) {
       const known = this.knownRecord(found, record, position, digest, isStored);
       if (known) return known;
@@ -318,7 +337,7 @@ export class Normalizer {
       const value = record[name];
       const slot = this.slots.get(name);
       if (slot && present[slot.index] && storedVerbatim(slot.field.type, value, values[slot.index]!)) continue;
-      out += `${out === '' ? '{' : ','}${JSON.stringify(name)}:${JSON.stringify(value)}`;
+      out += `${out === '' ? '{' : ','}${slot ? slot.member : `${JSON.stringify(name)}:`}${JSON.stringify(value)}`;
     }
     return out === '' ? '{}' : `${out}}`;
   }
@@ -372,12 +391,6 @@ export class Normalizer {
     return null;
   }
 
-  /** The same text the database computes for the key (`keyExpr` in merge-sql.ts, `_key` in 001_core.sql). */
-  private keyOf(values: ReadonlyArray<string | boolean | null>): string {
-    if (this.keySlots.length === 1) return String(values[this.keySlots[0]!]);
-    return this.keySlots.map((slot) => keyPart(this.view.fields[slot]!.type, values[slot] ?? null)).join('|');
-  }
-
   /** The key shown for a record that was not read, from the fields that could be (null when they do not parse). */
   private keyOfFields(fields: Readonly<Record<string, unknown>>): string | null {
     const values: Array<string | boolean | null> = new Array(this.view.fields.length).fill(null);
@@ -422,32 +435,6 @@ export function storedVerbatim(type: FieldSpec['type'], sent: unknown, parsed: s
 /** `YYYY-MM-DD` as `DD/MM/YYYY`. */
 function dayFirst(iso: string): string {
   return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
-}
-
-/**
- * The record hash: the first 64 bits of a SHA-1 of the parser version and the record's JSON, as the
- * decimal text of a signed bigint (what the table stores). Compared per key only, so 64 bits are plenty.
- */
-export function recordHash(recordJson: string): string {
-  return hash('sha1', `${PARSER_VERSION}\u0001${recordJson}`, 'buffer').readBigInt64BE(0).toString();
-}
-
-const DAY_MS = 86_400_000;
-const EPOCH_2000_MS = Date.UTC(2000, 0, 1);
-
-/** One part of a composite key: NULL is '~', a date its day number since 2000-01-01, text length-prefixed. */
-function keyPart(type: FieldSpec['type'], value: string | boolean | null): string {
-  if (value === null) return '~';
-  const text = String(value);
-  if (type === 'id') return text;
-  if (type === 'date') {
-    const ms = Date.UTC(Number(text.slice(0, 4)), Number(text.slice(5, 7)) - 1, Number(text.slice(8, 10)));
-    return String(Math.round((ms - EPOCH_2000_MS) / DAY_MS));
-  }
-  // PostgreSQL's length() counts characters (code points), not UTF-16 units.
-  let length = 0;
-  for (const _ of text) length++;
-  return `${length}:${text}`;
 }
 
 /** A key id of 0 or below names no real ticket or comment: the source sent a placeholder or garbage. */

@@ -9,13 +9,18 @@ import { isUtf8 } from 'node:buffer';
 import { BodyProblem } from './body-errors.js';
 import { firstInvalidUtf8 } from './json-bytes.js';
 import { OversizedRecord } from './oversized-record.js';
+import { recordHashOfBytes, rememberHashes } from './record-hash.js';
 import { UnreadableRecord, escapeBytes, readableFields } from './unreadable-record.js';
 
-/** Where a record lies in its batch's bytes (end exclusive), and the commas at its top level. */
+/**
+ * Where a record lies in its batch's bytes (end exclusive), the commas at its top level, and whether
+ * its bytes are written as JSON.stringify writes them (see `ListScanner.canonical`).
+ */
 export interface RecordSpan {
   readonly start: number;
   readonly end: number;
   readonly commas: number;
+  readonly canonical?: boolean;
 }
 
 /**
@@ -27,13 +32,22 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], startOffs
   const records = plain
     ? parseArray(array, spans, startOffset, firstPosition)
     : spans.map((span, i) => readOne(array.subarray(span.start, span.end), startOffset + span.start - 1, firstPosition + i, maxRecordBytes));
+  // Only a batch read whole can have canonical records: the others are rare, and read record by record.
+  const hashes: Array<string | undefined> | null = plain ? new Array(records.length) : null;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
+    const span = spans[i]!;
+    if (!isPlainObject(record)) continue;
+    // As many members as top-level commas allow: no name came twice.
+    if (hasMoreKeysThan(record, span.commas)) {
+      if (hashes && span.canonical === true) hashes[i] = recordHashOfBytes(array, span.start, span.end);
+      continue;
+    }
     // Fewer members than top-level commas allow: a name came twice (or the object is empty).
-    if (!isPlainObject(record) || hasMoreKeysThan(record, spans[i]!.commas)) continue;
-    const bytes = array.subarray(spans[i]!.start, spans[i]!.end);
+    const bytes = array.subarray(span.start, span.end);
     records[i] = judgeRepeatedNames(record, bytes) ?? record;
   }
+  if (hashes) rememberHashes(records, hashes);
   return records;
 }
 

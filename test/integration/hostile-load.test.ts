@@ -6,7 +6,8 @@ import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/load/db.js';
 import { applyMigrations } from '../../src/load/migrate.js';
 import { silentLogger } from '../../src/log.js';
-import { loadView, type RecordSource } from '../../src/pipeline/load-view.js';
+import { loadView } from '../../src/pipeline/load-view.js';
+import type { RecordSource } from '../../src/pipeline/record-source.js';
 import { getView, type ViewName } from '../../src/registry.js';
 import { readRecordBatches } from '../../src/transform/record-stream.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
@@ -55,6 +56,7 @@ async function* once(body: Buffer): AsyncGenerator<Uint8Array> {
 function bodySource(view: ViewName, elements: readonly string[]): RecordSource {
   const body = Buffer.from(`{"message":{"data":[${elements.join(',')}]}}`);
   return {
+    kind: 'api',
     name: 'api',
     open: async () => ({ batches: readRecordBatches(once(body), { view, batchSize: 7 }), close: async () => undefined }),
   };

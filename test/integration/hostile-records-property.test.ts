@@ -12,7 +12,8 @@ import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/load/db.js';
 import { applyMigrations } from '../../src/load/migrate.js';
 import { registerSecret, silentLogger } from '../../src/log.js';
-import { loadView, type RecordSource } from '../../src/pipeline/load-view.js';
+import { loadView } from '../../src/pipeline/load-view.js';
+import type { RecordSource } from '../../src/pipeline/record-source.js';
 import { getView } from '../../src/registry.js';
 import { readRecordBatches } from '../../src/transform/record-stream.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
@@ -59,6 +60,7 @@ function bodySource(body: Buffer, cuts: readonly number[]): RecordSource {
     yield body.subarray(from);
   }
   return {
+    kind: 'api',
     name: 'api',
     open: async () => ({ batches: readRecordBatches(chunks(), { view: 'tickets', batchSize: 5, maxRecordBytes: MAX_RECORD_BYTES }), close: async () => undefined }),
   };

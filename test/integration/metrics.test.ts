@@ -39,7 +39,7 @@ for (const kind of DATABASE_KINDS) {
       await otc.close();
     });
 
-    test('sync --metrics-file writes exactly the SPEC metric families with their labels', async () => {
+    test('sync --metrics-file writes exactly the metric families the README documents, with their labels', async () => {
       otc.set('timesheets', { status: 503, body: 'maintenance' });
       const first = await runCli(['sync', '--metrics-file', metricsFile()], { env: { ...env(), OTC_MAX_RETRIES: '0' }, cwd: tdb.cwd });
       assert.equal(first.code, 1, first.stderr);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
-import { errorMessage } from '../../src/pipeline/load-view.js';
+import { errorMessage } from '../../src/pipeline/error-text.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import type { FixtureServer } from '../support/fixture-server.js';
 import { rows, syncOnce, useFixtureDatabase } from '../support/harness.js';

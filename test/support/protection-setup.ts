@@ -24,7 +24,7 @@ export type HealthDoc = {
   probe: null | { outcome: string; httpStatus: number | null; message: string };
 };
 
-/** Every delay in milliseconds, retries and breaker at their SPEC defaults unless a test says otherwise. */
+/** Every delay in milliseconds, retries and breaker at their configuration defaults unless a test says otherwise. */
 export const FAST = {
   OTC_MIN_INTERVAL_MS: '0',
   OTC_VIEW_GAP_MS: '0',

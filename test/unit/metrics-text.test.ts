@@ -18,7 +18,7 @@ describe('the Prometheus metrics text', () => {
     warnings: [{ view: '', code: 'breaker_open', count: 0 }],
   };
 
-  test('declares every SPEC family with HELP and TYPE even before the first run', () => {
+  test('declares every documented family with HELP and TYPE even before the first run', () => {
     const exp = parseExposition(metricsText(empty));
     assert.deepEqual([...exp.keys()], [
       'otc_etl_last_success_timestamp_seconds',
