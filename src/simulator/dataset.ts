@@ -88,9 +88,7 @@ export class Dataset {
 
   /** Generate every view now, so the first request is not slowed by generation. */
   prepare(): void {
-    this.ticketDrafts();
-    this.commentDrafts();
-    this.timesheetDrafts();
+    for (const view of VIEW_NAMES) this.snapshot(view);
   }
 
   snapshot(view: ViewName): Snapshot {

@@ -119,7 +119,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('SIGTERM in the middle of loading a view rolls it back, records it cancelled and exits 1', async () => {
       const previous = await changeSource();
-      const cli = startCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });
+      const cli = await startCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });
       await loading(cli);
       cli.child.kill('SIGTERM');
       const r = await cli.result;
@@ -137,7 +137,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('a sync killed in the middle of a load leaves the previous state; the next run marks it failed and loads the new state', async () => {
       const previous = await changeSource();
-      const cli = startCli(['sync', 'timesheets'], { env: env(), cwd: tdb.cwd });
+      const cli = await startCli(['sync', 'timesheets'], { env: env(), cwd: tdb.cwd });
       await loading(cli);
       cli.child.kill('SIGKILL');
       assert.equal((await cli.result).signal, 'SIGKILL');
@@ -180,7 +180,7 @@ for (const kind of DATABASE_KINDS) {
     test('SIGINT while the source has not answered yet drops the request, records the view cancelled and exits 1', async () => {
       const hanging = await startHangingSource();
       try {
-        const cli = startCli(['sync', 'tickets', '--json'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
+        const cli = await startCli(['sync', 'tickets', '--json'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
         await hanging.requested;
         cli.child.kill('SIGINT');
         const r = await cli.result;
@@ -202,7 +202,7 @@ for (const kind of DATABASE_KINDS) {
       test('a second process is refused while the first has the embedded database open, and a killed process\'s lock is taken over', async () => {
         const hanging = await startHangingSource();
         try {
-          const first = startCli(['sync', 'tickets'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
+          const first = await startCli(['sync', 'tickets'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
           await hanging.requested;
           const refused = await runCli(['status', '--json'], { env: env(), cwd: tdb.cwd });
           assert.equal(refused.code, 3, refused.stderr);
@@ -228,7 +228,7 @@ for (const kind of DATABASE_KINDS) {
           // An analyst's long transaction holding the table: the load's first read of it waits.
           await blocker.query('BEGIN');
           await blocker.query('LOCK TABLE servicedesk.timesheets IN ACCESS EXCLUSIVE MODE');
-          const cli = startCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });
+          const cli = await startCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });
           await waitFor('the load to wait on the lock', async () => {
             const [r] = await serverQuery<{ n: number }>(
               tdb,
@@ -248,7 +248,7 @@ for (const kind of DATABASE_KINDS) {
 
       test('a connection dropped in the middle of a load fails that view cleanly, the other views load, and the next run succeeds', async () => {
         const previous = await changeSource();
-        const cli = startCli(['sync', 'timesheets', 'tickets', '--json'], { env: env(), cwd: tdb.cwd });
+        const cli = await startCli(['sync', 'timesheets', 'tickets', '--json'], { env: env(), cwd: tdb.cwd });
         // The connection whose transaction has written to the view's staging table goes, as soon as there is one.
         let terminated = 0;
         await waitFor('the load to stage timesheets', async () => {

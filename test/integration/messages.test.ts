@@ -177,7 +177,7 @@ for (const kind of DATABASE_KINDS) {
             return new Promise<void>(() => undefined);
           };
         });
-        const run = startCli(['sync', '--log-format', 'json'], { env, cwd: tdb.cwd });
+        const run = await startCli(['sync', '--log-format', 'json'], { env, cwd: tdb.cwd });
         await timesheetsAsked;
         // With a server database timesheets is asked for while comments still loads: let that load end
         // (the second success of comments, after the run above).

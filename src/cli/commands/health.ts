@@ -33,7 +33,7 @@ export async function healthCommand(rt: Runtime, flags: { probe?: boolean }): Pr
   const probe = flags.probe ? probeSource(rt.config, rt.log) : undefined;
   let report: HealthReport;
   try {
-    report = await withDb(rt.config, (db) => checkHealth(db, rt.config, { probe }));
+    report = await withDb(rt, (db) => checkHealth(db, rt.config, { probe }));
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError || error instanceof MigrationRequiredError)) throw error;
     report = databaseProblemReport(rt.config, error.message, { reachable: error instanceof MigrationRequiredError });
