@@ -109,7 +109,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('sustained failure opens the breaker, and a second process sees it open without sending a request', async () => {
-      await withSetup(kind, { failNext: { status: 503, count: 1000 } }, async ({ sim, cli }) => {
+      await withSetup(kind, { failNext: { status: 503, count: 1000 } }, async ({ sim, cli, cliProcess }) => {
         const env = { OTC_MAX_RETRIES: '5', OTC_BREAKER_THRESHOLD: '3', OTC_BREAKER_COOLDOWN_MS: '600000' };
         const first = await cli(['sync', '--json'], env);
         assert.equal(first.code, 1);
@@ -120,7 +120,7 @@ for (const kind of DATABASE_KINDS) {
           assert.equal((view.error ?? '').split(name).length - 1, 1, `${name} is named once: ${view.error}`);
         }
 
-        const second = await cli(['sync', '--json'], env);
+        const second = await cliProcess(['sync', '--json'], env);
         assert.equal(second.code, 1);
         assert.equal(sim.requests.length, 3, 'the second process sent nothing');
         assert.match(json<SyncDoc>(second).views.tickets!.error ?? '', /no request is sent to OTC until/);
