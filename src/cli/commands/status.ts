@@ -5,7 +5,7 @@
  */
 import { DatabaseUnavailableError, MigrationRequiredError, type ExitCode } from '../../errors.js';
 import { readState, unusableDatabaseState } from '../../pipeline/read-view-state.js';
-import { nameList, runInWords } from '../../pipeline/state-words.js';
+import { nameList, runInWords, runKindWords } from '../../pipeline/state-words.js';
 import type { StateReport } from '../../pipeline/view-state.js';
 import { duration, table } from '../format.js';
 import { withDb, type Runtime } from '../runtime.js';
@@ -27,7 +27,7 @@ export function statusText(report: StateReport): string {
   for (const v of views) {
     const other = v.lastImportOrReprocess;
     if (other) {
-      const what = other.source === 'reprocess' ? 'reprocess' : `import of ${other.source}`;
+      const what = runKindWords(other.source);
       lines.push(`last ${what} (${v.view}, ${other.start}): ${other.status}, ${runInWords(other)}${other.error ? ` — ${other.error}` : ''}`);
     }
     for (const r of v.running) lines.push(`${r.interrupted ? 'interrupted' : 'running'}: ${v.view} (${r.source}) since ${r.since}, run ${r.runId}`);
