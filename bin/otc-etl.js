@@ -6,4 +6,12 @@
 // `node --max-old-space-size=N node_modules/otc-etl/bin/otc-etl.js …` (a flag given to node wins).
 import { main } from '../dist/src/cli/main.js';
 
-process.exitCode = await main(process.argv);
+// The CLI takes everything it needs from the process here, and nowhere else.
+process.exitCode = await main(process.argv, {
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signals: process,
+  exit: (code) => process.exit(code),
+});

@@ -1,5 +1,5 @@
 /**
- * Structured logs on stderr: JSON lines with `--log-format json`, short readable lines otherwise.
+ * Structured logs on stderr (or the destination the command line was given): JSON lines with `--log-format json`, short readable lines otherwise.
  * Results go to stdout, never here. Secrets are scrubbed at the logger, whatever the caller passes
  * (see secrets.ts: passwords in any escaping, credentials in URLs, `Authorization` values).
  */
@@ -27,16 +27,21 @@ function formatText(line: string): string {
   return `${time} ${level} ${entry.msg ?? ''}${extras ? ` ${extras}` : ''}\n`;
 }
 
-function stderrSink(format: LogFormat): Writable {
+/** Where log lines are written: stderr, or what a caller running the CLI in its own process gave it. */
+export interface LogDestination {
+  write(text: string, done: (error?: Error | null) => void): unknown;
+}
+
+function scrubbingSink(format: LogFormat, destination: LogDestination): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
       const line = scrub(chunk.toString('utf8'));
-      process.stderr.write(format === 'json' ? line : formatText(line), () => done());
+      destination.write(format === 'json' ? line : formatText(line), () => done());
     },
   });
 }
 
-export function createLogger(options: { format?: LogFormat; level?: string } = {}): Logger {
+export function createLogger(options: { format?: LogFormat; level?: string; destination: LogDestination }): Logger {
   return pino(
     {
       level: options.level ?? 'info',
@@ -44,7 +49,7 @@ export function createLogger(options: { format?: LogFormat; level?: string } = {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization'], censor: '***' },
     },
-    stderrSink(options.format ?? 'text'),
+    scrubbingSink(options.format ?? 'text', options.destination),
   );
 }
 

@@ -11,9 +11,21 @@ import { allViewsText, viewNamesText } from '../registry.js';
 // client nor the simulator, and loading every command took longer than a read-only command's work.
 import type { ReportFlags } from './commands/report.js';
 import type { ServeFlags } from './commands/serve.js';
-import { collect, type SimulateFlags } from './commands/simulate.js';
-import { runWithRejectRate, type RejectRateFlags } from './reject-rate-flag.js';
-import { runCommand, type CommonFlags } from './runtime.js';
+import type { SimulateFlags } from './commands/simulate.js';
+import {
+  collect,
+  DEFAULT_CHART_RUNS,
+  DEFAULT_HOST,
+  DEFAULT_SCALE,
+  DEFAULT_SCHEDULE,
+  DEFAULT_SEED,
+  DEFAULT_SERVE_PORT,
+  DEFAULT_SIMULATOR_PORT,
+  DEFAULT_STEP,
+} from './flags.js';
+import type { CliIo } from './io.js';
+import { runWithRejectRate as runWithRejectRateIn, type RejectRateFlags } from './reject-rate-flag.js';
+import { runCommand as runCommandIn, type CommonFlags, type Runtime } from './runtime.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -27,16 +39,24 @@ function withCommon(cmd: Command): Command {
     .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'));
 }
 
-/** Runs the CLI and resolves to the process exit code. */
-export async function main(argv: readonly string[]): Promise<ExitCode> {
+/**
+ * Runs the CLI and resolves to the process exit code. `argv` is as `process.argv` (the first two entries
+ * are node and the script); `io` is the process it runs in (see io.ts).
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.ok;
   const set = (code: ExitCode) => {
     exitCode = code;
   };
+  // Every command runs with this invocation's environment, directory, streams and database opener.
+  const runCommand = (flags: CommonFlags, body: (rt: Runtime) => Promise<ExitCode>) => runCommandIn(io, flags, body);
+  const runWithRejectRate = (flags: RejectRateFlags, body: (rt: Runtime) => Promise<ExitCode>) => runWithRejectRateIn(io, flags, body);
   const program = new Command('otc-etl')
     .description('Keeps a PostgreSQL copy of the OTC service desk views (tickets, comments, timesheets) current.')
     .version(VERSION)
     .exitOverride()
+    // Help, version and argument errors go where the rest of the output goes (the subcommands inherit this).
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .showHelpAfterError('(run with --help for usage)');
 
   const viewsArgument = `${viewNamesText('and/or')} (default ${allViewsText()})`;
@@ -100,9 +120,9 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 
   withCommon(program.command('serve'))
     .description('sync on a cron schedule and serve /healthz, /metrics, a status page at /, POST /sync and POST /breaker/reset')
-    .option('--schedule <cron>', "cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)", '30 6 * * *')
-    .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', '8789')
-    .option('--host <host>', 'address to bind (keep 127.0.0.1 unless a proxy or scraper needs more)', '127.0.0.1')
+    .option('--schedule <cron>', "cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)", DEFAULT_SCHEDULE)
+    .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', String(DEFAULT_SERVE_PORT))
+    .option('--host <host>', `address to bind (keep ${DEFAULT_HOST} unless a proxy or scraper needs more)`, DEFAULT_HOST)
     .option('--run-now', 'run a full sync at start, then follow the schedule')
     .action(async (flags: CommonFlags & ServeFlags) => {
       set(await runCommand(flags, async (rt) => (await import('./commands/serve.js')).serveCommand(rt, flags)));
@@ -111,7 +131,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   withCommon(program.command('report'))
     .description('write the status page as one self-contained HTML file')
     .requiredOption('--out <file>', 'where to write the HTML file')
-    .option('--runs <n>', 'runs per view in the charts', '30')
+    .option('--runs <n>', 'runs per view in the charts', String(DEFAULT_CHART_RUNS))
     .action(async (flags: CommonFlags & ReportFlags) => {
       set(await runCommand(flags, async (rt) => (await import('./commands/report.js')).reportCommand(rt, flags)));
     });
@@ -124,11 +144,11 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 
   withCommon(program.command('simulate'))
     .description('run a local OTC look-alike (for trying otc-etl without the real source)')
-    .option('--port <n>', 'port to listen on (0 = any free port)', '8787')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--seed <n>', 'seed of the generated data', '1')
-    .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
-    .option('--step <n>', 'move the tickets this many steps on (one hour each, from the midnight that began yesterday in OTC_TIMEZONE)', '0')
+    .option('--port <n>', 'port to listen on (0 = any free port)', String(DEFAULT_SIMULATOR_PORT))
+    .option('--host <host>', 'address to bind', DEFAULT_HOST)
+    .option('--seed <n>', 'seed of the generated data', String(DEFAULT_SEED))
+    .option('--scale <scale>', 'small, full, or a multiplier of full', DEFAULT_SCALE)
+    .option('--step <n>', 'move the tickets this many steps on (one hour each, from the midnight that began yesterday in OTC_TIMEZONE)', String(DEFAULT_STEP))
     .option('--username <name>', 'Basic auth user (default OTC_USERNAME)')
     .option('--password <password>', 'Basic auth password (default OTC_PASSWORD, else generated)')
     .option('--fail-next <status:count[:retryAfter]>', 'answer the next COUNT requests with STATUS (e.g. 503:3, 429:2:30 for Retry-After 30 s)')
@@ -140,8 +160,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 
   withCommon(program.command('demo'))
     .description('simulator + ./.otc-etl-demo embedded database + sync + status (what `npm start` runs)')
-    .option('--scale <scale>', 'small, full, or a multiplier of full', 'small')
-    .option('--seed <n>', 'seed of the generated data', '1')
+    .option('--scale <scale>', 'small, full, or a multiplier of full', DEFAULT_SCALE)
+    .option('--seed <n>', 'seed of the generated data', String(DEFAULT_SEED))
     .action(async (flags: CommonFlags & { scale?: string; seed?: string }) => {
       set(await runCommand(flags, async (rt) => (await import('./commands/demo.js')).demoCommand(rt, flags)));
     });
@@ -154,7 +174,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
       if (done) return EXIT.ok;
       // A script that asked for --json parses stdout even when the arguments were wrong.
       if (argv.includes('--json')) {
-        process.stdout.write(`${JSON.stringify({ error: error.message.replace(/^error: /, ''), exitCode: EXIT.usage })}\n`);
+        io.stdout.write(`${JSON.stringify({ error: error.message.replace(/^error: /, ''), exitCode: EXIT.usage })}\n`);
       }
       return EXIT.usage;
     }

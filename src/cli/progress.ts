@@ -6,6 +6,7 @@
 import type { ViewOutcome } from '../pipeline/load-view.js';
 import type { SyncProgress } from '../pipeline/sync.js';
 import type { ImportProgress } from '../pipeline/import.js';
+import type { OutputStream } from './io.js';
 
 /** Redraws at most this often, so a fast local load is not slowed by the terminal. */
 const REDRAW_MS = 100;
@@ -15,7 +16,7 @@ function megabytes(bytes: number): string {
 }
 
 export function terminalProgress(
-  stream: NodeJS.WriteStream = process.stderr,
+  stream: OutputStream,
   options: { logFormat?: string } = {},
 ): SyncProgress | undefined {
   if (!stream.isTTY || options.logFormat === 'json') return undefined;
@@ -81,7 +82,7 @@ const PROGRESS_MIN_BYTES = 2 * 1024 * 1024;
 const PROGRESS_EVERY_MS = 250;
 
 /** A progress callback for `runImport`, or undefined when stderr is not a terminal. */
-export function importProgress(stream: NodeJS.WriteStream = process.stderr): ((p: ImportProgress) => void) | undefined {
+export function importProgress(stream: OutputStream): ((p: ImportProgress) => void) | undefined {
   if (!stream.isTTY) return undefined;
   let last = 0;
   return (p) => {
@@ -98,6 +99,6 @@ export function importProgress(stream: NodeJS.WriteStream = process.stderr): ((p
 }
 
 /** Ends the progress line so the next output starts on a fresh line. */
-export function endProgress(stream: NodeJS.WriteStream = process.stderr): void {
+export function endProgress(stream: OutputStream): void {
   if (stream.isTTY) stream.write('\r\u001b[K');
 }

@@ -3,7 +3,12 @@ import type { Config } from '../config.js';
 import type { Db } from './db.js';
 import { openPgDb } from './pg-db.js';
 
-export async function openDb(config: Config, options: { dataDir?: string } = {}): Promise<Db> {
+export interface OpenDbOptions {
+  /** The embedded database's directory, when not the configured one (the demo's). */
+  readonly dataDir?: string;
+}
+
+export async function openDb(config: Config, options: OpenDbOptions = {}): Promise<Db> {
   const lockTimeoutMs = config.dbLockTimeoutMs;
   if (config.databaseUrl) return openPgDb({ connectionString: config.databaseUrl, lockTimeoutMs });
   if (config.usePgEnv) return openPgDb({ connectionString: null, lockTimeoutMs });

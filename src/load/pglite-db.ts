@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { makePrivateDir, tightenTree } from './private-files.js';
-import { ident, type Db, type Tx } from './db.js';
+import { ident, type Db, type Queryable, type Tx } from './db.js';
 import { acquireProcessLock } from './process-lock.js';
 
 const PARSERS = {
@@ -41,13 +41,20 @@ function txOf(conn: PgliteQueryable): Tx {
  * PGlite starts every session in UTC and ignores `ALTER DATABASE … SET TimeZone`, so apply the
  * database's stored default ourselves: the analysts' ::date must follow the source's local days.
  */
-async function applyDatabaseTimezone(conn: Tx): Promise<void> {
+async function applyDatabaseTimezone(conn: Queryable): Promise<void> {
   const { rows } = await conn.query<{ tz: string }>(
     `SELECT split_part(c, '=', 2) AS tz
      FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) AS c
      WHERE d.datname = current_database() AND s.setrole = 0 AND lower(c) LIKE 'timezone=%'`,
   );
   if (rows[0]) await conn.query(`SELECT set_config('TimeZone', $1, false)`, [rows[0].tz]);
+}
+
+/** What every session of the embedded database starts with: the database's TimeZone and the lock timeout. */
+export async function applySessionSettings(conn: Queryable, options: { lockTimeoutMs?: number } = {}): Promise<void> {
+  await applyDatabaseTimezone(conn);
+  // One connection, so no other session can hold a lock here; set anyway, so both databases behave alike.
+  if (options.lockTimeoutMs !== undefined) await conn.query(`SELECT set_config('lock_timeout', $1, false)`, [`${options.lockTimeoutMs}ms`]);
 }
 
 /** Opens (creating if needed) the embedded database in `dataDir`. */
@@ -64,9 +71,7 @@ export async function openPgliteDb(dataDir: string, options: { lockTimeoutMs?: n
     throw error;
   }
   const root = txOf(pglite);
-  await applyDatabaseTimezone(root);
-  // One connection, so no other session can hold a lock here; set anyway, so both databases behave alike.
-  if (options.lockTimeoutMs !== undefined) await root.query(`SELECT set_config('lock_timeout', $1, false)`, [`${options.lockTimeoutMs}ms`]);
+  await applySessionSettings(root, options);
   // Files PGlite created during a transaction are tightened once it ends.
   const tightened = <T>(work: Promise<T>): Promise<T> => work.finally(() => tightenTree(dataDir));
   return {

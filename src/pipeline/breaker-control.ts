@@ -6,9 +6,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { DbSourceStateStore } from '../load/source-state-store.js';
-import { gate } from '../source/breaker-policy.js';
-import { HOUR_MS } from '../source/pacing.js';
 import type { SourceState } from '../source/source-state.js';
+import { sourceFactsOf } from './read-view-state.js';
+import { decideSource } from './view-state.js';
 
 export interface BreakerReport {
   /** `half-open` once an open breaker's cooldown is over: the next request is the trial. */
@@ -32,22 +32,16 @@ export interface BreakerReport {
   readonly readAt: string;
 }
 
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
-
+/** The breaker and budget as the state model decides them (`health` shows the same), under this report's names. */
 export function breakerReport(state: SourceState, config: Config): BreakerReport {
-  const g = gate(state.breaker, state.now);
-  const b = g.allowed ? g.breaker : state.breaker;
+  const { breaker, requests } = decideSource(sourceFactsOf(state, config), state.now);
   return {
-    state: b.state,
-    failures: b.state === 'half-open' ? 0 : b.failures,
-    openedAt: b.state === 'open' ? iso(b.openedAt) : null,
-    reopensAt: b.state === 'open' ? iso(b.openUntil) : null,
-    lastError: state.lastError,
-    requests: {
-      lastHour: state.recentRequests.filter((t) => t > state.now - HOUR_MS).length,
-      budget: config.source.maxRequestsPerHour,
-      lastRequestAt: iso(state.recentRequests.at(-1)),
-    },
+    state: breaker.state,
+    failures: breaker.consecutiveFailures,
+    openedAt: breaker.openedAt,
+    reopensAt: breaker.openUntil,
+    lastError: breaker.lastError,
+    requests: { lastHour: requests.lastHour, budget: requests.maxPerHour, lastRequestAt: requests.lastRequestAt },
     readAt: new Date(state.now).toISOString(),
   };
 }

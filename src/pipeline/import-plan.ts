@@ -4,7 +4,7 @@
  * file is a usage error (exit 2) rather than a failed run.
  */
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { posesAsOtherKind } from '../load/source-kind.js';
 import { getView, VIEWS, type ViewName, type ViewSpec } from '../registry.js';
@@ -18,6 +18,8 @@ import { emptyReason, surveyExport, type ExportPart } from './export-file.js';
 export interface ImportFile {
   /** The path as given. */
   readonly path: string;
+  /** Where the file is read: the path as given, from the directory the command runs in. */
+  readonly location: string;
   /**
    * `etl_metadata.source` and the rows' `_last_source`: the file's base name, and for a sheet of a
    * workbook with more than one sheet, `#` and the sheet's name (`export.xlsx#Sheet2`).
@@ -54,6 +56,8 @@ export interface PlanOptions {
   readonly view?: ViewName;
   /** `--sheet`: the one sheet of each workbook to import. */
   readonly sheet?: string;
+  /** The directory relative paths start from (default: the process's). */
+  readonly cwd?: string;
 }
 
 function keyHeaders(view: ViewSpec): string {
@@ -65,6 +69,16 @@ function keyHeaders(view: ViewSpec): string {
 /** The files of `planImports`, for callers that have no sheets to report. */
 export async function planImport(paths: readonly string[], forced?: ViewName): Promise<ImportFile[]> {
   return (await planImports(paths, { view: forced })).files;
+}
+
+/**
+ * Where to read `path` given relative to `cwd`. The path as given when that is the same file, so the
+ * messages of a command run from the process's own directory name the file exactly as the user did.
+ */
+function locate(path: string, cwd: string | undefined): string {
+  if (cwd === undefined || isAbsolute(path)) return path;
+  const there = resolve(cwd, path);
+  return there === resolve(path) ? path : there;
 }
 
 /**
@@ -82,14 +96,15 @@ export async function planImports(paths: readonly string[], options: PlanOptions
     if (posesAsOtherKind(name)) {
       throw new ConfigError(`cannot import a file named ${name}: that name is reserved for otc-etl's own loads; rename the file.`);
     }
-    const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    const location = locate(path, options.cwd);
+    const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
       throw new ConfigError(`cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.code ?? error.message}.`);
     });
     if (!info.isFile()) throw new ConfigError(`cannot import ${path}: not a file.`);
-    const survey = await surveyExport(path, { name, forced }).catch((error: unknown) => {
+    const survey = await surveyExport(location, { name, forced }).catch((error: unknown) => {
       throw new ConfigError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
-    const base = { path, format: survey.format, bytes: info.size, forced: forced !== undefined };
+    const base = { path, location, format: survey.format, bytes: info.size, forced: forced !== undefined };
     const several = survey.parts.length > 1;
     const parts = options.sheet === undefined ? survey.parts : [pickSheet(path, survey.format, survey.parts, options.sheet)];
     const placed = parts.filter((p) => p.view !== null);

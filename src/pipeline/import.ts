@@ -53,7 +53,7 @@ function fileRecordSource(
     serialDates: file.format === 'json' ? false : '1900',
     open: async () => {
       if (file.empty !== null) return { batches: noRecords(file, file.empty), close: async () => undefined };
-      const reader = await openExport(file.path, {
+      const reader = await openExport(file.location, {
         name: file.name,
         view: file.view,
         forced: file.forced ? file.view : undefined,

@@ -11,7 +11,17 @@ import { COMMITTED_API_RUNS } from '../load/runs.js';
 import { API_SOURCE } from '../load/source-kind.js';
 import { DbSourceStateStore } from '../load/source-state-store.js';
 import { VIEWS } from '../registry.js';
-import { decideState, type DatabaseFacts, type Gap, type ProbeFacts, type RunRow, type StateReport, type ViewFacts } from './view-state.js';
+import type { SourceState as StoredSourceState } from '../source/source-state.js';
+import {
+  decideState,
+  type DatabaseFacts,
+  type Gap,
+  type ProbeFacts,
+  type RunRow,
+  type SourceFacts,
+  type StateReport,
+  type ViewFacts,
+} from './view-state.js';
 
 /** Coverage gaps listed per view at most (the newest). */
 const GAPS_SHOWN = 50;
@@ -111,10 +121,15 @@ export async function readState(db: Db, config: Config, options: { probe?: Probe
   return decideState({
     now: at,
     database,
-    source: { breaker: state.breaker, lastError: state.lastError, recentRequests: state.recentRequests, maxPerHour: config.source.maxRequestsPerHour },
+    source: sourceFactsOf(state, config),
     views: await readViewFacts(db, config.schema),
     probe: options.probe,
   });
+}
+
+/** The source's stored state as the state model's facts: breaker, last error, requests against the budget. */
+export function sourceFactsOf(state: StoredSourceState, config: Config): SourceFacts {
+  return { breaker: state.breaker, lastError: state.lastError, recentRequests: state.recentRequests, maxPerHour: config.source.maxRequestsPerHour };
 }
 
 /** The state when the database cannot be used at all (unreachable, or refused before it was read). */

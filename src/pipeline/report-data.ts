@@ -12,8 +12,6 @@ import { readState } from './read-view-state.js';
 import type { StateReport } from './view-state.js';
 import { readHistorySummary, type HistorySummary } from './history-data.js';
 
-/** Runs per view in the chart, unless asked otherwise. */
-export const DEFAULT_CHART_RUNS = 30;
 /** Failed and cancelled loads listed. */
 const FAILURES_SHOWN = 20;
 /** How far back reject reasons are summarised. */
@@ -138,14 +136,15 @@ async function readRejects(db: Queryable, schema: string): Promise<RejectGroup[]
   }));
 }
 
-export async function readReport(db: Db, config: Config, options: { runs?: number } = {}): Promise<ReportData> {
+/** The page's data, with the last `runs` finished runs of each view for its charts. */
+export async function readReport(db: Db, config: Config, options: { runs: number }): Promise<ReportData> {
   const meta = qualified(config.schema, 'etl_metadata');
   const state = await readState(db, config);
   return {
     generatedAt: state.at,
     timezone: config.timezone,
     state,
-    runs: await readRuns(db, meta, options.runs ?? DEFAULT_CHART_RUNS),
+    runs: await readRuns(db, meta, options.runs),
     failures: await readFailures(db, meta),
     rejects: await readRejects(db, config.schema),
     history: await readHistorySummary(db, config.schema, config.timezone),

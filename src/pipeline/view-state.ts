@@ -13,7 +13,7 @@ import type { SchemaState } from '../load/migrate.js';
 import { countsOf, type ViewCounts } from '../load/runs.js';
 import { storedKind } from '../load/source-kind.js';
 import type { ViewName } from '../registry.js';
-import type { BreakerState } from '../source/breaker-policy.js';
+import { breakerAt, type BreakerState } from '../source/breaker-policy.js';
 import { HOUR_MS } from '../source/pacing.js';
 import { ageText, nameList, orphanMessage, runKindWords } from './state-words.js';
 
@@ -206,7 +206,7 @@ const names = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 export function decideState(facts: StateFacts): StateReport {
   const problems: Finding<ProblemCode>[] = [...databaseProblems(facts.database)];
   const warnings: Finding<WarningCode>[] = [];
-  const source = facts.source ? sourceState(facts.source, facts.now) : null;
+  const source = facts.source ? decideSource(facts.source, facts.now) : null;
   if (facts.source && source) warnings.push(...sourceWarnings(facts.source, source));
   if (facts.probe) {
     const p = probeFinding(facts.probe);
@@ -241,9 +241,13 @@ function databaseProblems(db: DatabaseFacts): Finding<ProblemCode>[] {
   return [];
 }
 
-function sourceState(s: SourceFacts, now: number): SourceState {
-  // An open breaker whose cooldown is over lets the next attempt through: it is half-open.
-  const b: BreakerState = s.breaker.state === 'open' && now >= s.breaker.openUntil ? { state: 'half-open', successes: 0 } : s.breaker;
+/**
+ * The breaker and the request budget at `now`, as `health`, `/healthz`, the page and `otc-etl breaker`
+ * show them: an open breaker past its cooldown is half-open, and a spent budget says when the next
+ * request may go.
+ */
+export function decideSource(s: SourceFacts, now: number): SourceState {
+  const b = breakerAt(s.breaker, now);
   const open = b.state === 'open' ? b : null;
   const recent = s.recentRequests.filter((t) => t > now - HOUR_MS);
   const spent = recent.length >= s.maxPerHour && s.maxPerHour > 0;

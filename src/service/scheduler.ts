@@ -9,9 +9,6 @@ import { Cron } from 'croner';
 import { CancelledError, ConfigError, LockHeldError } from '../errors.js';
 import { scrub, type Logger } from '../log.js';
 
-/** Daily at 06:30 in OTC_TIMEZONE, as the team runs it today. */
-export const DEFAULT_SCHEDULE = '30 6 * * *';
-
 export interface TickResult {
   /** `completed`, `views failed`, `locked` (another process held the run lock) or `failed`. */
   readonly outcome: string;

@@ -25,11 +25,16 @@ export type Gate =
   | { readonly allowed: true; readonly breaker: BreakerState }
   | { readonly allowed: false; readonly remainingMs: number };
 
+/** The breaker as it stands at `now`: an open one whose cooldown is over is half-open, the next attempt its trial. */
+export function breakerAt(breaker: BreakerState, now: number): BreakerState {
+  return breaker.state === 'open' && now >= breaker.openUntil ? { state: 'half-open', successes: 0 } : breaker;
+}
+
 /** May an attempt be made at `now`? An open breaker whose cooldown is over lets one through as half-open. */
 export function gate(breaker: BreakerState, now: number): Gate {
-  if (breaker.state !== 'open') return { allowed: true, breaker };
-  if (now < breaker.openUntil) return { allowed: false, remainingMs: breaker.openUntil - now };
-  return { allowed: true, breaker: { state: 'half-open', successes: 0 } };
+  const current = breakerAt(breaker, now);
+  if (current.state === 'open') return { allowed: false, remainingMs: current.openUntil - now };
+  return { allowed: true, breaker: current };
 }
 
 export function afterSuccess(breaker: BreakerState, policy: BreakerPolicy): BreakerState {

@@ -103,7 +103,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('SIGTERM in the middle of loading a view rolls it back, records it cancelled and exits 1', async () => {
       const previous = await changeSource();
-      const cli = startCli(['sync', 'timesheets', '--json', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
+      const cli = await startCli(['sync', 'timesheets', '--json', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
       await waitForLoading(cli);
       cli.child.kill('SIGTERM');
       const r = await cli.result;
@@ -121,7 +121,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('a sync killed in the middle of a load leaves the previous state; the next run marks it failed and loads the new state', async () => {
       const previous = await changeSource();
-      const cli = startCli(['sync', 'timesheets', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
+      const cli = await startCli(['sync', 'timesheets', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
       await waitForLoading(cli);
       cli.child.kill('SIGKILL');
       assert.equal((await cli.result).signal, 'SIGKILL');
@@ -164,7 +164,7 @@ for (const kind of DATABASE_KINDS) {
     test('SIGINT while the source has not answered yet drops the request, records the view cancelled and exits 1', async () => {
       const hanging = await startHangingSource();
       try {
-        const cli = startCli(['sync', 'tickets', '--json'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
+        const cli = await startCli(['sync', 'tickets', '--json'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
         await hanging.requested;
         cli.child.kill('SIGINT');
         const r = await cli.result;
@@ -186,7 +186,7 @@ for (const kind of DATABASE_KINDS) {
       test('a second process is refused while the first has the embedded database open, and a killed process\'s lock is taken over', async () => {
         const hanging = await startHangingSource();
         try {
-          const first = startCli(['sync', 'tickets'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
+          const first = await startCli(['sync', 'tickets'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
           await hanging.requested;
           const refused = await runCli(['status', '--json'], { env: env(), cwd: tdb.cwd });
           assert.equal(refused.code, 3, refused.stderr);
@@ -212,7 +212,7 @@ for (const kind of DATABASE_KINDS) {
           // An analyst's long transaction holding the table: the load's first read of it waits.
           await blocker.query('BEGIN');
           await blocker.query('LOCK TABLE servicedesk.timesheets IN ACCESS EXCLUSIVE MODE');
-          const cli = startCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });
+          const cli = await startCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });
           await waitFor('the load to wait on the lock', async () => {
             const [r] = await serverQuery<{ n: number }>(
               tdb,
@@ -232,7 +232,7 @@ for (const kind of DATABASE_KINDS) {
 
       test('a connection dropped in the middle of a load fails that view cleanly, the other views load, and the next run succeeds', async () => {
         const previous = await changeSource();
-        const cli = startCli(['sync', 'timesheets', 'tickets', '--json', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
+        const cli = await startCli(['sync', 'timesheets', 'tickets', '--json', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
         await waitForLoading(cli);
         const [terminated] = await serverQuery<{ n: number }>(
           tdb,

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseViews } from '../../src/cli/commands/sync.js';
+import { parseViews } from '../../src/cli/flags.js';
 import { statusCommand } from '../../src/cli/commands/status.js';
 import type { Runtime } from '../../src/cli/runtime.js';
 import { loadConfig } from '../../src/config.js';
@@ -17,7 +17,7 @@ import { silentLogger } from '../../src/log.js';
 import type { StateReport } from '../../src/pipeline/view-state.js';
 import { allViewsText, registerView, viewNamesText } from '../../src/registry.js';
 import { startSimulator } from '../../src/simulator/index.js';
-import { DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { DATABASE_KINDS, openTestDb, type TestDatabase } from '../support/databases.js';
 import type { FixtureServer } from '../support/fixture-server.js';
 import { outcome, rows, syncOnce, useFixtureDatabase } from '../support/harness.js';
 
@@ -157,7 +157,9 @@ for (const kind of DATABASE_KINDS) {
 
     test('status lists it with its rows, window and orphans', async () => {
       let report: StateReport | undefined;
-      const rt: Runtime = { config: config(), log: silentLogger, json: true, print: (doc) => (report = doc as StateReport) };
+      const ignored = { write: () => true };
+      const io = { env: {}, cwd: tdb.cwd, stdout: ignored, stderr: ignored, openDb: openTestDb };
+      const rt: Runtime = { config: config(), log: silentLogger, json: true, io, print: (doc) => (report = doc as StateReport) };
       await fixture.whileClosed(() => statusCommand(rt));
       const assets = report!.views.find((v) => v.view === ASSETS.name);
       assert.ok(assets, 'status has a row for assets');

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/load/db.js';
-import { openDb } from '../../src/load/open-db.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { runCli } from '../support/cli.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, DATABASE_KINDS, openTestDb, type TestDatabase } from '../support/databases.js';
 import { outcome, rows, syncOnce } from '../support/harness.js';
+import { closeSharedEmbedded } from '../support/shared-embedded.js';
 import { PASSWORD } from '../support/simulator-helpers.js';
 
 interface DemoJson {
@@ -22,6 +22,7 @@ describe('npm start three times', () => {
     cwd = await mkdtemp(join(tmpdir(), 'otc-etl-demo-'));
   });
   after(async () => {
+    await closeSharedEmbedded(join(cwd, '.otc-etl-demo'));
     await rm(cwd, { recursive: true, force: true });
   });
 
@@ -33,7 +34,7 @@ describe('npm start three times', () => {
       runs.push(JSON.parse(r.stdout) as DemoJson);
     }
     assert.deepEqual(runs.map((r) => r.history.step), [0, 1, 2]);
-    const db = await openDb(loadConfig({ env: { OTC_DATA_DIR: join(cwd, '.otc-etl-demo') }, cwd }));
+    const db = await openTestDb(loadConfig({ env: { OTC_DATA_DIR: join(cwd, '.otc-etl-demo') }, cwd }));
     const counts = await rows<{ view: string; inserted: number; removed: number }>(
       db,
       `SELECT view_name AS view, records_inserted::int AS inserted, records_removed::int AS removed

@@ -159,7 +159,7 @@ for (const kind of DATABASE_KINDS) {
         for (const line of text.stderr.trim().split('\n')) assert.match(line, new RegExp(`^${ISO_UTC} (info|warn)`), line);
 
         // The long pause between views holds the sync after comments: stop it there.
-        const run = startCli(['sync', '--log-format', 'json'], { env, cwd: tdb.cwd });
+        const run = await startCli(['sync', '--log-format', 'json'], { env, cwd: tdb.cwd });
         // With a server database the pause starts while comments still loads: wait for both.
         await waitFor('the pause before timesheets', () => run.stderr().includes('OTC_VIEW_GAP_MS') && run.stderr().includes('"comments: success"'));
         run.child.kill('SIGINT');

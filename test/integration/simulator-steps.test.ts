@@ -13,7 +13,7 @@ const HOUR_MS = 3_600_000;
 /** A `simulate` process on a free port; resolves with its URL once it listens. */
 async function simulateProcess(cwd: string, args: string[]): Promise<{ cli: RunningCli; url: string }> {
   let stdout = '';
-  const cli = startCli(['simulate', '--port', '0', '--password', PASSWORD, '--json', ...args], { env: {}, cwd });
+  const cli = await startCli(['simulate', '--port', '0', '--password', PASSWORD, '--json', ...args], { env: {}, cwd });
   cli.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   await waitFor('the simulator to listen', () => {
     try {

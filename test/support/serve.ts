@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, cliEnv } from './cli.js';
+import { closeSharedEmbedded } from './shared-embedded.js';
 import { parseExposition, type Exposition } from './prometheus.js';
 
 export interface ServeProcess {
@@ -15,6 +16,8 @@ export interface ServeProcess {
 }
 
 export async function startServe(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<ServeProcess> {
+  // The service opens the embedded database itself, and one process at a time may.
+  await closeSharedEmbedded();
   const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', ...args], { cwd: options.cwd, env: cliEnv(options.env) });
   let stdout = '';
   let stderr = '';

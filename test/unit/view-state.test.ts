@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { nameList, runInWords } from '../../src/pipeline/state-words.js';
 import { decideState } from '../../src/pipeline/view-state.js';
+import { breakerReport } from '../../src/pipeline/breaker-control.js';
+import type { Config } from '../../src/config.js';
+import type { BreakerState } from '../../src/source/breaker-policy.js';
 import { stateExitCode } from '../../src/cli/state-output.js';
 import { healthzOf } from '../../src/service/healthz.js';
 import { CLOSED_SOURCE, DAY, HOUR, NOW, runRow, stateFacts } from '../support/state-facts.js';
@@ -131,6 +134,27 @@ describe('the state model on hand-built etl_metadata rows', () => {
       assert.deepEqual([s.status, codes(s.warnings)], ['ok', [`-:${code}`]]);
     }
   });
+});
+
+describe('`otc-etl breaker` and the state model read the source alike', () => {
+  const config = { source: { maxRequestsPerHour: CLOSED_SOURCE.maxPerHour } } as Config;
+  const recentRequests = [NOW - 30 * 60_000, NOW - 5 * 60_000];
+  const breakers: ReadonlyArray<[string, BreakerState]> = [
+    ['closed', { state: 'closed', failures: 2 }],
+    ['open', { state: 'open', failures: 3, openedAt: NOW - 60_000, openUntil: NOW + 540_000 }],
+    ['half-open', { state: 'open', failures: 3, openedAt: NOW - 700_000, openUntil: NOW - 100_000 }],
+  ];
+  for (const [expected, breaker] of breakers) {
+    test(`a breaker that reads ${expected} reads so in both, with the same failures, times and requests`, () => {
+      const report = breakerReport({ now: NOW, breaker, lastError: 'OTC answered 503', recentRequests }, config);
+      const model = decideState(stateFacts({}, { source: { ...CLOSED_SOURCE, breaker, lastError: 'OTC answered 503', recentRequests } })).source!;
+      assert.equal(report.state, expected);
+      assert.deepEqual(
+        [report.state, report.failures, report.openedAt, report.reopensAt, report.lastError, report.requests.lastHour, report.requests.lastRequestAt],
+        [model.breaker.state, model.breaker.consecutiveFailures, model.breaker.openedAt, model.breaker.openUntil, model.breaker.lastError, model.requests.lastHour, model.requests.lastRequestAt],
+      );
+    });
+  }
 });
 
 describe('exit codes and /healthz come from the same split', () => {

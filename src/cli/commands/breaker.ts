@@ -24,7 +24,7 @@ export function breakerText(b: BreakerReport): string {
 
 export async function breakerCommand(rt: Runtime, flags: { reset?: boolean }): Promise<ExitCode> {
   try {
-    return await withDb(rt.config, async (db) => {
+    return await withDb(rt, async (db) => {
       requireCurrent(await inspectSchema(db, rt.config.schema), rt.config.schema);
       if (!flags.reset) {
         const report = await readBreaker(db, rt.config);

@@ -18,9 +18,9 @@ import { openSource } from '../../pipeline/source.js';
 import { table } from '../format.js';
 import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
-import { exitCodeOf, outcomesTable } from './sync.js';
-import { parseIntFlag, parseScale } from './simulate.js';
-import { statusText } from './status.js';
+import { DEFAULT_SEED, parseIntFlag, parseScale } from '../flags.js';
+import { exitCodeOf, outcomesTable } from '../outcome-output.js';
+import { statusText } from '../state-output.js';
 
 export const DEMO_DATA_DIR = './.otc-etl-demo';
 
@@ -75,7 +75,7 @@ async function historyNumbers(db: Queryable, schema: string): Promise<{ versions
 
 export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: string; logFormat?: string }): Promise<ExitCode> {
   const password = randomBytes(12).toString('base64url');
-  const dataDir = resolve(DEMO_DATA_DIR);
+  const dataDir = resolve(rt.io.cwd, DEMO_DATA_DIR);
   // The simulator is local and tireless: no pacing needed, the other protections stay as configured.
   const demoConfig: Config = Object.freeze({
     ...rt.config,
@@ -85,11 +85,11 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
     password,
     source: Object.freeze({ ...rt.config.source, minIntervalMs: 0, viewGapMs: 0, backoffInitialMs: 100 }),
   });
-  return withDb(demoConfig, async (db) => {
+  return withDb({ ...rt, config: demoConfig }, async (db) => {
     const step = await syncsSoFar(db, demoConfig.schema);
     const sim = await startSimulator({
       port: 0,
-      seed: parseIntFlag('--seed', flags.seed, 1),
+      seed: parseIntFlag('--seed', flags.seed, DEFAULT_SEED),
       scale: parseScale(flags.scale),
       step,
       timezone: rt.config.timezone,
@@ -101,7 +101,7 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
       rt.log.info({ simulator: sim.url, database: dataDir, step }, 'demo: syncing the simulator into the embedded database');
       const deps = { db, config, log: rt.log };
       const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
-        runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(process.stderr, flags) }),
+        runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(rt.io.stderr, flags) }),
       );
       const status = await readState(db, config);
       const numbers = await analystNumbers(db, config.schema);

@@ -34,7 +34,7 @@ export async function healthCommand(rt: Runtime, flags: { probe?: boolean }): Pr
   if (flags.probe) requirePassword(rt.config);
   let report: HealthReport;
   try {
-    report = await withDb(rt.config, (db) => checkHealth(db, rt.config, rt.log, { probe: flags.probe === true }));
+    report = await withDb(rt, (db) => checkHealth(db, rt.config, rt.log, { probe: flags.probe === true }));
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError || error instanceof MigrationRequiredError)) throw error;
     report = databaseProblemReport(rt.config, error.message, { reachable: error instanceof MigrationRequiredError });

@@ -7,7 +7,8 @@ import { table } from '../format.js';
 import { endProgress, importProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
 import { rejectsQuery } from '../rejects-query.js';
-import { exitCodeOf, OUTCOME_HEADERS, outcomeCells, outcomeJson, parseViews } from './sync.js';
+import { parseViews } from '../flags.js';
+import { exitCodeOf, OUTCOME_HEADERS, outcomeCells, outcomeJson } from '../outcome-output.js';
 
 /** A file as the output names it: the path as given, and the sheet of a workbook with several. */
 function shownName(file: ImportFile): string {
@@ -59,16 +60,16 @@ export async function importCommand(
 ): Promise<ExitCode> {
   const forced = flags.view === undefined ? undefined : parseViews([flags.view])![0];
   // Every file is checked and placed before the database is touched: a wrong file is a usage error.
-  const plan = await planImports(paths, { view: forced, sheet: flags.sheet });
+  const plan = await planImports(paths, { view: forced, sheet: flags.sheet, cwd: rt.io.cwd });
   for (const s of plan.skipped) rt.log.info({ file: s.path, sheet: s.sheet }, `skipping sheet ${s.sheet} of ${s.path}: ${s.reason}`);
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     const deps = { db, config: rt.config, log: rt.log };
-    const onProgress = importProgress();
+    const onProgress = importProgress(rt.io.stderr);
     const result = await withRunLock(deps, 'import', { autoMigrate: true }, async () => {
       try {
         return await runImport(deps, plan.files, { signal, onProgress });
       } finally {
-        if (onProgress) endProgress();
+        if (onProgress) endProgress(rt.io.stderr);
       }
     });
     const schema = rt.config.schema;

@@ -33,7 +33,7 @@ function formatBytes(bytes: number): string {
 export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; keepTimezone?: boolean }): Promise<ExitCode> {
   const { schema } = rt.config;
   const timezone = flags.keepTimezone ? null : rt.config.timezone;
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     const release = await acquireRunLock(db, schema, 'migrate');
     try {
       const before = await inspectSchema(db, schema);

@@ -3,11 +3,12 @@ import type { ExitCode } from '../../errors.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { runReprocess } from '../../pipeline/reprocess.js';
 import { withDb, type Runtime } from '../runtime.js';
-import { exitCodeOf, outcomeJson, outcomesTable, parseViews } from './sync.js';
+import { parseViews } from '../flags.js';
+import { exitCodeOf, outcomeJson, outcomesTable } from '../outcome-output.js';
 
 export async function reprocessCommand(rt: Runtime, args: readonly string[], signal?: AbortSignal): Promise<ExitCode> {
   const views = parseViews(args);
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     const deps = { db, config: rt.config, log: rt.log };
     const result = await withRunLock(deps, 'reprocess', { autoMigrate: true }, () => runReprocess(deps, { views, signal }));
     rt.print(

@@ -9,7 +9,6 @@
 import { EXIT, MigrationRequiredError, type ExitCode } from '../../errors.js';
 import type { Db } from '../../load/db.js';
 import { inspectSchema, requireCurrent } from '../../load/migrate.js';
-import { openDb } from '../../load/open-db.js';
 import { runLockKey } from '../../load/run-lock.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { resetBreaker } from '../../pipeline/breaker-control.js';
@@ -23,15 +22,17 @@ import { shownError } from '../../report/page-text.js';
 import { FreshOrLast } from '../../service/fresh-or-last.js';
 import { healthzOf } from '../../service/healthz.js';
 import { jsonReply, startHttp, type Route } from '../../service/http.js';
-import { checkSchedule, DEFAULT_SCHEDULE, SyncScheduler, type TickResult } from '../../service/scheduler.js';
+import { checkSchedule, SyncScheduler, type TickResult } from '../../service/scheduler.js';
 import type { ViewSource } from '../../source/view-source.js';
 import { scrub } from '../../log.js';
+import { DEFAULT_CHART_RUNS, DEFAULT_HOST, DEFAULT_SCHEDULE, DEFAULT_SERVE_PORT, parseIntFlag } from '../flags.js';
+import { dbOpenerOf } from '../io.js';
+import { unloadedOutcomes } from '../outcome-output.js';
 import type { Runtime } from '../runtime.js';
-import { parseIntFlag } from './simulate.js';
+import { listenForStopSignals } from '../signals.js';
 import { requirePassword } from '../../source/plain-source.js';
 import { syncSource } from './sync.js';
 
-export const DEFAULT_SERVE_PORT = 8789;
 /** How long an endpoint waits for the database before answering from its last reading. */
 const READ_DEADLINE_MS = 2_000;
 const PAGE_REFRESH_S = 60;
@@ -59,7 +60,7 @@ function scheduledSync(rt: Runtime, db: Db, source: ViewSource) {
     const result = await withRunLock({ db, config: rt.config, log }, 'serve', { autoMigrate: true }, () =>
       runSync({ db, config: rt.config, log: rt.log, source }, { signal, runId }),
     );
-    const bad = result.outcomes.filter((o) => o.status === 'failed' || o.status === 'cancelled');
+    const bad = unloadedOutcomes(result.outcomes);
     log.info({ views: Object.fromEntries(result.outcomes.map((o) => [o.view, o.status])) }, 'scheduled sync finished');
     return {
       outcome: bad.length ? `${bad.map((o) => `${o.view} ${o.status}`).join(', ')}` : 'completed',
@@ -74,7 +75,7 @@ function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string)
   const config = rt.config;
   const state = new FreshOrLast(() => readState(db, config), READ_DEADLINE_MS);
   const metrics = new FreshOrLast(() => readMetrics(db, config), READ_DEADLINE_MS);
-  const report = new FreshOrLast(() => readReport(db, config), READ_DEADLINE_MS);
+  const report = new FreshOrLast(() => readReport(db, config, { runs: DEFAULT_CHART_RUNS }), READ_DEADLINE_MS);
   const service = (): ServiceInfo => ({
     schedule,
     nextRun: scheduler.nextRun()?.toISOString() ?? null,
@@ -135,32 +136,34 @@ function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string)
   };
 }
 
-/** Resolves with the name of the first SIGTERM or SIGINT; a second one stops the process at once. */
-function nextStopSignal(rt: Runtime): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let received = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (received) {
-        rt.log.warn({ signal }, 'second signal: exiting without waiting for the sync to roll back');
-        process.exit(EXIT.failed);
-      }
-      received = true;
-      resolve(signal);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-}
-
 export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<ExitCode> {
   const schedule = flags.schedule ?? DEFAULT_SCHEDULE;
   const port = parseIntFlag('--port', flags.port, DEFAULT_SERVE_PORT);
-  const host = flags.host ?? '127.0.0.1';
+  const host = flags.host ?? DEFAULT_HOST;
   checkSchedule(schedule, rt.config.timezone);
   // Checked before anything starts: a missing password is a configuration error (exit 2).
   requirePassword(rt.config);
-  const stopSignal = nextStopSignal(rt);
-  const db = await openDb(rt.config);
+  // Listened for from the start: a signal while the database opens stops the service once it is up.
+  const stop = listenForStopSignals(rt.io, {
+    second: (signal) => rt.log.warn({ signal }, 'second signal: exiting without waiting for the sync to roll back'),
+  });
+  try {
+    await serveUntil(stop.received, rt, { schedule, port, host, runNow: flags.runNow === true });
+  } finally {
+    stop.remove();
+  }
+  rt.log.info('stopped');
+  return EXIT.ok;
+}
+
+/** Serves until the first stop signal, then cancels a sync in progress and waits for it to record itself. */
+async function serveUntil(
+  stopSignal: Promise<NodeJS.Signals>,
+  rt: Runtime,
+  options: { schedule: string; port: number; host: string; runNow: boolean },
+): Promise<void> {
+  const { schedule, port, host } = options;
+  const db = await dbOpenerOf(rt.io)(rt.config);
   try {
     const source = syncSource(db, rt.config, rt.log);
     await prepareSchema(rt, db);
@@ -168,7 +171,7 @@ export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<Exit
     const http = await startHttp(routes(rt, db, scheduler, schedule), { host, port, log: rt.log });
     try {
       scheduler.start();
-      if (flags.runNow) scheduler.runNow('start');
+      if (options.runNow) scheduler.runNow('start');
       const nextRun = scheduler.nextRun()?.toISOString() ?? null;
       rt.log.info({ url: http.url, schedule, timezone: rt.config.timezone, nextRun, database: db.label }, 'serving');
       rt.print({ url: http.url, schedule, timezone: rt.config.timezone, nextRun }, () =>
@@ -183,6 +186,4 @@ export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<Exit
   } finally {
     await db.close();
   }
-  rt.log.info('stopped');
-  return EXIT.ok;
 }

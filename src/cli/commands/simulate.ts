@@ -1,10 +1,11 @@
 /** `otc-etl simulate`: a local OTC look-alike, until interrupted. */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
 import { isViewName, VIEW_NAMES } from '../../registry.js';
-import { startSimulator, VIEW_FAULTS, type Faults, type Scale, type ViewFault } from '../../simulator/index.js';
+import { startSimulator, VIEW_FAULTS, type Faults, type ViewFault } from '../../simulator/index.js';
+import { DEFAULT_HOST, DEFAULT_SEED, DEFAULT_SIMULATOR_PORT, DEFAULT_STEP, parseIntFlag, parseScale } from '../flags.js';
 import type { Runtime } from '../runtime.js';
+import { listenForStopSignals } from '../signals.js';
 
 export interface SimulateFlags {
   port?: string;
@@ -20,11 +21,6 @@ export interface SimulateFlags {
   delayMs?: string;
   /** `VIEW=FAULT`, repeatable. */
   fault?: string[];
-}
-
-/** Collects a repeatable flag's values (commander's accumulator). */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** The `--fail-next`, `--delay-ms` and `--fault` flags as simulator faults. */
@@ -47,32 +43,18 @@ export function parseFaults(flags: Pick<SimulateFlags, 'failNext' | 'delayMs' | 
   return faults;
 }
 
-export function parseScale(value: string | undefined): Scale | number {
-  if (value === undefined || value === 'small' || value === 'full') return value ?? 'small';
-  const n = Number(value);
-  if (Number.isFinite(n) && n > 0) return n;
-  throw new ConfigError(`--scale must be small, full or a positive multiplier, not ${value}`);
-}
-
-export function parseIntFlag(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, not ${value}`);
-  return n;
-}
-
 export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promise<ExitCode> {
   // Credentials: flags, else the configured ones, else a fresh random password printed once.
   const password = flags.password ?? rt.config.password ?? randomBytes(9).toString('base64url');
   const username = flags.username ?? rt.config.username;
   const faults = parseFaults(flags);
-  const port = parseIntFlag('--port', flags.port, 8787);
-  const host = flags.host ?? '127.0.0.1';
-  const step = parseIntFlag('--step', flags.step, 0);
+  const port = parseIntFlag('--port', flags.port, DEFAULT_SIMULATOR_PORT);
+  const host = flags.host ?? DEFAULT_HOST;
+  const step = parseIntFlag('--step', flags.step, DEFAULT_STEP);
   const sim = await startSimulator({
     port,
     host,
-    seed: parseIntFlag('--seed', flags.seed, 1),
+    seed: parseIntFlag('--seed', flags.seed, DEFAULT_SEED),
     scale: parseScale(flags.scale),
     step,
     timezone: rt.config.timezone,
@@ -97,7 +79,12 @@ export async function simulateCommand(rt: Runtime, flags: SimulateFlags): Promis
       'Press Ctrl-C to stop.',
     ].join('\n'),
   );
-  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-  await sim.close();
+  const stop = listenForStopSignals(rt.io, {});
+  try {
+    await stop.received;
+    await sim.close();
+  } finally {
+    stop.remove();
+  }
   return EXIT.ok;
 }

@@ -6,19 +6,18 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../load/db.js';
 import type { Logger } from '../../log.js';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
-import { isViewName, VIEW_NAMES, type ViewName } from '../../registry.js';
 import { withRunLock } from '../../pipeline/guard.js';
-import type { ViewOutcome } from '../../pipeline/load-view.js';
 import { runSync } from '../../pipeline/sync.js';
 import { openSource } from '../../pipeline/source.js';
 import { requirePassword } from '../../source/plain-source.js';
 import type { ViewSource } from '../../source/view-source.js';
-import { table } from '../format.js';
 import { writeMetricsFile } from '../output-files.js';
 import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
 import { withStopSignals } from '../signals.js';
-import { userLookupSummary } from './users.js';
+import { parseViews } from '../flags.js';
+import { exitCodeOf, outcomeJson, outcomesTable } from '../outcome-output.js';
+import { userLookupSummary } from '../user-lookup-text.js';
 
 /**
  * The source every sync uses, `sync` and `serve` alike: the protective client, whose breaker and
@@ -39,50 +38,6 @@ async function checkMetricsFile(path: string | undefined): Promise<void> {
   }
 }
 
-export function parseViews(args: readonly string[]): ViewName[] | undefined {
-  if (args.length === 0) return undefined;
-  const unknown = args.filter((a) => !isViewName(a));
-  if (unknown.length > 0) {
-    throw new ConfigError(`unknown view ${unknown.join(', ')}: choose from ${VIEW_NAMES.join(', ')}.`);
-  }
-  return args as ViewName[];
-}
-
-export function outcomeJson(o: ViewOutcome): Record<string, unknown> {
-  return {
-    status: o.status,
-    fetched: o.counts.fetched,
-    inserted: o.counts.inserted,
-    updated: o.counts.updated,
-    unchanged: o.counts.unchanged,
-    rejected: o.counts.rejected,
-    duplicates: o.counts.duplicates,
-    valueErrors: o.counts.valueErrors,
-    removed: o.counts.removed,
-    cursor: o.cursor,
-    fieldsNew: o.fieldsNew,
-    fieldsMissing: o.fieldsMissing,
-    error: o.error,
-  };
-}
-
-/** Column headers of a view's counts in text output (sync, reprocess, import). */
-export const OUTCOME_HEADERS = ['view', 'status', 'fetched', 'inserted', 'updated', 'unchanged', 'rejected', 'duplicates', 'value errors', 'removed'];
-
-/** One view's counts as table cells, in OUTCOME_HEADERS order. */
-export function outcomeCells(o: ViewOutcome): Array<string | number> {
-  const c = o.counts;
-  return [o.view, o.status, c.fetched, c.inserted, c.updated, c.unchanged, c.rejected, c.duplicates, c.valueErrors, c.removed];
-}
-
-export function outcomesTable(outcomes: readonly ViewOutcome[]): string {
-  return table(OUTCOME_HEADERS, outcomes.map(outcomeCells));
-}
-
-export function exitCodeOf(outcomes: readonly ViewOutcome[]): ExitCode {
-  return outcomes.some((o) => o.status === 'failed' || o.status === 'cancelled') ? EXIT.failed : EXIT.ok;
-}
-
 export async function syncCommand(
   rt: Runtime,
   args: readonly string[],
@@ -90,16 +45,16 @@ export async function syncCommand(
   signal?: AbortSignal,
 ): Promise<ExitCode> {
   // Run as `otc-etl sync`, SIGINT/SIGTERM cancel the run; a caller with its own signal (serve) decides itself.
-  if (!signal) return withStopSignals(rt.log, (stop) => syncCommand(rt, args, flags, stop));
+  if (!signal) return withStopSignals(rt, (stop) => syncCommand(rt, args, flags, stop));
   const views = parseViews(args);
   // Checked before the database is opened: a missing password is a configuration error (exit 2).
   requirePassword(rt.config);
   await checkMetricsFile(flags.metricsFile);
-  const progress = terminalProgress(process.stderr, { logFormat: flags.logFormat });
+  const progress = terminalProgress(rt.io.stderr, { logFormat: flags.logFormat });
   // Chosen here so the lines logged before the run starts (lock, cleanup) carry it too.
   const runId = randomUUID();
   const log = rt.log.child({ runId });
-  return withDb(rt.config, async (db) => {
+  return withDb(rt, async (db) => {
     const result = await withRunLock({ db, config: rt.config, log }, 'sync', { autoMigrate: true }, () =>
       runSync(
         { db, config: rt.config, log: rt.log, source: syncSource(db, rt.config, rt.log) },
