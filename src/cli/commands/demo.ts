@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../../config.js';
 import type { ExitCode } from '../../errors.js';
 import { qualified, type Queryable } from '../../load/db.js';
+import { API_SOURCE } from '../../load/source-kind.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { readState } from '../../pipeline/read-view-state.js';
 import { runSync } from '../../pipeline/sync.js';
@@ -57,7 +58,8 @@ async function syncsSoFar(db: Queryable, schema: string): Promise<number> {
   const { rows } = await db.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [qualified(schema, 'etl_metadata')]);
   if (!rows[0]?.exists) return 0;
   const counted = await db.query<{ n: number }>(
-    `SELECT count(DISTINCT run_id)::int AS n FROM ${qualified(schema, 'etl_metadata')} WHERE source = 'api'`,
+    `SELECT count(DISTINCT run_id)::int AS n FROM ${qualified(schema, 'etl_metadata')} WHERE source = $1`,
+    [API_SOURCE],
   );
   return counted.rows[0]?.n ?? 0;
 }
