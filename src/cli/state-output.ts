@@ -3,7 +3,7 @@
  * the database is unreachable or needs `migrate`), warnings alone exit 0. `demo` prints the status text too.
  */
 import { EXIT, type ExitCode } from '../errors.js';
-import { nameList, runInWords } from '../pipeline/state-words.js';
+import { nameList, runInWords, runKindWords } from '../pipeline/state-words.js';
 import type { Finding, StateReport } from '../pipeline/view-state.js';
 import { duration, table } from './format.js';
 
@@ -36,7 +36,7 @@ export function statusText(report: StateReport): string {
   for (const v of views) {
     const other = v.lastImportOrReprocess;
     if (other) {
-      const what = other.source === 'reprocess' ? 'reprocess' : `import of ${other.source}`;
+      const what = runKindWords(other.source);
       lines.push(`last ${what} (${v.view}, ${other.start}): ${other.status}, ${runInWords(other)}${other.error ? ` — ${other.error}` : ''}`);
     }
     for (const r of v.running) lines.push(`${r.interrupted ? 'interrupted' : 'running'}: ${v.view} (${r.source}) since ${r.since}, run ${r.runId}`);

@@ -44,10 +44,16 @@ export class DbSourceStateStore implements SourceStateStore {
   private readonly state: string;
   private readonly requests: string;
 
+  private readonly source = 'otc';
+
+  /**
+   * `now` (epoch ms) replaces the database's clock as the time every decision is made on; tests give
+   * one so the waits the state asks for can be played out without waiting.
+   */
   constructor(
     private readonly db: Db,
     schema: string,
-    private readonly source = 'otc',
+    private readonly now?: () => number,
   ) {
     this.state = qualified(schema, 'source_state');
     this.requests = qualified(schema, 'source_requests');
@@ -111,10 +117,10 @@ export class DbSourceStateStore implements SourceStateStore {
     // The row is made by the migration; recreate it if someone deleted it, so the lock has a target.
     if (lock) await q.query(`INSERT INTO ${this.state} (source) VALUES ($1) ON CONFLICT (source) DO NOTHING`, [this.source]);
     const { rows } = await q.query<StateRow>(
-      `SELECT ${epochMs('clock_timestamp()')} AS now, breaker_state, consecutive_failures, half_open_successes,
+      `SELECT ${this.nowSql(2)} AS now, breaker_state, consecutive_failures, half_open_successes,
               ${epochMs('opened_at')} AS opened_at, ${epochMs('open_until')} AS open_until, last_error
        FROM ${this.state} WHERE source = $1 ${lock ? 'FOR UPDATE' : ''}`,
-      [this.source],
+      [this.source, ...this.nowParam()],
     );
     const row = rows[0] ?? (await this.missingRow(q));
     const recent = await q.query<{ at: number }>(
@@ -130,9 +136,18 @@ export class DbSourceStateStore implements SourceStateStore {
     };
   }
 
+  /** The current time in SQL: the database's clock, or the injected one as parameter `$n`. */
+  private nowSql(n: number): string {
+    return this.now ? `$${n}::float8` : epochMs('clock_timestamp()');
+  }
+
+  private nowParam(): number[] {
+    return this.now ? [this.now()] : [];
+  }
+
   /** No row yet (only possible unlocked): a closed breaker, on the database's clock. */
   private async missingRow(q: Queryable): Promise<StateRow> {
-    const { rows } = await q.query<{ now: number }>(`SELECT ${epochMs('clock_timestamp()')} AS now`);
+    const { rows } = await q.query<{ now: number }>(`SELECT ${this.nowSql(1)} AS now`, this.nowParam());
     const none = { breaker_state: null, consecutive_failures: null, half_open_successes: null, opened_at: null, open_until: null };
     return { now: Number(rows[0]!.now), ...none, last_error: null };
   }

@@ -8,9 +8,10 @@ import { BreakerOpenError, SourceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import type { ViewName } from '../registry.js';
+import type { ViewSource } from '../source/view-source.js';
 import { HttpStatusError } from '../source/http-get.js';
 import { readState, unusableDatabaseState } from './read-view-state.js';
-import { openSource } from './source.js';
+import { otcSource, type OpenSource } from './source.js';
 import type { ProbeFacts, SourceState, StateReport } from './view-state.js';
 
 /** The smallest view: the cheapest whole-view call the probe can make. */
@@ -43,17 +44,21 @@ export function databaseProblemReport(config: Config, message: string, found: { 
   return withDetails(unusableDatabaseState(config, message, found), null);
 }
 
-export async function checkHealth(db: Db, config: Config, log: Logger, options: { probe: boolean }): Promise<HealthReport> {
+/** `probe` (from `probeSource`) when the source is to be called. */
+export async function checkHealth(db: Db, config: Config, options: { probe?: OpenSource }): Promise<HealthReport> {
   // Probe first, so the breaker and budget read afterwards include its request.
-  const probe = options.probe ? await probeSource(db, config, log) : null;
+  const probe = options.probe ? await probeOnce(options.probe(db)) : null;
   const state = await readState(db, config, { probe });
   return withDetails(state, probe);
 }
 
-/** One call (no retries) for the smallest view through the protective client. */
-export async function probeSource(db: Db, config: Config, log: Logger): Promise<ProbeResult> {
-  const once: Config = { ...config, source: { ...config.source, maxRetries: 0 } };
-  const source = openSource(db, once, log);
+/** The protective client as the probe uses it: one call, no retries. Requires the password. */
+export function probeSource(config: Config, log: Logger): OpenSource {
+  return otcSource({ ...config, source: { ...config.source, maxRetries: 0 } }, { log });
+}
+
+/** One call for the smallest view. */
+async function probeOnce(source: ViewSource): Promise<ProbeResult> {
   try {
     const body = await source.fetchView(PROBE_VIEW);
     await body.dispose();

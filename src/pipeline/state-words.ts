@@ -1,4 +1,5 @@
 /** The state model's words for operators: lists of names, ages, run summaries, what orphans mean. */
+import { type SourceKind, storedKind } from '../load/source-kind.js';
 import { getView, type ViewName } from '../registry.js';
 import type { RunSummary } from './view-state.js';
 
@@ -11,6 +12,17 @@ const DAY_S = 86_400;
 export function nameList(names: readonly string[], max = MAX_NAMES_IN_LINE): string {
   if (names.length <= max) return names.join(', ');
   return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+const RUN_WORDS: Readonly<Record<SourceKind, (source: string) => string>> = {
+  api: () => 'API sync',
+  reprocess: () => 'reprocess',
+  file: (source) => `import of ${source}`,
+};
+
+/** What a stored run was, by its source: `API sync`, `reprocess`, or `import of export.csv`. */
+export function runKindWords(source: string): string {
+  return RUN_WORDS[storedKind(source)](source);
 }
 
 /** `45s`, `12m`, `5.5h`, `3.2d`. */

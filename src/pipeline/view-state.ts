@@ -11,10 +11,11 @@
  */
 import type { SchemaState } from '../load/migrate.js';
 import { countsOf, type ViewCounts } from '../load/runs.js';
+import { storedKind } from '../load/source-kind.js';
 import type { ViewName } from '../registry.js';
 import { breakerAt, type BreakerState } from '../source/breaker-policy.js';
 import { HOUR_MS } from '../source/pacing.js';
-import { ageText, nameList, orphanMessage } from './state-words.js';
+import { ageText, nameList, orphanMessage, runKindWords } from './state-words.js';
 
 /** Stable codes of problems and warnings; documented in the README. */
 export const PROBLEM_CODES = ['never_synced', 'stale', 'migrations_pending', 'database_unreachable', 'probe_failed'] as const;
@@ -349,8 +350,8 @@ export function decideView(f: ViewFacts, now: number): ViewState {
     warn('interrupted', `a ${v} load (run ${r.runId}, since ${r.since}) was left running by a process that is gone; the next sync or import marks it failed`);
   }
   if (other && (other.status === 'failed' || other.status === 'cancelled')) {
-    const what = other.source === 'reprocess' ? 'reprocess' : `import of ${other.source}`;
-    warn(other.source === 'reprocess' ? 'reprocess_failed' : 'import_failed', `the last ${what} into ${v} (run ${other.runId}) ${other.status}: ${other.error ?? 'no error recorded'}; API syncs are not affected`);
+    const what = runKindWords(other.source);
+    warn(storedKind(other.source) === 'reprocess' ? 'reprocess_failed' : 'import_failed', `the last ${what} into ${v} (run ${other.runId}) ${other.status}: ${other.error ?? 'no error recorded'}; API syncs are not affected`);
   }
 
   return {

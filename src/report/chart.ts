@@ -6,8 +6,7 @@
  */
 import type { RunPoint } from '../pipeline/report-data.js';
 import { ZERO_COUNTS } from '../load/runs.js';
-import { type SourceKind, storedKind } from '../load/source-kind.js';
-import { runInWords } from '../pipeline/state-words.js';
+import { runInWords, runKindWords } from '../pipeline/state-words.js';
 import { esc, localTime } from './page-text.js';
 
 const WIDTH = 1000;
@@ -36,13 +35,6 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-/** How a run's kind reads in its bar's label. */
-const RUN_WORDS: Readonly<Record<SourceKind, (source: string) => string>> = {
-  api: () => 'API sync',
-  reprocess: () => 'reprocess',
-  file: (source) => `import of ${source}`,
-};
-
 export function runChart(view: string, runs: readonly RunPoint[], timeZone: string): string {
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -68,7 +60,7 @@ export function runChart(view: string, runs: readonly RunPoint[], timeZone: stri
     const changed = changedRows(run);
     const h = Math.max(MIN_BAR_PX, (changed / maxChanged) * plotH);
     const counts = { ...ZERO_COUNTS, fetched: run.fetched, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected, removed: run.removed };
-    const what = RUN_WORDS[storedKind(run.source)](run.source);
+    const what = runKindWords(run.source);
     const label = `${localTime(run.start, timeZone)} · ${what} ${run.status} · ${runInWords({ status: run.status, counts })} · ${run.durationSeconds ?? '?'} s · run ${run.runId}`;
     const failed = run.status === 'failed' || run.status === 'cancelled';
     // A failed run changed nothing, so its bar is tiny: a full-height band makes it stand out.

@@ -3,6 +3,7 @@
  * served at `/` by `otc-etl serve` and written by `otc-etl report --out FILE`. Every value is escaped, and
  * no record contents appear: of a reject only its reason and record key, of an error no body preview.
  */
+import { storedKind } from '../load/source-kind.js';
 import { REJECT_DAYS, type ReportData } from '../pipeline/report-data.js';
 import { nameList, orphanMessage, runInWords } from '../pipeline/state-words.js';
 import type { Finding, RunSummary, ViewState } from '../pipeline/view-state.js';
@@ -57,7 +58,7 @@ function viewCard(v: ViewState, tz: string): string {
   const f = v.freshness;
   const last = v.lastRun;
   const other = v.lastImportOrReprocess;
-  const otherName = other ? (other.source === 'reprocess' ? 'last reprocess' : `last import (${other.source})`) : '';
+  const otherName = other ? (storedKind(other.source) === 'reprocess' ? 'last reprocess' : `last import (${other.source})`) : '';
   const drift = [
     v.drift.fieldsNew.length ? `<dt>new fields</dt><dd class="drift" data-kind="new">${esc(nameList(v.drift.fieldsNew))} (kept in _raw)</dd>` : '',
     v.drift.fieldsMissing.length ? `<dt>fields no longer sent</dt><dd class="drift" data-kind="missing">${esc(nameList(v.drift.fieldsMissing))} (stored values kept as they were)</dd>` : '',

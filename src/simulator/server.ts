@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   /** How many steps the tickets have moved since the reference time (`--step`); default 0. */
   step?: number;
   faults?: Faults;
+  /** How the `delayMs` fault waits; injected by tests, default a real timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface SimulatorRequest {
@@ -121,7 +123,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const view = viewForGuid(url.searchParams.get('id'));
-    if (faults.delayMs) await sleep(faults.delayMs);
+    if (faults.delayMs) await (opts.sleep ?? sleep)(faults.delayMs);
     if (url.pathname !== ENDPOINT_PATH) return refuse(res, undefined, 404);
     if (req.method !== 'GET') return refuse(res, view, 405, { Allow: 'GET' });
 

@@ -12,7 +12,6 @@ import type { ViewName } from '../registry.js';
 import { afterFailure, afterSuccess, gate } from './breaker-policy.js';
 import { getToFile, HttpStatusError, NetworkError } from './http-get.js';
 import { decideAdmission, retryDelayMs } from './pacing.js';
-import { requirePassword, viewUrl } from './plain-source.js';
 import type { RequestCode, SourceState, SourceStateStore } from './source-state.js';
 import type { FetchedBody, FetchOptions, ViewSource } from './view-source.js';
 
@@ -20,6 +19,8 @@ import type { FetchedBody, FetchOptions, ViewSource } from './view-source.js';
 const LOG_WAIT_MS = 1_000;
 
 export interface ProtectionDeps {
+  /** The OTC service account's password, required before the source is built (pipeline/source.ts). */
+  readonly password: string;
   readonly store: SourceStateStore;
   readonly log: Logger;
   /** Injected for tests; default a real timer that rejects when `signal` aborts. */
@@ -27,6 +28,12 @@ export interface ProtectionDeps {
 }
 
 const realSleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, { signal });
+
+export function viewUrl(baseUrl: string, guid: string): string {
+  const url = new URL(baseUrl);
+  url.searchParams.set('id', guid);
+  return url.toString();
+}
 
 function requestCode(error: unknown, signal?: AbortSignal): RequestCode {
   if (signal?.aborted) return 'cancelled';
@@ -73,11 +80,10 @@ function gaveUp(error: unknown, attempts: number): unknown {
   );
 }
 
-/** The source every command that calls OTC uses. The password is checked here, before any request. */
+/** The source every command that calls OTC uses, built for them by pipeline/source.ts. */
 export function createProtectedSource(config: Config, deps: ProtectionDeps): ViewSource {
-  const password = requirePassword(config);
   const policy = config.source;
-  const { store, log } = deps;
+  const { password, store, log } = deps;
   const sleep = deps.sleep ?? realSleep;
 
   /** Waits for the interval and the budget, then reserves a request; throws when the breaker is open. */

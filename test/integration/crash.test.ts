@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -9,7 +9,7 @@ import { runCli, startCli, waitFor, type RunningCli } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startHangingSource } from '../support/hanging-source.js';
 import { rows } from '../support/harness.js';
-import { NOW, PASSWORD } from '../support/simulator-helpers.js';
+import { fetchView, NOW, PASSWORD } from '../support/simulator-helpers.js';
 
 /** Large enough that loading timesheets takes seconds (15,000 records in three batches). */
 const SCALE = 0.1;
@@ -59,19 +59,28 @@ async function serverQuery<R>(tdb: TestDatabase, sql: string, params: unknown[] 
 /** The CLI's backends still connected (a killed client's backend goes away a moment later). */
 const OTC_BACKENDS = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'otc-etl'`;
 
+/** The size of the largest file in the spool directories of process `pid` under `root`. */
+async function spooledBytes(root: string, pid: number): Promise<number> {
+  let largest = 0;
+  for (const dir of (await readdir(root)).filter((name) => name.startsWith(`otc-etl-${pid}-`))) {
+    for (const file of await readdir(join(root, dir)).catch(() => [])) {
+      const info = await stat(join(root, dir, file)).catch(() => null);
+      largest = Math.max(largest, info?.size ?? 0);
+    }
+  }
+  return largest;
+}
+
 /**
- * Resolves as soon as the CLI (run with `--log-level debug`) has staged its first batch of timesheets: the
- * view's transaction is open, and more batches are to come.
+ * Resolves once the CLI holds the whole timesheets body on disk (`bytes`, in the spool under the TMPDIR
+ * it was given): the download is over and the view's load, which takes seconds, is under way.
  */
-function waitForLoading(cli: RunningCli): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onData = () => {
-      if (!/timesheets: sent a batch/.test(cli.stderr())) return;
-      cli.child.stderr!.off('data', onData);
-      resolve();
-    };
-    cli.child.stderr!.on('data', onData);
-    void cli.result.then(() => reject(new Error(`the sync ended before it could be interrupted: ${cli.stderr()}`)));
+async function waitForLoading(cli: RunningCli, spoolRoot: string, bytes: number): Promise<void> {
+  let ended = false;
+  void cli.result.then(() => (ended = true));
+  await waitFor('the whole timesheets body on disk', async () => {
+    if (ended) throw new Error(`the sync ended before it could be interrupted: ${cli.stderr()}`);
+    return (await spooledBytes(spoolRoot, cli.child.pid!)) >= bytes;
   });
 }
 
@@ -84,7 +93,8 @@ for (const kind of DATABASE_KINDS) {
     before(async () => {
       sim = await startSimulator({ password: PASSWORD, now: NOW, scale: SCALE });
       tdb = await createTestDatabase(kind);
-      env = () => ({ ...tdb.env, OTC_BASE_URL: sim.url, OTC_PASSWORD: PASSWORD, OTC_MIN_INTERVAL_MS: '0', OTC_VIEW_GAP_MS: '0' });
+      // Spools go to the test's own directory, where waitForLoading looks for them.
+      env = () => ({ ...tdb.env, OTC_BASE_URL: sim.url, OTC_PASSWORD: PASSWORD, OTC_MIN_INTERVAL_MS: '0', OTC_VIEW_GAP_MS: '0', TMPDIR: tdb.cwd });
       const first = await runCli(['sync', 'timesheets'], { env: env(), cwd: tdb.cwd });
       assert.equal(first.code, 0, first.stderr);
       assert.ok((await contentOf(tdb)).n > 10_000);
@@ -96,6 +106,12 @@ for (const kind of DATABASE_KINDS) {
       sim.mutate(0.3);
       return previous;
     }
+
+    /** Waits until the CLI's load of timesheets is under way (the size of the body comes from asking for it). */
+    async function loading(cli: RunningCli): Promise<void> {
+      const bytes = (await (await fetchView(sim, 'timesheets')).arrayBuffer()).byteLength;
+      await waitForLoading(cli, tdb.cwd, bytes);
+    }
     after(async () => {
       await tdb.drop();
       await sim.close();
@@ -103,8 +119,8 @@ for (const kind of DATABASE_KINDS) {
 
     test('SIGTERM in the middle of loading a view rolls it back, records it cancelled and exits 1', async () => {
       const previous = await changeSource();
-      const cli = await startCli(['sync', 'timesheets', '--json', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
-      await waitForLoading(cli);
+      const cli = await startCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });
+      await loading(cli);
       cli.child.kill('SIGTERM');
       const r = await cli.result;
       assert.equal(r.code, 1, r.stderr);
@@ -121,8 +137,8 @@ for (const kind of DATABASE_KINDS) {
 
     test('a sync killed in the middle of a load leaves the previous state; the next run marks it failed and loads the new state', async () => {
       const previous = await changeSource();
-      const cli = await startCli(['sync', 'timesheets', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
-      await waitForLoading(cli);
+      const cli = await startCli(['sync', 'timesheets'], { env: env(), cwd: tdb.cwd });
+      await loading(cli);
       cli.child.kill('SIGKILL');
       assert.equal((await cli.result).signal, 'SIGKILL');
       if (kind === 'server') {
@@ -232,14 +248,19 @@ for (const kind of DATABASE_KINDS) {
 
       test('a connection dropped in the middle of a load fails that view cleanly, the other views load, and the next run succeeds', async () => {
         const previous = await changeSource();
-        const cli = await startCli(['sync', 'timesheets', 'tickets', '--json', '--log-level', 'debug'], { env: env(), cwd: tdb.cwd });
-        await waitForLoading(cli);
-        const [terminated] = await serverQuery<{ n: number }>(
-          tdb,
-          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-           WHERE datname = current_database() AND application_name = 'otc-etl' AND backend_xid IS NOT NULL AND query ILIKE '%otc_stage%'`,
-        );
-        assert.equal(terminated!.n, 1);
+        const cli = await startCli(['sync', 'timesheets', 'tickets', '--json'], { env: env(), cwd: tdb.cwd });
+        // The connection whose transaction has written to the view's staging table goes, as soon as there is one.
+        let terminated = 0;
+        await waitFor('the load to stage timesheets', async () => {
+          const [r] = await serverQuery<{ n: number }>(
+            tdb,
+            `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'otc-etl' AND backend_xid IS NOT NULL AND query ILIKE '%otc_stage%'`,
+          );
+          terminated = r!.n;
+          return terminated > 0;
+        });
+        assert.equal(terminated, 1);
         const r = await cli.result;
         assert.equal(r.code, 1, r.stderr);
         assert.ok(!/\n\s+at /.test(r.stderr), `no stack trace: ${r.stderr}`);

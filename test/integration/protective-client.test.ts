@@ -1,47 +1,106 @@
 /**
- * The protective client over a real socket (the simulator) and a real database, mostly through the real
- * CLI so that "another process" means another process.
+ * The protective client over a real socket (the simulator) and a real database. Its waits are played
+ * out on an injected clock in this process (the sync built as the CLI builds it), and what the policy
+ * decided is read from the waits it asked for and the request times stored with that clock. Through
+ * the real CLI where another process or the command's output is the point.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { DATABASE_KINDS } from '../support/databases.js';
-import { json, statuses, withSetup, type HealthDoc, type SyncDoc } from '../support/protection-setup.js';
+import pg from 'pg';
+import { applyMigrations } from '../../src/load/migrate.js';
+import { HOUR_MS } from '../../src/source/pacing.js';
+import { runCli } from '../support/cli.js';
+import { createTestDatabase, DATABASE_KINDS } from '../support/databases.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { startFixtureServer } from '../support/fixture-server.js';
+import { syncOnce } from '../support/harness.js';
+import { json, statuses, withSetup, type HealthDoc, type Setup, type SyncDoc } from '../support/protection-setup.js';
+import { comment, ticket, timesheet } from '../support/records.js';
 import { PASSWORD } from '../support/simulator-helpers.js';
+
+/** The time between the starts of consecutive requests, as the clock that admitted them saw it. */
+async function requestGaps(query: Setup['query']): Promise<number[]> {
+  const rows = await query<{ at: number }>(`SELECT extract(epoch FROM requested_at) * 1000 AS at FROM servicedesk.source_requests ORDER BY id`);
+  return rows.slice(1).map((r, i) => Math.round(Number(r.at) - Number(rows[i]!.at)));
+}
+
+interface BreakerRow {
+  breaker_state: string;
+  half_open_successes?: number;
+  opened_at: number | null;
+  open_until: number | null;
+}
+
+async function breakerRow(query: Setup['query']): Promise<BreakerRow> {
+  const [row] = await query<BreakerRow>(
+    `SELECT breaker_state, half_open_successes, (extract(epoch FROM opened_at) * 1000)::float8 AS opened_at,
+            (extract(epoch FROM open_until) * 1000)::float8 AS open_until FROM servicedesk.source_state`,
+  );
+  return row!;
+}
 
 for (const kind of DATABASE_KINDS) {
   describe(`the protective OTC client on the ${kind} database`, () => {
-    test('views are requested one at a time and OTC_VIEW_GAP_MS apart; with a server database the next body downloads while a view loads', async () => {
-      await withSetup(kind, {}, async ({ sim, cli, query }) => {
-        const gapped = await cli(['sync', '--json'], { OTC_VIEW_GAP_MS: '300' });
-        assert.equal(gapped.code, 0, gapped.stderr);
+    test('views are requested one at a time and OTC_VIEW_GAP_MS apart, the pause asked of the clock', async () => {
+      await withSetup(kind, {}, async ({ sim, sync, query }) => {
+        const clock = new FakeClock();
+        const result = await sync(undefined, { clock, env: { OTC_VIEW_GAP_MS: '30000' } });
+        assert.ok(result.outcomes.every((o) => o.status === 'success'), JSON.stringify(result.outcomes));
         assert.deepEqual(statuses(sim), [['comments', 200], ['timesheets', 200], ['tickets', 200]]);
-        for (let i = 1; i < 3; i++) {
-          const gap = sim.requests[i]!.at - sim.requests[i - 1]!.at;
-          assert.ok(gap >= 290, `request ${i + 1} came ${gap} ms after the one before`);
-        }
-
-        const seen = sim.requests.length;
-        const r = await cli(['sync', '--json']);
-        assert.equal(r.code, 0, r.stderr);
-        const [comments] = await query<{ ended: number }>(
-          `SELECT extract(epoch FROM load_end) * 1000 AS ended FROM servicedesk.etl_metadata
-           WHERE run_id = $1 AND view_name = 'comments'`,
-          [json<SyncDoc>(r).runId],
-        );
-        const timesheetsAsked = sim.requests[seen + 1]!.at;
-        if (kind === 'server') assert.ok(timesheetsAsked < Number(comments!.ended), 'timesheets was asked for while comments loaded');
-        else assert.ok(timesheetsAsked >= Number(comments!.ended), 'the embedded database fetches each body when its load starts');
+        assert.deepEqual(clock.sleeps, [30_000, 30_000], 'one pause before each view after the first, and no other wait');
+        assert.deepEqual(await requestGaps(query), [30_000, 30_000]);
       });
     });
 
-    test('a burst of 503s is retried with backoff and the view then loads', async () => {
-      await withSetup(kind, { failNext: { status: 503, count: 2 } }, async ({ sim, cli, query }) => {
-        const r = await cli(['sync', 'comments', '--json']);
-        assert.equal(r.code, 0, r.stderr);
-        assert.equal(json<SyncDoc>(r).views.comments!.status, 'success');
+    test(`${kind === 'server' ? 'with a server database the next body downloads while a view loads' : 'the embedded database fetches each body when its load starts'}`, async () => {
+      const otc = await startFixtureServer({ comments: [comment(1, 1)], timesheets: [timesheet()], tickets: [ticket(1)] });
+      const tdb = await createTestDatabase(kind);
+      const db = await tdb.open();
+      // With a server database comments' rows cannot be written while another session holds this lock,
+      // so its load cannot end before timesheets is asked for — unless that request waits for it.
+      const holder = kind === 'server' ? new pg.Client({ connectionString: tdb.env.DATABASE_URL }) : null;
+      try {
+        await applyMigrations(db, { schema: 'servicedesk', timezone: null });
+        if (holder) {
+          await holder.connect();
+          await holder.query('BEGIN');
+          await holder.query('LOCK TABLE servicedesk.comments IN SHARE MODE');
+        }
+        const finished: string[] = [];
+        let finishedWhenAsked: string[] | null = null;
+        otc.onRequest = async (view) => {
+          if (view !== 'timesheets') return;
+          finishedWhenAsked = [...finished];
+          await holder?.query('COMMIT');
+        };
+        const progress = { downloaded: () => undefined, read: () => undefined, finished: (o: { view: string }) => void finished.push(o.view) };
+        // Past the lock timeout comments fails instead, and the assertion below says why.
+        const config = tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0', OTC_DB_LOCK_TIMEOUT_MS: '20000' });
+        const result = await syncOnce(db, config, ['comments', 'timesheets'], { progress });
+        assert.deepEqual(finishedWhenAsked, kind === 'server' ? [] : ['comments'], 'views whose load had ended when timesheets was asked for');
+        assert.deepEqual(result.outcomes.map((o) => [o.view, o.status]), [['comments', 'success'], ['timesheets', 'success']]);
+      } finally {
+        await holder?.end();
+        await db.close();
+        await tdb.drop();
+        await otc.close();
+      }
+    });
+
+    test('a burst of 503s is retried after the doubling backoff and the view then loads', async () => {
+      await withSetup(kind, { failNext: { status: 503, count: 2 } }, async ({ sim, sync, query }) => {
+        const clock = new FakeClock();
+        const env = { OTC_BACKOFF_INITIAL_MS: '10000', OTC_BACKOFF_MAX_MS: '300000' };
+        const result = await sync(['comments'], { clock, env });
+        assert.equal(result.outcomes[0]!.status, 'success');
         assert.deepEqual(statuses(sim), [['comments', 503], ['comments', 503], ['comments', 200]]);
+        assert.deepEqual(clock.sleeps, [10_000, 20_000]);
         const requests = await query<{ code: string }>('SELECT code FROM servicedesk.source_requests ORDER BY id');
         assert.deepEqual(requests.map((q) => q.code), ['503', '503', '200']);
+        assert.deepEqual(await requestGaps(query), [10_000, 20_000]);
         const [state] = await query<{ breaker_state: string; consecutive_failures: number }>(
           'SELECT breaker_state, consecutive_failures FROM servicedesk.source_state',
         );
@@ -50,7 +109,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('sustained failure opens the breaker, and a second process sees it open without sending a request', async () => {
-      await withSetup(kind, { failNext: { status: 503, count: 1000 } }, async ({ sim, cli }) => {
+      await withSetup(kind, { failNext: { status: 503, count: 1000 } }, async ({ sim, cli, cliProcess }) => {
         const env = { OTC_MAX_RETRIES: '5', OTC_BREAKER_THRESHOLD: '3', OTC_BREAKER_COOLDOWN_MS: '600000' };
         const first = await cli(['sync', '--json'], env);
         assert.equal(first.code, 1);
@@ -61,7 +120,7 @@ for (const kind of DATABASE_KINDS) {
           assert.equal((view.error ?? '').split(name).length - 1, 1, `${name} is named once: ${view.error}`);
         }
 
-        const second = await cli(['sync', '--json'], env);
+        const second = await cliProcess(['sync', '--json'], env);
         assert.equal(second.code, 1);
         assert.equal(sim.requests.length, 3, 'the second process sent nothing');
         assert.match(json<SyncDoc>(second).views.tickets!.error ?? '', /no request is sent to OTC until/);
@@ -82,19 +141,46 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('after the cooldown the next run tries again, and two successes close the breaker', async () => {
-      await withSetup(kind, { failNext: { status: 502, count: 3 } }, async ({ sim, cli, query }) => {
-        const env = { OTC_MAX_RETRIES: '5' };
-        assert.equal((await cli(['sync', 'comments', '--json'], env)).code, 1);
+      await withSetup(kind, { failNext: { status: 502, count: 3 } }, async ({ sim, sync, query }) => {
+        const clock = new FakeClock();
+        const env = { OTC_MAX_RETRIES: '5', OTC_BREAKER_COOLDOWN_MS: '600000' };
+        const failed = await sync(['comments'], { clock, env });
+        assert.equal(failed.outcomes[0]!.status, 'failed');
         assert.equal(sim.requests.length, 3);
-        // The breaker lives in the database, so the cooldown passes by moving its opening back past the
-        // default 10 minutes rather than by waiting.
-        const moved = await query(`UPDATE servicedesk.source_state SET opened_at = opened_at - interval '11 minutes', open_until = open_until - interval '11 minutes' WHERE open_until IS NOT NULL RETURNING 1`);
-        assert.equal(moved.length, 1, 'the breaker was open');
-        const r = await cli(['sync', 'comments', 'tickets', '--json'], env);
-        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const opened = await breakerRow(query);
+        assert.equal(opened.breaker_state, 'open');
+        assert.equal(opened.open_until! - opened.opened_at!, 600_000, 'open for the cooldown, on the clock that opened it');
+
+        clock.advance(opened.open_until! - clock.now() - 1);
+        const early = await sync(['comments'], { clock, env });
+        assert.match(early.outcomes[0]!.error ?? '', /circuit breaker is open/);
+        assert.equal(sim.requests.length, 3, 'a millisecond before the end of the cooldown nothing is sent');
+
+        clock.advance(1);
+        const r = await sync(['comments', 'tickets'], { clock, env });
+        assert.deepEqual(r.outcomes.map((o) => o.status), ['success', 'success']);
         assert.deepEqual(statuses(sim).slice(3), [['comments', 200], ['tickets', 200]]);
-        const h = json<HealthDoc>(await cli(['health', '--json'], env));
-        assert.equal(h.breaker.state, 'closed');
+        assert.equal((await breakerRow(query)).breaker_state, 'closed');
+      });
+    });
+
+    test('one success after the cooldown leaves the breaker half-open, and a failure then opens it again', async () => {
+      await withSetup(kind, { failNext: { status: 502, count: 3 } }, async ({ sim, sync, query }) => {
+        const clock = new FakeClock();
+        const env = { OTC_MAX_RETRIES: '5', OTC_BREAKER_COOLDOWN_MS: '600000' };
+        await sync(['comments'], { clock, env });
+        const opened = await breakerRow(query);
+        clock.advance(opened.open_until! - clock.now());
+        await sync(['comments'], { clock, env });
+        assert.deepEqual(await breakerRow(query), { breaker_state: 'half-open', half_open_successes: 1, opened_at: null, open_until: null });
+        sim.setFaults({ failNext: { status: 503, count: 1 } });
+        const r = await sync(['tickets'], { clock, env });
+        assert.match(r.outcomes[0]!.error ?? '', /503/);
+        assert.deepEqual(statuses(sim).slice(3), [['comments', 200], ['tickets', 503]], 'no retry once the trial failed');
+        const reopened = await breakerRow(query);
+        assert.equal(reopened.breaker_state, 'open');
+        assert.ok(reopened.opened_at! >= opened.open_until!, 'opened again at the failed trial');
+        assert.equal(reopened.open_until! - reopened.opened_at!, 600_000, 'for a full cooldown');
       });
     });
 
@@ -122,24 +208,46 @@ for (const kind of DATABASE_KINDS) {
       });
     });
 
-    test('a 429 waits for the Retry-After the source gave before the next request', async () => {
-      await withSetup(kind, { failNext: { status: 429, count: 1, retryAfterSeconds: 1 } }, async ({ sim, cli }) => {
-        const r = await cli(['sync', 'comments', '--json']);
-        assert.equal(r.code, 0, r.stderr);
+    test('a 429 waits for the Retry-After the source gave before the next request, at most OTC_RETRY_AFTER_MAX_MS', async () => {
+      await withSetup(kind, { failNext: { status: 429, count: 1, retryAfterSeconds: 2 } }, async ({ sim, sync, query }) => {
+        const clock = new FakeClock();
+        const r = await sync(['comments'], { clock });
+        assert.equal(r.outcomes[0]!.status, 'success');
         assert.deepEqual(statuses(sim), [['comments', 429], ['comments', 200]]);
-        const gap = sim.requests[1]!.at - sim.requests[0]!.at;
-        assert.ok(gap >= 1000, `the retry came ${gap} ms after the 429`);
+        assert.deepEqual(clock.sleeps, [2_000], 'the Retry-After, not the 1 ms backoff');
+        assert.deepEqual(await requestGaps(query), [2_000]);
+
+        sim.setFaults({ failNext: { status: 429, count: 1, retryAfterSeconds: 3600 } });
+        await sync(['comments'], { clock, env: { OTC_RETRY_AFTER_MAX_MS: '120000' } });
+        assert.deepEqual(clock.sleeps, [2_000, 120_000]);
       });
     });
 
-    test('the minimum interval holds between the requests of separate processes', async () => {
-      await withSetup(kind, {}, async ({ sim, cli }) => {
-        const env = { OTC_MIN_INTERVAL_MS: '1500' };
-        assert.equal((await cli(['sync', 'comments', '--json'], env)).code, 0);
-        assert.equal((await cli(['sync', 'comments', '--json'], env)).code, 0);
+    test('the minimum interval holds between the requests of separate clients, which share only the database', async () => {
+      await withSetup(kind, {}, async ({ sim, sync, query }) => {
+        const clock = new FakeClock();
+        const env = { OTC_MIN_INTERVAL_MS: '5000' };
+        // Each sync builds its own client, as each process does.
+        await sync(['comments'], { clock, env });
+        assert.deepEqual(clock.sleeps, [], 'the first request goes at once');
+        clock.advance(1_500);
+        await sync(['comments'], { clock, env });
+        assert.deepEqual(clock.sleeps, [3_500], 'the second waits out the rest of the interval since the first started');
         assert.equal(sim.requests.length, 2);
-        const gap = sim.requests[1]!.at - sim.requests[0]!.at;
-        assert.ok(gap >= 1400, `the second process asked ${gap} ms after the first`);
+        assert.deepEqual(await requestGaps(query), [5_000]);
+      });
+    });
+
+    test('a spent hourly budget makes the next request wait until the oldest leaves the rolling hour', async () => {
+      await withSetup(kind, {}, async ({ sync, query }) => {
+        const clock = new FakeClock();
+        const env = { OTC_MAX_REQUESTS_PER_HOUR: '2' };
+        await sync(['comments', 'timesheets'], { clock, env });
+        assert.deepEqual(clock.sleeps, []);
+        clock.advance(60_000);
+        await sync(['tickets'], { clock, env });
+        assert.deepEqual(clock.sleeps, [HOUR_MS - 60_000]);
+        assert.deepEqual(await requestGaps(query), [0, HOUR_MS]);
       });
     });
 
@@ -185,3 +293,20 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('the source password', () => {
+  test('is required where the source is built: without it sync, serve and health --probe exit 2 before opening any database', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'otc-etl-test-'));
+    try {
+      // A database that cannot be reached: had it been opened first, the exit code would be 4.
+      const env = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+      for (const args of [['sync'], ['serve', '--port', '0'], ['health', '--probe']]) {
+        const r = await runCli(args, { env, cwd });
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stderr, 'otc-etl: OTC_PASSWORD is not set: put the OTC service account password in the environment or in .env.\n');
+      }
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});

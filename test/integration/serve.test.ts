@@ -133,7 +133,10 @@ for (const kind of DATABASE_KINDS) {
         const svc = await startServe(['--schedule', EVERY_SECOND], { env: env(), cwd: tdb.cwd });
         let code: number | null;
         try {
-          await waitFor(async () => (svc.stderr().includes('held off by another process') ? true : null));
+          await waitFor(async () => {
+            const healthz = JSON.parse((await getText(`${svc.url}/healthz`)).body) as { service: { lastTick: { outcome: string } | null } };
+            return healthz.service.lastTick?.outcome === 'locked' ? true : null;
+          });
           const before = runs(await getMetrics(svc.url), 'comments', 'success');
           await release();
           await waitFor(async () => (runs(await getMetrics(svc.url), 'comments', 'success') > before ? true : null));
@@ -142,6 +145,7 @@ for (const kind of DATABASE_KINDS) {
           await db.close();
         }
         assert.equal(code, 0, svc.stderr());
+        assert.match(svc.stderr(), /sync held off by another process; trying again at the next tick/);
       });
     }
   });

@@ -50,12 +50,35 @@ test('setFaults replaces the faults before it, and the caller’s object is not 
   assert.equal(faults.failNext.count, 5);
 });
 
-test('delayMs holds back the headers', async () => {
-  await withSimulator({ faults: { delayMs: 300 } }, async (sim) => {
-    const started = Date.now();
-    const res = await fetchView(sim, 'comments');
-    assert.ok(Date.now() - started >= 250, 'answered after the delay');
+test('delayMs holds back the headers until its wait is over', async () => {
+  const waits: number[] = [];
+  let endWait: () => void = () => undefined;
+  let waiting: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => {
+    waiting = resolve;
+  });
+  // The simulator's wait, played by the test: the answer may come only once it ends.
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      waits.push(ms);
+      endWait = resolve;
+      waiting();
+    });
+  await withSimulator({ faults: { delayMs: 300_000 }, sleep }, async (sim) => {
+    let answered = false;
+    const response = fetchView(sim, 'comments').then((res) => {
+      answered = true;
+      return res;
+    });
+    await started;
+    assert.deepEqual(waits, [300_000]);
+    assert.equal(sim.requests.length, 0, 'nothing answered while the wait lasts');
+    assert.equal(answered, false);
+    endWait();
+    const res = await response;
+    assert.equal(res.status, 200);
     await res.text();
+    assert.deepEqual(sim.requests.map((r) => [r.view, r.status]), [['comments', 200]]);
   });
 });
 

@@ -9,13 +9,10 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/load/db.js';
-import { DbSourceStateStore } from '../../src/load/source-state-store.js';
-import { withRunLock } from '../../src/pipeline/guard.js';
-import { runSync, type SyncResult } from '../../src/pipeline/sync.js';
-import { createProtectedSource } from '../../src/source/protected-source.js';
-import { silentLogger, type Logger } from '../../src/log.js';
+import type { Logger } from '../../src/log.js';
 import { DATABASE_KINDS } from '../support/databases.js';
-import { rows, useFixtureDatabase, type FixtureDatabase } from '../support/harness.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { rows, syncOnce, useFixtureDatabase, type FixtureDatabase, type SyncOnceOptions } from '../support/harness.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 
 interface MetaRow {
@@ -36,17 +33,6 @@ function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>>
   return { log: pino({ level: 'info', base: undefined }, sink), lines };
 }
 
-async function sync(
-  setup: FixtureDatabase,
-  config: Config,
-  options: { log?: Logger; sleep?: (ms: number) => Promise<void> } = {},
-): Promise<SyncResult> {
-  const log = options.log ?? silentLogger;
-  const deps = { db: setup.db, config, log };
-  const source = createProtectedSource(config, { store: new DbSourceStateStore(setup.db, config.schema), log, sleep: async () => undefined });
-  return withRunLock(deps, 'sync', { autoMigrate: true }, () => runSync({ ...deps, source, sleep: options.sleep }));
-}
-
 async function runsOf(db: Db, runId: string): Promise<MetaRow[]> {
   return rows<MetaRow>(db, 'SELECT view_name, load_status, error_message FROM servicedesk.etl_metadata WHERE run_id = $1 ORDER BY id', [runId]);
 }
@@ -58,18 +44,17 @@ for (const kind of DATABASE_KINDS) {
     let setup: FixtureDatabase;
     useFixtureDatabase(kind, (s) => (setup = s), { comments: [comment(1, 1)], timesheets: [timesheet()], tickets: [ticket(1)] });
     const config = (extra: Record<string, string> = {}) => setup.tdb.config({ ...setup.otc.env(), OTC_MIN_VOLUME_RATIO: '0', ...extra });
+    const sync = (c: Config, options: SyncOnceOptions = {}) => syncOnce(setup.db, c, undefined, options);
     const resetHits = () => {
       for (const key of Object.keys(setup.otc.hits)) delete setup.otc.hits[key];
     };
 
     test('a 401 fails every remaining view at once: one request, no pause, each view failed with that message', async () => {
       resetHits();
-      const gaps: number[] = [];
-      const result = await sync(setup, config({ OTC_PASSWORD: 'not-the-password', OTC_VIEW_GAP_MS: '30000', OTC_MAX_RETRIES: '3' }), {
-        sleep: async (ms) => void gaps.push(ms),
-      });
+      const clock = new FakeClock();
+      const result = await sync(config({ OTC_PASSWORD: 'not-the-password', OTC_VIEW_GAP_MS: '30000', OTC_MAX_RETRIES: '3' }), { clock });
       assert.deepEqual(setup.otc.hits, { comments: 1 }, 'one bad login, not one per view');
-      assert.deepEqual(gaps, [], 'no pause before views that will not be requested');
+      assert.deepEqual(clock.sleeps, [], 'no retry, and no pause before views that will not be requested');
       assert.deepEqual(result.outcomes.map((o) => [o.view, o.status]), [['comments', 'failed'], ['timesheets', 'failed'], ['tickets', 'failed']]);
       for (const o of result.outcomes) assert.match(o.error ?? '', /rejected the credentials .*\(401\): check OTC_USERNAME and OTC_PASSWORD/);
       assert.match(result.outcomes[1]!.error ?? '', /^timesheets was not requested: /);
@@ -85,7 +70,7 @@ for (const kind of DATABASE_KINDS) {
       resetHits();
       setup.otc.set('timesheets', { status: 403, body: 'forbidden' });
       try {
-        const result = await sync(setup, config());
+        const result = await sync(config());
         assert.deepEqual(setup.otc.hits, { comments: 1, timesheets: 1 });
         assert.deepEqual(result.outcomes.map((o) => [o.view, o.status]), [['comments', 'success'], ['timesheets', 'failed'], ['tickets', 'failed']]);
         assert.match(result.outcomes[2]!.error ?? '', /^tickets was not requested: OTC refused access to view timesheets \(403\)/);
@@ -102,11 +87,11 @@ for (const kind of DATABASE_KINDS) {
         `UPDATE servicedesk.source_state SET breaker_state = 'open', consecutive_failures = 3, opened_at = now(),
            open_until = now() + interval '10 minutes', last_error = 'OTC answered 503 for view tickets (overloaded or in maintenance).'`,
       );
-      const gaps: number[] = [];
+      const clock = new FakeClock();
       try {
-        const result = await sync(setup, config({ OTC_VIEW_GAP_MS: '30000' }), { sleep: async (ms) => void gaps.push(ms) });
+        const result = await sync(config({ OTC_VIEW_GAP_MS: '30000' }), { clock });
         assert.equal(totalHits(setup.otc.hits), 0);
-        assert.deepEqual(gaps, []);
+        assert.deepEqual(clock.sleeps, []);
         const stored = await runsOf(setup.db, result.runId);
         assert.deepEqual(stored.map((r) => r.load_status), ['failed', 'failed', 'failed']);
         for (const [i, r] of stored.entries()) {
@@ -125,16 +110,19 @@ for (const kind of DATABASE_KINDS) {
       const { log, lines } = capturingLogger();
       const seen: Array<{ ms: number; nextRunStarted: boolean }> = [];
       const names = ['comments', 'timesheets', 'tickets'];
-      const result = await sync(setup, config({ OTC_VIEW_GAP_MS: '30000' }), {
-        log,
-        sleep: async (ms) => {
-          const running = async (view: string) =>
-            (await rows(setup.db, `SELECT 1 FROM servicedesk.etl_metadata WHERE view_name = $1 AND load_status = 'running'`, [view])).length > 0;
+      const fake = new FakeClock();
+      const running = async (view: string) =>
+        (await rows(setup.db, `SELECT 1 FROM servicedesk.etl_metadata WHERE view_name = $1 AND load_status = 'running'`, [view])).length > 0;
+      const clock = {
+        now: () => fake.now(),
+        sleep: async (ms: number, signal?: AbortSignal) => {
           // With a server database the pause starts while the view before it loads: let that load end first.
           for (let i = 0; i < 500 && (await running(names[seen.length]!)); i++) await new Promise((resolve) => setTimeout(resolve, 20));
           seen.push({ ms, nextRunStarted: await running(names[seen.length + 1]!) });
+          await fake.sleep(ms, signal);
         },
-      });
+      };
+      const result = await sync(config({ OTC_VIEW_GAP_MS: '30000' }), { log, clock });
       assert.ok(result.outcomes.every((o) => o.status === 'success'), JSON.stringify(result.outcomes));
       assert.deepEqual(seen, [{ ms: 30000, nextRunStarted: false }, { ms: 30000, nextRunStarted: false }]);
       const gapLines = lines.filter((l) => /OTC_VIEW_GAP_MS/.test(String(l.msg)));

@@ -14,6 +14,8 @@ export interface FixtureServer {
   /** Replaces what a view returns: records (wrapped in the usual envelope), or a raw status/body. */
   set(view: ViewName, response: unknown[] | { status: number; body?: string | Buffer; headers?: Record<string, string> }): void;
   readonly hits: Record<string, number>;
+  /** Told of each request for a view as it arrives; the answer waits for what it returns. */
+  onRequest: ((view: ViewName) => void | Promise<void>) | null;
   /** Env for a config or CLI pointing at this server. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -24,10 +26,11 @@ export async function startFixtureServer(initial: Partial<Record<ViewName, unkno
   const hits: Record<string, number> = {};
   for (const view of VIEWS) responses.set(view.guid, initial[view.name] ?? []);
   const expected = `Basic ${Buffer.from(`${FIXTURE_USER}:${FIXTURE_PASSWORD}`).toString('base64')}`;
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
     const view = VIEWS.find((v) => v.guid === id);
     if (view) hits[view.name] = (hits[view.name] ?? 0) + 1;
+    if (view) await fixture.onRequest?.(view.name);
     if (req.headers.authorization !== expected) {
       res.writeHead(401).end('unauthorized');
       return;
@@ -46,9 +49,10 @@ export async function startFixtureServer(initial: Partial<Record<ViewName, unkno
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/OTC/Data/View/data`;
-  return {
+  const fixture: FixtureServer = {
     url,
     hits,
+    onRequest: null,
     set: (view, response) => responses.set(VIEWS.find((v) => v.name === view)!.guid, response),
     env: () => ({
       OTC_BASE_URL: url,
@@ -61,4 +65,5 @@ export async function startFixtureServer(initial: Partial<Record<ViewName, unkno
     }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  return fixture;
 }

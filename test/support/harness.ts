@@ -2,18 +2,32 @@
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/load/db.js';
 import { after, before } from 'node:test';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { withRunLock } from '../../src/pipeline/guard.js';
-import { runSync, type SyncResult } from '../../src/pipeline/sync.js';
+import { otcSource, type SourceClock } from '../../src/pipeline/source.js';
+import { runSync, type SyncOptions, type SyncResult } from '../../src/pipeline/sync.js';
 import type { ViewName } from '../../src/registry.js';
-import { createPlainSource } from '../../src/source/plain-source.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { FakeClock } from './fake-clock.js';
 import { startFixtureServer, type FixtureServer } from './fixture-server.js';
 
-export async function syncOnce(db: Db, config: Config, views?: ViewName[]): Promise<SyncResult> {
-  const deps = { db, config, log: silentLogger };
+export interface SyncOnceOptions extends Omit<SyncOptions, 'views'> {
+  /** The clock of the protective client and of the pause between views; by default a new FakeClock. */
+  readonly clock?: SourceClock;
+  readonly log?: Logger;
+}
+
+/**
+ * One sync as `otc-etl sync` runs it: the run lock, the protective client built by the same function
+ * (breaker, pacing, retries) and the pause between views — only the clock is injected, so no policy
+ * ever waits for real.
+ */
+export async function syncOnce(db: Db, config: Config, views?: ViewName[], options: SyncOnceOptions = {}): Promise<SyncResult> {
+  const { clock = new FakeClock(), log = silentLogger, ...syncOptions } = options;
+  const deps = { db, config, log };
+  const source = otcSource(config, { log, clock })(db);
   return withRunLock(deps, 'sync', { autoMigrate: true }, () =>
-    runSync({ ...deps, source: createPlainSource(config) }, { views }),
+    runSync({ ...deps, source, sleep: (ms, signal) => clock.sleep(ms, signal) }, { ...syncOptions, views }),
   );
 }
 

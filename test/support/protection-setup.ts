@@ -1,11 +1,15 @@
 /**
- * A simulator, a fresh test database and the real CLI pointed at both: how the protective client's
- * tests see "another process". Every delay is in milliseconds.
+ * A simulator, a fresh test database, and two ways to sync from one into the other: the real CLI (how
+ * the protective client's tests see "another process") and the same sync in this process on an
+ * injected clock. Every delay is in milliseconds.
  */
 import assert from 'node:assert/strict';
+import type { SyncResult } from '../../src/pipeline/sync.js';
+import type { ViewName } from '../../src/registry.js';
 import type { Faults, Simulator } from '../../src/simulator/index.js';
-import { runCli, type CliResult } from './cli.js';
+import { runCli, runCliProcess, type CliResult } from './cli.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { syncOnce, type SyncOnceOptions } from './harness.js';
 import { PASSWORD, withSimulator } from './simulator-helpers.js';
 
 export type ViewResult = { status: string; fetched: number; error: string | null };
@@ -34,6 +38,10 @@ export interface Setup {
   readonly sim: Simulator;
   readonly tdb: TestDatabase;
   cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  /** The same, as a process of its own (bin/otc-etl.js). */
+  cliProcess(args: string[], env?: Record<string, string>): Promise<CliResult>;
+  /** `otc-etl sync [views]` in this process (see `syncOnce`), with the CLI's environment plus `env`. */
+  sync(views?: ViewName[], options?: SyncOnceOptions & { env?: Record<string, string> }): Promise<SyncResult>;
   /** Runs one query with the database open only for it (the embedded one allows one process at a time). */
   query<R>(sql: string, params?: unknown[]): Promise<R[]>;
 }
@@ -47,6 +55,16 @@ export async function withSetup(kind: DatabaseKind, faults: Faults, run: (s: Set
         sim,
         tdb,
         cli: (args, extra = {}) => runCli(args, { env: { ...env, ...extra }, cwd: tdb.cwd }),
+        cliProcess: (args, extra = {}) => runCliProcess(args, { env: { ...env, ...extra }, cwd: tdb.cwd }),
+        sync: async (views, { env: extra = {}, ...options } = {}) => {
+          const config = tdb.config({ ...env, ...extra });
+          const db = await tdb.open();
+          try {
+            return await syncOnce(db, config, views, options);
+          } finally {
+            await db.close();
+          }
+        },
         query: async <R>(sql: string, params: unknown[] = []) => {
           const db = await tdb.open();
           try {

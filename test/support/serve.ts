@@ -24,8 +24,20 @@ export async function startServe(args: readonly string[], options: { env: Record
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  // The first line on stdout says where it listens.
+  const listening = new Promise<string>((resolve, reject) => {
+    const onData = () => {
+      if (!stdout.includes('\n')) return;
+      child.stdout.off('data', onData);
+      const { url } = JSON.parse(stdout.split('\n')[0]!) as { url?: string };
+      if (url) resolve(url);
+      else reject(new Error(`serve printed no url:\n${stdout}`));
+    };
+    child.stdout.on('data', onData);
+  });
+  listening.catch(() => undefined);
   const url = await Promise.race([
-    waitFor(async () => (stdout.includes('\n') ? (JSON.parse(stdout.split('\n')[0]!) as { url?: string }).url ?? null : null), 60_000),
+    listening,
     exited.then((code) => {
       throw new Error(`serve exited with ${code} before listening:\n${stdout}\n${stderr}`);
     }),
@@ -42,7 +54,7 @@ export async function startServe(args: readonly string[], options: { env: Record
   };
 }
 
-/** Polls `probe` until it returns something other than null (or fails after `timeoutMs`). */
+/** Polls `probe` every 20 ms until it returns something other than null (or fails after `timeoutMs`). */
 export async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
@@ -53,7 +65,7 @@ export async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 60_
     } catch (error) {
       lastError = error;
     }
-    await sleep(100);
+    await sleep(20);
   }
   throw new Error(`gave up waiting after ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
 }

@@ -9,11 +9,12 @@ import { resolve } from 'node:path';
 import type { Config } from '../../config.js';
 import type { ExitCode } from '../../errors.js';
 import { qualified, type Queryable } from '../../load/db.js';
+import { API_SOURCE } from '../../load/source-kind.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { readState } from '../../pipeline/read-view-state.js';
 import { runSync } from '../../pipeline/sync.js';
 import { startSimulator } from '../../simulator/index.js';
-import { openSource } from '../../pipeline/source.js';
+import { otcSource } from '../../pipeline/source.js';
 import { table } from '../format.js';
 import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
@@ -57,7 +58,8 @@ async function syncsSoFar(db: Queryable, schema: string): Promise<number> {
   const { rows } = await db.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [qualified(schema, 'etl_metadata')]);
   if (!rows[0]?.exists) return 0;
   const counted = await db.query<{ n: number }>(
-    `SELECT count(DISTINCT run_id)::int AS n FROM ${qualified(schema, 'etl_metadata')} WHERE source = 'api'`,
+    `SELECT count(DISTINCT run_id)::int AS n FROM ${qualified(schema, 'etl_metadata')} WHERE source = $1`,
+    [API_SOURCE],
   );
   return counted.rows[0]?.n ?? 0;
 }
@@ -99,7 +101,7 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
       rt.log.info({ simulator: sim.url, database: dataDir, step }, 'demo: syncing the simulator into the embedded database');
       const deps = { db, config, log: rt.log };
       const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
-        runSync({ ...deps, source: openSource(db, config, rt.log) }, { progress: terminalProgress(rt.io.stderr, flags) }),
+        runSync({ ...deps, source: otcSource(config, { log: rt.log })(db) }, { progress: terminalProgress(rt.io.stderr, flags) }),
       );
       const status = await readState(db, config);
       const numbers = await analystNumbers(db, config.schema);

@@ -4,8 +4,7 @@
  * unreachable or needs `otc-etl migrate`.
  */
 import { DatabaseUnavailableError, MigrationRequiredError, type ExitCode } from '../../errors.js';
-import { checkHealth, databaseProblemReport, type HealthReport } from '../../pipeline/health-check.js';
-import { requirePassword } from '../../source/plain-source.js';
+import { checkHealth, databaseProblemReport, probeSource, type HealthReport } from '../../pipeline/health-check.js';
 import { duration, table } from '../format.js';
 import { withDb, type Runtime } from '../runtime.js';
 import { findingLines, stateExitCode } from '../state-output.js';
@@ -31,10 +30,10 @@ export function healthText(r: HealthReport): string {
 
 export async function healthCommand(rt: Runtime, flags: { probe?: boolean }): Promise<ExitCode> {
   // The probe calls the source: without a password it is a configuration error (exit 2), not a problem.
-  if (flags.probe) requirePassword(rt.config);
+  const probe = flags.probe ? probeSource(rt.config, rt.log) : undefined;
   let report: HealthReport;
   try {
-    report = await withDb(rt, (db) => checkHealth(db, rt.config, rt.log, { probe: flags.probe === true }));
+    report = await withDb(rt, (db) => checkHealth(db, rt.config, { probe }));
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError || error instanceof MigrationRequiredError)) throw error;
     report = databaseProblemReport(rt.config, error.message, { reachable: error instanceof MigrationRequiredError });

@@ -15,6 +15,7 @@ import { resetBreaker } from '../../pipeline/breaker-control.js';
 import { readMetrics } from '../../pipeline/metrics-data.js';
 import { readReport } from '../../pipeline/report-data.js';
 import { readState, unusableDatabaseState } from '../../pipeline/read-view-state.js';
+import { otcSource, type OpenSource } from '../../pipeline/source.js';
 import { runSync } from '../../pipeline/sync.js';
 import { renderPage, type ServiceInfo } from '../../report/page.js';
 import { METRICS_CONTENT_TYPE, metricsText } from '../../report/prometheus.js';
@@ -30,8 +31,6 @@ import { dbOpenerOf } from '../io.js';
 import { unloadedOutcomes } from '../outcome-output.js';
 import type { Runtime } from '../runtime.js';
 import { listenForStopSignals } from '../signals.js';
-import { requirePassword } from '../../source/plain-source.js';
-import { syncSource } from './sync.js';
 
 /** How long an endpoint waits for the database before answering from its last reading. */
 const READ_DEADLINE_MS = 2_000;
@@ -141,14 +140,14 @@ export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<Exit
   const port = parseIntFlag('--port', flags.port, DEFAULT_SERVE_PORT);
   const host = flags.host ?? DEFAULT_HOST;
   checkSchedule(schedule, rt.config.timezone);
-  // Checked before anything starts: a missing password is a configuration error (exit 2).
-  requirePassword(rt.config);
+  // Built before anything starts: a missing password is a configuration error (exit 2).
+  const openSource = otcSource(rt.config, { log: rt.log });
   // Listened for from the start: a signal while the database opens stops the service once it is up.
   const stop = listenForStopSignals(rt.io, {
     second: (signal) => rt.log.warn({ signal }, 'second signal: exiting without waiting for the sync to roll back'),
   });
   try {
-    await serveUntil(stop.received, rt, { schedule, port, host, runNow: flags.runNow === true });
+    await serveUntil(stop.received, rt, { schedule, port, host, runNow: flags.runNow === true, openSource });
   } finally {
     stop.remove();
   }
@@ -160,12 +159,12 @@ export async function serveCommand(rt: Runtime, flags: ServeFlags): Promise<Exit
 async function serveUntil(
   stopSignal: Promise<NodeJS.Signals>,
   rt: Runtime,
-  options: { schedule: string; port: number; host: string; runNow: boolean },
+  options: { schedule: string; port: number; host: string; runNow: boolean; openSource: OpenSource },
 ): Promise<void> {
   const { schedule, port, host } = options;
   const db = await dbOpenerOf(rt.io)(rt.config);
   try {
-    const source = syncSource(db, rt.config, rt.log);
+    const source = options.openSource(db);
     await prepareSchema(rt, db);
     const scheduler = new SyncScheduler({ schedule, timezone: rt.config.timezone, log: rt.log, sync: scheduledSync(rt, db, source) });
     const http = await startHttp(routes(rt, db, scheduler, schedule), { host, port, log: rt.log });

@@ -2,15 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Config } from '../../config.js';
-import type { Db } from '../../load/db.js';
-import type { Logger } from '../../log.js';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { runSync } from '../../pipeline/sync.js';
-import { openSource } from '../../pipeline/source.js';
-import { requirePassword } from '../../source/plain-source.js';
-import type { ViewSource } from '../../source/view-source.js';
+import { otcSource } from '../../pipeline/source.js';
 import { writeMetricsFile } from '../output-files.js';
 import { terminalProgress } from '../progress.js';
 import { withDb, type Runtime } from '../runtime.js';
@@ -18,15 +13,6 @@ import { withStopSignals } from '../signals.js';
 import { parseViews } from '../flags.js';
 import { exitCodeOf, outcomeJson, outcomesTable } from '../outcome-output.js';
 import { userLookupSummary } from '../user-lookup-text.js';
-
-/**
- * The source every sync uses, `sync` and `serve` alike: the protective client, whose breaker and
- * request budget live in the database. Checks the password first (a configuration error, exit 2).
- */
-export function syncSource(db: Db, config: Config, log: Logger): ViewSource {
-  requirePassword(config);
-  return openSource(db, config, log);
-}
 
 /** Refuses a metrics file whose directory cannot be written before the run, not after it. */
 async function checkMetricsFile(path: string | undefined): Promise<void> {
@@ -47,8 +33,8 @@ export async function syncCommand(
   // Run as `otc-etl sync`, SIGINT/SIGTERM cancel the run; a caller with its own signal (serve) decides itself.
   if (!signal) return withStopSignals(rt, (stop) => syncCommand(rt, args, flags, stop));
   const views = parseViews(args);
-  // Checked before the database is opened: a missing password is a configuration error (exit 2).
-  requirePassword(rt.config);
+  // Built before the database is opened: a missing password is a configuration error (exit 2).
+  const openSource = otcSource(rt.config, { log: rt.log });
   await checkMetricsFile(flags.metricsFile);
   const progress = terminalProgress(rt.io.stderr, { logFormat: flags.logFormat });
   // Chosen here so the lines logged before the run starts (lock, cleanup) carry it too.
@@ -57,7 +43,7 @@ export async function syncCommand(
   return withDb(rt, async (db) => {
     const result = await withRunLock({ db, config: rt.config, log }, 'sync', { autoMigrate: true }, () =>
       runSync(
-        { db, config: rt.config, log: rt.log, source: syncSource(db, rt.config, rt.log) },
+        { db, config: rt.config, log: rt.log, source: openSource(db) },
         { views, signal, allowShrink: flags.allowShrink, runId, progress },
       ),
     );
