@@ -11,6 +11,7 @@ import type { Db } from '../../src/load/db.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import type { FixtureServer } from '../support/fixture-server.js';
 import { outcome, rows, syncOnce, useFixtureDatabase } from '../support/harness.js';
+import { closeSharedEmbedded } from '../support/shared-embedded.js';
 import type { TestDatabase } from '../support/databases.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 
@@ -158,6 +159,8 @@ for (const kind of DATABASE_KINDS) {
     test('OTC_DB_LOCK_TIMEOUT_MS is the lock_timeout of the run\'s connections', async () => {
       const { openDb } = await import('../../src/load/open-db.js');
       await fixture.whileClosed(async () => {
+        // The product's own open, so the embedded database this file shares is closed first.
+        if (tdb.env.OTC_DATA_DIR) await closeSharedEmbedded(tdb.env.OTC_DATA_DIR);
         const bounded = await openDb(tdb.config({ OTC_DB_LOCK_TIMEOUT_MS: '1234' }));
         try {
           const [setting] = await rows<{ lock_timeout: string }>(bounded, 'SHOW lock_timeout');
