@@ -8,7 +8,7 @@ import { launchChromium } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { dailyRuns, seedRuns } from '../support/seeded-runs.js';
-import { startServe, type ServeProcess } from '../support/serve.js';
+import { startServe, type Service } from '../support/serve.js';
 
 // Runs inside the page (evaluate); the project compiles without the DOM library.
 declare function getComputedStyle(element: unknown): { borderLeftColor: string; fill: string };
@@ -30,7 +30,7 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; re
 describe('the status page in a real browser (chromium, scripts disabled)', () => {
   let tdb: TestDatabase;
   let browser: Browser;
-  let svc: ServeProcess;
+  let svc: Service;
   let reportFile: string;
 
   before(async () => {

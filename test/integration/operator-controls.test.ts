@@ -12,7 +12,7 @@ import { startFixtureServer, type FixtureServer } from '../support/fixture-serve
 import { rows } from '../support/harness.js';
 import { sampleValue } from '../support/prometheus.js';
 import { comment, ticket, timesheet } from '../support/records.js';
-import { getMetrics, getText, startServe, waitFor } from '../support/serve.js';
+import { getMetrics, getText, startServe, startServeProcess, waitFor } from '../support/serve.js';
 
 const NEVER = '0 0 1 1 *';
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -164,7 +164,8 @@ for (const kind of DATABASE_KINDS) {
 
     if (kind === 'embedded') {
       test('while the service holds the embedded database, `breaker --reset` says to ask the service (exit 3)', async () => {
-        const svc = await startServe(['--schedule', NEVER], { env: env(), cwd: tdb.cwd });
+        // The service's own process holds the directory: what another process is refused.
+        const svc = await startServeProcess(['--schedule', NEVER], { env: env(), cwd: tdb.cwd });
         try {
           const r = await cli(['breaker', '--reset']);
           assert.equal(r.code, 3);

@@ -7,7 +7,7 @@ import { FIXTURE_PASSWORD, startFixtureServer, type FixtureServer } from '../sup
 import { rows } from '../support/harness.js';
 import { sampleValue } from '../support/prometheus.js';
 import { comment, ticket, timesheet } from '../support/records.js';
-import { getMetrics, getText, startServe, waitFor } from '../support/serve.js';
+import { getMetrics, getText, startServeProcess, waitFor } from '../support/serve.js';
 
 const EVERY_SECOND = '* * * * * *';
 
@@ -42,7 +42,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('syncs on its schedule, keeps going after a failed view, and exits 0 on SIGTERM', async () => {
       otc.set('tickets', { status: 404, body: 'no such view' });
-      const svc = await startServe(['--schedule', EVERY_SECOND, '--log-format', 'json'], { env: env(), cwd: tdb.cwd });
+      const svc = await startServeProcess(['--schedule', EVERY_SECOND, '--log-format', 'json'], { env: env(), cwd: tdb.cwd });
       let code: number | null;
       try {
         const metrics = await waitFor(async () => {
@@ -87,7 +87,7 @@ for (const kind of DATABASE_KINDS) {
     test('SIGINT during a sync cancels the view in progress, records it cancelled, and exits 0', async () => {
       const before = await countRuns(tdb, 'comments', 'success');
       // A long pause between views keeps the sync in progress after comments has loaded.
-      const svc = await startServe(['--schedule', EVERY_SECOND], { env: env({ OTC_VIEW_GAP_MS: '600000' }), cwd: tdb.cwd });
+      const svc = await startServeProcess(['--schedule', EVERY_SECOND], { env: env({ OTC_VIEW_GAP_MS: '600000' }), cwd: tdb.cwd });
       let code: number | null;
       try {
         await waitFor(async () => (runs(await getMetrics(svc.url), 'comments', 'success') > before ? true : null));
@@ -113,7 +113,7 @@ for (const kind of DATABASE_KINDS) {
 
     if (kind === 'embedded') {
       test('while serve holds the embedded database, status is refused (exit 3) with a pointer to the service', async () => {
-        const svc = await startServe(['--schedule', '0 0 1 1 *'], { env: env(), cwd: tdb.cwd });
+        const svc = await startServeProcess(['--schedule', '0 0 1 1 *'], { env: env(), cwd: tdb.cwd });
         try {
           const r = await runCli(['status'], { env: env(), cwd: tdb.cwd });
           assert.equal(r.code, 3);
@@ -130,7 +130,7 @@ for (const kind of DATABASE_KINDS) {
       test('a tick held off by another process holding the lock is logged and the sync runs at a later tick', async () => {
         const db = await tdb.open();
         const release = await acquireRunLock(db, 'servicedesk', 'test');
-        const svc = await startServe(['--schedule', EVERY_SECOND], { env: env(), cwd: tdb.cwd });
+        const svc = await startServeProcess(['--schedule', EVERY_SECOND], { env: env(), cwd: tdb.cwd });
         let code: number | null;
         try {
           await waitFor(async () => {

@@ -5,6 +5,7 @@
  * crashes, `serve`'s lifetime, the launcher itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as tick } from 'node:timers/promises';
@@ -43,28 +44,47 @@ function collector(): OutputStream & { text(): string } {
   };
 }
 
+/** `otc-etl ARGS` running in this process: its output so far, a way to signal it, and its result. */
+export interface InProcessCli {
+  stdout(): string;
+  stderr(): string;
+  /** Delivers a stop signal to the command, as the process would receive it. */
+  signal(name: NodeJS.Signals): void;
+  readonly result: Promise<CliResult>;
+}
+
 /**
- * Runs `otc-etl ARGS` in this process, as a child process would run with `env` (plus PATH and HOME)
+ * Starts `otc-etl ARGS` in this process, as a child process would run with `env` (plus PATH and HOME)
  * in `cwd`; an embedded database is the one the test has open (see shared-embedded.ts).
  */
-export async function runCli(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<CliResult> {
+export function startCliInProcess(args: readonly string[], options: { env: Record<string, string>; cwd: string }): InProcessCli {
   const stdout = collector();
   const stderr = collector();
+  const signals = new EventEmitter();
   // Each run starts as a new process would: no secrets registered by an earlier run.
   forgetSecrets();
   // Temporary files (download spools) go where os.tmpdir() says, which reads TMPDIR from the process.
   const tmpdir = process.env.TMPDIR;
   if (options.env.TMPDIR !== undefined) process.env.TMPDIR = options.env.TMPDIR;
-  try {
-    const code = await main([process.execPath, BIN, ...args], { env: cliEnv(options.env), cwd: options.cwd, stdout, stderr, openDb: openTestDb });
-    // Log lines still on their way through the logger's stream.
-    await tick();
-    return { code, stdout: stdout.text(), stderr: stderr.text() };
-  } finally {
-    forgetSecrets();
-    if (tmpdir === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = tmpdir;
-  }
+  const io = { env: cliEnv(options.env), cwd: options.cwd, stdout, stderr, signals, openDb: openTestDb };
+  const result = (async () => {
+    try {
+      const code = await main([process.execPath, BIN, ...args], io);
+      // Log lines still on their way through the logger's stream.
+      await tick();
+      return { code, stdout: stdout.text(), stderr: stderr.text() };
+    } finally {
+      forgetSecrets();
+      if (tmpdir === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpdir;
+    }
+  })();
+  return { stdout: stdout.text, stderr: stderr.text, signal: (name) => signals.emit(name, name), result };
+}
+
+/** Runs `otc-etl ARGS` in this process (see `startCliInProcess`) and resolves with its result. */
+export function runCli(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<CliResult> {
+  return startCliInProcess(args, options).result;
 }
 
 /** A running CLI process (to signal or kill) and its result once it exits. */

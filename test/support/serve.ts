@@ -1,21 +1,55 @@
-/** Runs the real `otc-etl serve` as a child process, and reads its endpoints over a real socket. */
+/**
+ * Runs the real `otc-etl serve` — in this process, or as a child process where the service's own
+ * process is what is tested — and reads its endpoints over a real socket.
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN, cliEnv } from './cli.js';
+import { BIN, cliEnv, startCliInProcess } from './cli.js';
 import { closeSharedEmbedded } from './shared-embedded.js';
 import { parseExposition, type Exposition } from './prometheus.js';
 
-export interface ServeProcess {
+export interface Service {
   readonly url: string;
-  readonly child: ChildProcessWithoutNullStreams;
   /** Everything written to stderr so far (the logs). */
   stderr(): string;
   stdout(): string;
-  /** Sends a signal and resolves with the exit code. */
+  /** Sends a stop signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServe(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<ServeProcess> {
+export interface ServeProcess extends Service {
+  readonly child: ChildProcessWithoutNullStreams;
+}
+
+/** The URL on the first line the service prints (`serve --json`). */
+function urlOf(firstLine: string): string {
+  const { url } = JSON.parse(firstLine) as { url?: string };
+  if (!url) throw new Error(`serve printed no url:\n${firstLine}`);
+  return url;
+}
+
+/** `otc-etl serve --json --port 0 ARGS` in this process, sharing the test's embedded database. */
+export async function startServe(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<Service> {
+  const cli = startCliInProcess(['serve', '--json', '--port', '0', ...args], options);
+  let ended: { code: number | null } | null = null;
+  void cli.result.then((r) => (ended = r), () => (ended = { code: null }));
+  while (!cli.stdout().includes('\n')) {
+    if (ended) throw new Error(`serve exited with ${(ended as { code: number | null }).code} before listening:\n${cli.stdout()}\n${cli.stderr()}`);
+    await sleep(5);
+  }
+  return {
+    url: urlOf(cli.stdout().split('\n')[0]!),
+    stderr: cli.stderr,
+    stdout: cli.stdout,
+    stop: async (signal = 'SIGTERM') => {
+      cli.signal(signal);
+      return (await cli.result).code;
+    },
+  };
+}
+
+/** `otc-etl serve --json --port 0 ARGS` as a process of its own (bin/otc-etl.js). */
+export async function startServeProcess(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<ServeProcess> {
   // The service opens the embedded database itself, and one process at a time may.
   await closeSharedEmbedded();
   const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', ...args], { cwd: options.cwd, env: cliEnv(options.env) });
@@ -29,9 +63,11 @@ export async function startServe(args: readonly string[], options: { env: Record
     const onData = () => {
       if (!stdout.includes('\n')) return;
       child.stdout.off('data', onData);
-      const { url } = JSON.parse(stdout.split('\n')[0]!) as { url?: string };
-      if (url) resolve(url);
-      else reject(new Error(`serve printed no url:\n${stdout}`));
+      try {
+        resolve(urlOf(stdout.split('\n')[0]!));
+      } catch (error) {
+        reject(error);
+      }
     };
     child.stdout.on('data', onData);
   });
