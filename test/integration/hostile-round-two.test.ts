@@ -8,6 +8,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import type { Db } from '../../src/load/db.js';
+import { openDb } from '../../src/load/open-db.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import type { FixtureServer } from '../support/fixture-server.js';
 import { outcome, rows, syncOnce, useFixtureDatabase } from '../support/harness.js';
@@ -186,7 +187,10 @@ for (const kind of DATABASE_KINDS) {
           await holder.query('BEGIN');
           await holder.query('LOCK servicedesk.tickets IN ACCESS EXCLUSIVE MODE');
           otc.set('tickets', [ticket(51, { 'TKT-Status': 'Closed', 'TKT-Modified Time': '08/01/2025 09:00' })]);
-          const result = await syncOnce(db, config({ OTC_DB_LOCK_TIMEOUT_MS: '300' }), ['tickets']);
+          // The run's connections get their lock_timeout when they open: a pool of their own, as a new run has.
+          const short = config({ OTC_DB_LOCK_TIMEOUT_MS: '300' });
+          const shortDb = await openDb(short);
+          const result = await syncOnce(shortDb, short, ['tickets']).finally(() => shortDb.close());
           const tickets = outcome(result, 'tickets');
           assert.equal(tickets.status, 'failed');
           assert.match(tickets.error!, /lock timeout/);
