@@ -47,8 +47,12 @@ try {
     const started = performance.now();
     const report = await adoptLegacySchema(db, { ...options, dryRun });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const rows = Object.entries(report!.tables).map(([t, c]) => `${t} ${c.rowsBefore}→${c.rowsAfter}`).join(', ');
-    console.log(`${db.kind} ${dryRun ? 'dry run' : 'adoption'}: ${seconds} s; ${rows}; timesheet duplicates ${report!.timesheetDuplicatesMoved}`);
+    const rows = Object.entries(report!.tables)
+      .map(([t, c]) => `${t} ${c.rowsBefore}→${c.rowsAfter}`)
+      .join(', ');
+    console.log(
+      `${db.kind} ${dryRun ? 'dry run' : 'adoption'}: ${seconds} s; ${rows}; timesheet duplicates ${report!.timesheetDuplicatesMoved}`,
+    );
   }
 } finally {
   await db.close();

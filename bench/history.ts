@@ -47,7 +47,9 @@ async function time(label: string, sql: string, params: unknown[] = []): Promise
     ms.push(performance.now() - started);
   }
   ms.sort((a, b) => a - b);
-  console.log(`${db.kind} ${label}: median ${ms[Math.floor(RUNS / 2)]!.toFixed(0)} ms, best ${ms[0]!.toFixed(0)} ms (${count} rows, ${RUNS} runs)`);
+  console.log(
+    `${db.kind} ${label}: median ${ms[Math.floor(RUNS / 2)]!.toFixed(0)} ms, best ${ms[0]!.toFixed(0)} ms (${count} rows, ${RUNS} runs)`,
+  );
 }
 
 try {
@@ -60,8 +62,10 @@ try {
     `SELECT count(*)::int AS versions, pg_total_relation_size('servicedesk.ticket_history')::text AS bytes FROM servicedesk.ticket_history`,
   );
   const { versions, bytes } = rows[0]!;
-  console.log(`${db.kind}: ${n} tickets, ${versions} versions built in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
-    `ticket_history with its indexes ${(Number(bytes) / 1048576).toFixed(1)} MiB (${Math.round(Number(bytes) / versions)} bytes per version)`);
+  console.log(
+    `${db.kind}: ${n} tickets, ${versions} versions built in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `ticket_history with its indexes ${(Number(bytes) / 1048576).toFixed(1)} MiB (${Math.round(Number(bytes) / versions)} bytes per version)`,
+  );
   await time('backlog_daily over 365 days', `SELECT * FROM servicedesk.backlog_daily(current_date - 365, current_date)`);
   await time('status page backlog (90 days)', BACKLOG_SQL('servicedesk'), [90, 'Australia/Perth']);
   await time('status page time in status (90 days)', TIME_IN_STATUS_SQL('servicedesk'), [90]);

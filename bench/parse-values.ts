@@ -28,7 +28,10 @@ const pad = (n: number): string => (n < 10 ? '0' : '') + n;
 /** A wall-clock time within three years, as ISO text. */
 function isoText(): string {
   const d = new Date(Date.UTC(2023, 0, 1) + pick(3 * 365 * 86_400) * 1000);
-  return d.toISOString().slice(0, 19).replace('T', pick(2) === 0 ? 'T' : ' ');
+  return d
+    .toISOString()
+    .slice(0, 19)
+    .replace('T', pick(2) === 0 ? 'T' : ' ');
 }
 
 function slashText(): string {

@@ -23,7 +23,8 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const ADMIN_URL = arg('--database') ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL =
+  arg('--database') ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TOP = Number(arg('--top') ?? 25);
 
 interface ProfileNode {
@@ -52,8 +53,21 @@ async function admin(sql: string): Promise<void> {
 async function profiledSync(env: Record<string, string>, dir: string): Promise<number> {
   const started = performance.now();
   // The bin's own node flags, as its shebang sets them, plus the profiler's.
-  const args = ['--max-old-space-size=256', '--max-semi-space-size=32', '--cpu-prof', `--cpu-prof-dir=${dir}`, BIN, 'sync', '--json', '--log-level', 'warn'];
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const args = [
+    '--max-old-space-size=256',
+    '--max-semi-space-size=32',
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+    BIN,
+    'sync',
+    '--json',
+    '--log-level',
+    'warn',
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`sync exited ${code}`);
   return (performance.now() - started) / 1000;

@@ -44,7 +44,10 @@ interface Sample {
 }
 
 interface SyncDoc {
-  views: Record<string, { status: string; fetched: number; inserted: number; updated: number; unchanged: number; rejected: number; duplicates: number }>;
+  views: Record<
+    string,
+    { status: string; fetched: number; inserted: number; updated: number; unchanged: number; rejected: number; duplicates: number }
+  >;
 }
 
 function arg(name: string): string | undefined {
@@ -53,7 +56,8 @@ function arg(name: string): string | undefined {
 }
 
 const RUNS = Number(arg('--runs') ?? 3);
-const ADMIN_URL = arg('--database') ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL =
+  arg('--database') ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function dbUrl(name: string): string {
   const url = new URL(ADMIN_URL);
@@ -151,7 +155,10 @@ function writeReferenceCsv(dir: string, scale: number | 'full'): { typed: Map<st
     writeFileSync(typedFile, `${rows.map((r) => r.values.map(csvField).join(',')).join('\n')}\n`);
     typed.set(view.table, typedFile);
     const jsonFile = join(dir, `${view.table}.jsonb.csv`);
-    writeFileSync(jsonFile, `${rows.map((r) => [...r.values, JSON.stringify(records[r.position - 1])].map(csvField).join(',')).join('\n')}\n`);
+    writeFileSync(
+      jsonFile,
+      `${rows.map((r) => [...r.values, JSON.stringify(records[r.position - 1])].map(csvField).join(',')).join('\n')}\n`,
+    );
     jsonb.set(view.table, jsonFile);
   }
   return { typed, jsonb };
@@ -198,7 +205,10 @@ async function typedTimesheets(file: string): Promise<number> {
 }
 
 async function tableBytes(database: string, table: string): Promise<number> {
-  return admin(async (c) => Number((await c.query<{ n: string }>(`SELECT pg_total_relation_size($1::regclass)::text AS n`, [table])).rows[0]!.n), database);
+  return admin(
+    async (c) => Number((await c.query<{ n: string }>(`SELECT pg_total_relation_size($1::regclass)::text AS n`, [table])).rows[0]!.n),
+    database,
+  );
 }
 
 /** The analysts' scan: sum of hours by category over every row; the fastest of five, in seconds. */
@@ -230,7 +240,9 @@ function statusRun(dataDir: string): Sample {
 function sqlTypeOf(viewName: string, column: string): string {
   const view = VIEWS.find((v) => v.name === viewName)!;
   const field = view.fields.find((f) => f.column === column)!;
-  return { id: 'bigint', text: 'text', instant: 'timestamptz', date: 'date', bool: 'boolean', decimal: 'numeric', clock: 'text' }[field.type];
+  return { id: 'bigint', text: 'text', instant: 'timestamptz', date: 'date', bool: 'boolean', decimal: 'numeric', clock: 'text' }[
+    field.type
+  ];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -264,10 +276,17 @@ function report(rows: Row[], reference: Row, storage: string[]): void {
   for (const b of body) console.log(line(b));
   console.log('');
   for (const line of storage) console.log(line);
-  console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${RUNS} runs each`);
+  console.log(
+    `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ${RUNS} runs each`,
+  );
 }
 
-async function sampleRuns(count: number, setup: () => Promise<Record<string, string>>, check: (doc: SyncDoc) => void, after?: (env: Record<string, string>) => Promise<void>): Promise<Sample[]> {
+async function sampleRuns(
+  count: number,
+  setup: () => Promise<Record<string, string>>,
+  check: (doc: SyncDoc) => void,
+  after?: (env: Record<string, string>) => Promise<void>,
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let i = 0; i < count; i++) {
     const env = await setup();
@@ -320,7 +339,7 @@ async function main(): Promise<void> {
     results.push({ name: '(a) full sync, server', samples: full, rows: total });
     results.push({ name: '(b) re-sync, nothing changed', samples: unchanged, rows: total });
 
-    console.error('storage and the analysts\' scan: timesheets of (a) against a typed table with the same indexes');
+    console.error("storage and the analysts' scan: timesheets of (a) against a typed table with the same indexes");
     const ours = await tableBytes('otc_bench_a', 'servicedesk.timesheets');
     const oursScan = await scanSeconds('otc_bench_a', 'servicedesk.timesheets');
     const typed = await typedTimesheets(files.typed.get('timesheets')!);
@@ -353,7 +372,10 @@ async function main(): Promise<void> {
         const dir = join(work, `pglite-${Math.random().toString(36).slice(2)}`);
         embeddedDir = dir;
         // Create and migrate the database first: initdb of a new embedded database is not sync time.
-        const init = spawnSync(process.execPath, [BIN, 'migrate', '--log-level', 'warn'], { env: { PATH: process.env.PATH, OTC_DATA_DIR: dir }, encoding: 'utf8' });
+        const init = spawnSync(process.execPath, [BIN, 'migrate', '--log-level', 'warn'], {
+          env: { PATH: process.env.PATH, OTC_DATA_DIR: dir },
+          encoding: 'utf8',
+        });
         if (init.status !== 0) throw new Error(`migrate failed: ${init.stderr}`);
         return { ...source, OTC_DATA_DIR: dir };
       },

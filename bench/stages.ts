@@ -50,5 +50,7 @@ for (let round = 0; round < rounds; round++) {
     for (const row of again.normalizeKnown(b.records, b.firstPosition, isStored).rows) if ((row as NormalizedRow).kind !== 'row') known++;
   }
   const check = cpuMs(started);
-  console.log(`read ${read.toFixed(0)} ms, first-load parse ${parse.toFixed(0)} ms (${rows} rows), re-sync check ${check.toFixed(0)} ms (${known} known)`);
+  console.log(
+    `read ${read.toFixed(0)} ms, first-load parse ${parse.toFixed(0)} ms (${rows} rows), re-sync check ${check.toFixed(0)} ms (${known} known)`,
+  );
 }

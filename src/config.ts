@@ -123,10 +123,7 @@ const SCHEMA_TAIL = {
   OTC_BASE_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_BASE_URL),
   OTC_USERNAME: z.string().min(1).default(DEFAULT_USERNAME),
   OTC_PASSWORD: z.string().min(1).optional(),
-  OTC_TIMEZONE: z
-    .string()
-    .refine(isKnownZone, 'must be an IANA time zone such as Australia/Perth')
-    .default('Australia/Perth'),
+  OTC_TIMEZONE: z.string().refine(isKnownZone, 'must be an IANA time zone such as Australia/Perth').default('Australia/Perth'),
   OTC_MAX_REJECT_RATE: z.coerce.number().min(0).max(1).default(0.05),
   OTC_MIN_VOLUME_RATIO: z.coerce.number().min(0).max(1).default(0.5),
   OTC_MIN_INTERVAL_MS: int(0).default(5_000),
@@ -144,7 +141,9 @@ const SCHEMA_TAIL = {
   OTC_HISTORY_DAYS: int(0).default(0),
   OTC_DB_LOCK_TIMEOUT_MS: int(1).default(60_000),
   // At least one KiB: a smaller cap would reject every real record.
-  OTC_MAX_RECORD_BYTES: int(1024).max(512 << 20).default(16 << 20),
+  OTC_MAX_RECORD_BYTES: int(1024)
+    .max(512 << 20)
+    .default(16 << 20),
   OTC_MAX_BODY_BYTES: int(1).default(2 ** 31),
 };
 
@@ -305,7 +304,5 @@ export function redactedConfig(config: Config): Record<string, unknown> {
 
 /** Removes a password (and any userinfo password) from a URL or connection string. */
 export function redactUrl(url: string): string {
-  return url
-    .replace(/(\/\/[^:/?#@]*):[^@/?#]*@/, '$1:***@')
-    .replace(/(password=)[^&\s]*/gi, '$1***');
+  return url.replace(/(\/\/[^:/?#@]*):[^@/?#]*@/, '$1:***@').replace(/(password=)[^&\s]*/gi, '$1***');
 }

@@ -29,9 +29,7 @@ export type DatabaseUrl = { readonly ok: true; readonly url: string } | { readon
 
 /** The value with any password (URL userinfo, `password=` in a URL or a key=value string) shown as ***. */
 export function withoutPassword(value: string): string {
-  return value
-    .replace(/(\/\/[^:/?#@\s]*):[^@/?#\s]*@/g, '$1:***@')
-    .replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&\s]*)/gi, '$1***');
+  return value.replace(/(\/\/[^:/?#@\s]*):[^@/?#\s]*@/g, '$1:***@').replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&\s]*)/gi, '$1***');
 }
 
 /** Checks DATABASE_URL and gives the URL the driver should use. */

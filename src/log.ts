@@ -47,7 +47,10 @@ export function createLogger(options: { format?: LogFormat; level?: string; dest
       level: options.level ?? 'info',
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization'], censor: '***' },
+      redact: {
+        paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization'],
+        censor: '***',
+      },
     },
     scrubbingSink(options.format ?? 'text', options.destination),
   );

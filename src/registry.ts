@@ -189,14 +189,7 @@ const TICKETS = {
       'Chg-Actual Start Date',
       'Chg-Actual End Date',
     ),
-    ...named(
-      'id',
-      'TKT-Parent ID',
-      'TKT-Account Id',
-      'TKT-Assigned To Userid',
-      'TKT-Created By Userid',
-      'TKT-Related CI Ref#',
-    ),
+    ...named('id', 'TKT-Parent ID', 'TKT-Account Id', 'TKT-Assigned To Userid', 'TKT-Created By Userid', 'TKT-Related CI Ref#'),
     ...named(
       'text',
       'TKT-Title',

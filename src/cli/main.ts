@@ -27,16 +27,18 @@ import type { CliIo } from './io.js';
 import { runWithRejectRate as runWithRejectRateIn, type RejectRateFlags } from './reject-rate-flag.js';
 import { runCommand as runCommandIn, type CommonFlags, type Runtime } from './runtime.js';
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function withCommon(cmd: Command): Command {
   return cmd
     .version(VERSION)
     .option('--json', 'print one machine-readable JSON document on stdout')
     .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'));
+    .addOption(
+      new Option('--log-level <level>', 'least severe log level shown')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    );
 }
 
 /**
@@ -63,8 +65,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   withCommon(program.command('sync').argument('[view...]', viewsArgument))
     .description('fetch the views from OTC and load them')
     .option('--allow-shrink', 'accept a payload much smaller than the last successful fetch (or empty)')
-    .option('--metrics-file <path>', 'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)')
-    .option('--max-reject-rate <share>', 'for this run, the share of rejected records (0 to 1) above which a view fails (default OTC_MAX_REJECT_RATE)')
+    .option(
+      '--metrics-file <path>',
+      'also write the Prometheus metrics to this file (node_exporter textfile collector; written atomically)',
+    )
+    .option(
+      '--max-reject-rate <share>',
+      'for this run, the share of rejected records (0 to 1) above which a view fails (default OTC_MAX_REJECT_RATE)',
+    )
     .action(async (views: string[], flags: RejectRateFlags & { allowShrink?: boolean; metricsFile?: string }) => {
       set(await runWithRejectRate(flags, async (rt) => (await import('./commands/sync.js')).syncCommand(rt, views, flags)));
     });
@@ -73,7 +81,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     .description('load spreadsheet or JSON exports (the view is told from the headers)')
     .option('--view <view>', `the view the files hold (${viewNamesText('or')}), when their headers do not tell`)
     .option('--sheet <name>', 'import only this sheet of each XLSX workbook (default: every sheet that holds a view)')
-    .option('--max-reject-rate <share>', 'for this run, the share of rejected records (0 to 1) above which a file fails (default OTC_MAX_REJECT_RATE)')
+    .option(
+      '--max-reject-rate <share>',
+      'for this run, the share of rejected records (0 to 1) above which a file fails (default OTC_MAX_REJECT_RATE)',
+    )
     .action(async (files: string[], flags: RejectRateFlags & { view?: string; sheet?: string }) => {
       set(await runWithRejectRate(flags, async (rt) => (await import('./commands/import.js')).importCommand(rt, files, flags)));
     });
@@ -120,7 +131,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
 
   withCommon(program.command('serve'))
     .description('sync on a cron schedule and serve /healthz, /metrics, a status page at /, POST /sync and POST /breaker/reset')
-    .option('--schedule <cron>', "cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)", DEFAULT_SCHEDULE)
+    .option('--schedule <cron>', 'cron expression in OTC_TIMEZONE (5 fields, or 6 with seconds first)', DEFAULT_SCHEDULE)
     .option('--port <n>', 'port for the HTTP endpoints (0 = any free port)', String(DEFAULT_SERVE_PORT))
     .option('--host <host>', `address to bind (keep ${DEFAULT_HOST} unless a proxy or scraper needs more)`, DEFAULT_HOST)
     .option('--run-now', 'run a full sync at start, then follow the schedule')
@@ -148,12 +159,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     .option('--host <host>', 'address to bind', DEFAULT_HOST)
     .option('--seed <n>', 'seed of the generated data', String(DEFAULT_SEED))
     .option('--scale <scale>', 'small, full, or a multiplier of full', DEFAULT_SCALE)
-    .option('--step <n>', 'move the tickets this many steps on (one hour each, from the midnight that began yesterday in OTC_TIMEZONE)', String(DEFAULT_STEP))
+    .option(
+      '--step <n>',
+      'move the tickets this many steps on (one hour each, from the midnight that began yesterday in OTC_TIMEZONE)',
+      String(DEFAULT_STEP),
+    )
     .option('--username <name>', 'Basic auth user (default OTC_USERNAME)')
     .option('--password <password>', 'Basic auth password (default OTC_PASSWORD, else generated)')
-    .option('--fail-next <status:count[:retryAfter]>', 'answer the next COUNT requests with STATUS (e.g. 503:3, 429:2:30 for Retry-After 30 s)')
+    .option(
+      '--fail-next <status:count[:retryAfter]>',
+      'answer the next COUNT requests with STATUS (e.g. 503:3, 429:2:30 for Retry-After 30 s)',
+    )
     .option('--delay-ms <n>', 'wait this long before answering every request')
-    .option('--fault <view=fault>', 'make one view misbehave (repeatable): malformed, cutoff, truncated, empty, envelope-data, envelope-bare, envelope-unknown, new-field, drop-field, duplicate-keys', collect)
+    .option(
+      '--fault <view=fault>',
+      'make one view misbehave (repeatable): malformed, cutoff, truncated, empty, envelope-data, envelope-bare, envelope-unknown, new-field, drop-field, duplicate-keys',
+      collect,
+    )
     .action(async (flags: CommonFlags & SimulateFlags) => {
       set(await runCommand(flags, async (rt) => (await import('./commands/simulate.js')).simulateCommand(rt, flags)));
     });

@@ -25,7 +25,18 @@ export function outcomeJson(o: ViewOutcome): Record<string, unknown> {
 }
 
 /** Column headers of a view's counts in text output (sync, reprocess, import). */
-export const OUTCOME_HEADERS = ['view', 'status', 'fetched', 'inserted', 'updated', 'unchanged', 'rejected', 'duplicates', 'value errors', 'removed'];
+export const OUTCOME_HEADERS = [
+  'view',
+  'status',
+  'fetched',
+  'inserted',
+  'updated',
+  'unchanged',
+  'rejected',
+  'duplicates',
+  'value errors',
+  'removed',
+];
 
 /** One view's counts as table cells, in OUTCOME_HEADERS order. */
 export function outcomeCells(o: ViewOutcome): Array<string | number> {

@@ -15,10 +15,7 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1_048_576).toFixed(1)} MB`;
 }
 
-export function terminalProgress(
-  stream: OutputStream,
-  options: { logFormat?: string } = {},
-): SyncProgress | undefined {
+export function terminalProgress(stream: OutputStream, options: { logFormat?: string } = {}): SyncProgress | undefined {
   if (!stream.isTTY || options.logFormat === 'json') return undefined;
   let lastDraw = 0;
   let started = Date.now();
@@ -57,7 +54,8 @@ export function terminalProgress(
     },
     read(view, records) {
       const line = shows(view);
-      if (line) draw(`${view.padEnd(11)} loading ${records.toLocaleString('en-AU')} records (${megabytes(bytes.get(view) ?? 0)})`, line === 'new');
+      if (line)
+        draw(`${view.padEnd(11)} loading ${records.toLocaleString('en-AU')} records (${megabytes(bytes.get(view) ?? 0)})`, line === 'new');
     },
     waiting(view, ms) {
       gap = { view, until: Date.now() + ms };

@@ -21,10 +21,13 @@ export interface StopSignals {
  * Listens for SIGINT and SIGTERM (from `io.signals`). The first one calls `first` and resolves
  * `received`; a second one calls `second` (to say why) and exits the process at once (`io.exit`).
  */
-export function listenForStopSignals(io: CliIo, handlers: {
-  first?: (name: NodeJS.Signals) => void;
-  second?: (name: NodeJS.Signals) => void;
-}): StopSignals {
+export function listenForStopSignals(
+  io: CliIo,
+  handlers: {
+    first?: (name: NodeJS.Signals) => void;
+    second?: (name: NodeJS.Signals) => void;
+  },
+): StopSignals {
   let resolve: (name: NodeJS.Signals) => void = () => undefined;
   const received = new Promise<NodeJS.Signals>((r) => {
     resolve = r;

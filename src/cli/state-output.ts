@@ -32,18 +32,25 @@ export function statusText(report: StateReport): string {
     v.newestCursor,
   ]);
   const lines = [`status: ${report.status}`];
-  if (views.length > 0) lines.push(table(['view', 'last committed API sync', 'window', 'fresh', 'rows', 'last API run', 'newest cursor'], rows));
+  if (views.length > 0)
+    lines.push(table(['view', 'last committed API sync', 'window', 'fresh', 'rows', 'last API run', 'newest cursor'], rows));
   for (const v of views) {
     const other = v.lastImportOrReprocess;
     if (other) {
       const what = runKindWords(other.source);
-      lines.push(`last ${what} (${v.view}, ${other.start}): ${other.status}, ${runInWords(other)}${other.error ? ` — ${other.error}` : ''}`);
+      lines.push(
+        `last ${what} (${v.view}, ${other.start}): ${other.status}, ${runInWords(other)}${other.error ? ` — ${other.error}` : ''}`,
+      );
     }
-    for (const r of v.running) lines.push(`${r.interrupted ? 'interrupted' : 'running'}: ${v.view} (${r.source}) since ${r.since}, run ${r.runId}`);
-    for (const g of v.gaps) lines.push(`gap: ${v.view} had no committed API sync from ${g.from} to ${g.to} (${g.days} days > ${v.windowDays}-day window)`);
+    for (const r of v.running)
+      lines.push(`${r.interrupted ? 'interrupted' : 'running'}: ${v.view} (${r.source}) since ${r.since}, run ${r.runId}`);
+    for (const g of v.gaps)
+      lines.push(`gap: ${v.view} had no committed API sync from ${g.from} to ${g.to} (${g.days} days > ${v.windowDays}-day window)`);
     if (v.lastRun?.error) lines.push(`last API error (${v.view}): ${v.lastRun.error}`);
     if (v.drift.fieldsNew.length || v.drift.fieldsMissing.length) {
-      lines.push(`drift (${v.view}, run ${v.drift.runId}): new fields [${nameList(v.drift.fieldsNew)}], missing fields [${nameList(v.drift.fieldsMissing)}]`);
+      lines.push(
+        `drift (${v.view}, run ${v.drift.runId}): new fields [${nameList(v.drift.fieldsNew)}], missing fields [${nameList(v.drift.fieldsMissing)}]`,
+      );
     }
   }
   lines.push(...findingLines(report));

@@ -33,8 +33,13 @@ export function userLookupText(r: UserLookupResult): string {
     ),
     ...section(
       'legacy: rows no evidence supports, kept (get_short_username prefers the evidence where it names the same person):',
-      r.legacy.map((l) => `${l.shortUsername}: ${l.fullName}${l.outrankedBy.length ? ` (evidence: ${listSome(l.outrankedBy).join(', ')})` : ''}`),
+      r.legacy.map(
+        (l) => `${l.shortUsername}: ${l.fullName}${l.outrankedBy.length ? ` (evidence: ${listSome(l.outrankedBy).join(', ')})` : ''}`,
+      ),
     ),
-    ...section('refused by the database and left as they were:', r.failed.map((f) => `${f.shortUsername}: ${f.error}`)),
+    ...section(
+      'refused by the database and left as they were:',
+      r.failed.map((f) => `${f.shortUsername}: ${f.error}`),
+    ),
   ].join('\n');
 }

@@ -153,7 +153,9 @@ WHERE ${keyJoin(view, options.nullMask ?? 0)}${guard ? `\n  AND ${guard}` : ''}
  */
 export function insertSql(view: ViewSpec, table: string, src: string, target: LoadTarget): Statement {
   const columns = columnsOf(view).map(ident).join(', ');
-  const values = columnsOf(view).map((c) => `s.${ident(c)}`).join(', ');
+  const values = columnsOf(view)
+    .map((c) => `s.${ident(c)}`)
+    .join(', ');
   const text = `INSERT INTO ${table} (${columns}, _raw, _record_hash, ${LINEAGE_COLUMNS.join(', ')})
 SELECT ${values}, s._raw, s._hash, $2, $1::uuid, now(), $1::uuid, now()
 FROM ${src} AS s

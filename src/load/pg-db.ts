@@ -13,7 +13,18 @@ import { lockTimeoutError } from './lock-timeout.js';
 pg.types.setTypeParser(20, (v) => Number(v));
 
 /** Connection errors that mean the server is not there (as opposed to a bad query). */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', '3D000', '28P01', '28000', '57P03']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+  '3D000',
+  '28P01',
+  '28000',
+  '57P03',
+]);
 
 export interface PgDbOptions {
   /** Connection string, or null to use the standard PG* environment variables. */
@@ -111,8 +122,7 @@ function txOf(client: pg.PoolClient, openCopies: Set<() => Promise<void>>, lockE
         throw await lockErrors(error);
       }
     },
-    beginCopy: (table, columns) =>
-      streamingCopy(client, `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`, openCopies),
+    beginCopy: (table, columns) => streamingCopy(client, `COPY ${table} (${columns.map(ident).join(', ')}) FROM STDIN`, openCopies),
   };
 }
 
@@ -131,7 +141,9 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
   });
   const lockErrors: LockErrors = async (error) => {
     if (sqlState(error) !== SQLSTATE.lockNotAvailable || options.lockTimeoutMs === undefined) return error;
-    return lockTimeoutError(error, options.lockTimeoutMs, (sql) => pool.query(sql).then((r) => ({ rows: r.rows, rowCount: r.rowCount ?? 0 })));
+    return lockTimeoutError(error, options.lockTimeoutMs, (sql) =>
+      pool.query(sql).then((r) => ({ rows: r.rows, rowCount: r.rowCount ?? 0 })),
+    );
   };
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);

@@ -15,10 +15,9 @@ export interface RetentionResult {
 /** Deletes what is older than `days` (by when it was written or ended). 0 deletes nothing. */
 export async function applyRetention(db: Queryable, schema: string, days: number): Promise<RetentionResult> {
   if (days <= 0) return { rejects: 0, runs: 0 };
-  const rejects = await db.query(
-    `DELETE FROM ${qualified(schema, 'load_rejects')} WHERE created_at < now() - make_interval(days => $1)`,
-    [days],
-  );
+  const rejects = await db.query(`DELETE FROM ${qualified(schema, 'load_rejects')} WHERE created_at < now() - make_interval(days => $1)`, [
+    days,
+  ]);
   const meta = qualified(schema, 'etl_metadata');
   const runs = await db.query(
     `DELETE FROM ${meta} m

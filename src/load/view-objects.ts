@@ -134,7 +134,16 @@ async function requireTables(db: Queryable, view: ViewSpec): Promise<void> {
     throw new MigrationRequiredError(`view ${view.name} is in the registry but its table ${view.table} does not exist; ${advice}`);
   }
   const columns = await columnsOfTable(db, view.table);
-  const needed = [...view.fields.map((f) => f.column), '_raw', '_record_hash', '_last_source', '_first_run_id', '_first_loaded_at', '_last_run_id', '_last_changed_at'];
+  const needed = [
+    ...view.fields.map((f) => f.column),
+    '_raw',
+    '_record_hash',
+    '_last_source',
+    '_first_run_id',
+    '_first_loaded_at',
+    '_last_run_id',
+    '_last_changed_at',
+  ];
   const missing = needed.filter((c) => !columns.has(c));
   if (missing.length > 0) {
     throw new MigrationRequiredError(`table ${view.table} of view ${view.name} lacks columns ${missing.join(', ')}; ${advice}`);

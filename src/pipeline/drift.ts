@@ -65,12 +65,16 @@ export async function recordSeenFields(db: Queryable, schema: string, view: stri
 /** The warning lines a sync logs for drift: loud, one line each, at most a few dozen names. */
 export function logDrift(log: Logger, view: string, drift: Drift): void {
   if (drift.fieldsNew.length > 0) {
-    log.warn({ fieldsNew: drift.fieldsNew.slice(0, 30), count: drift.fieldsNew.length },
-      `${view}: the source sends new fields: ${nameList(drift.fieldsNew)}; they are kept in _raw`);
+    log.warn(
+      { fieldsNew: drift.fieldsNew.slice(0, 30), count: drift.fieldsNew.length },
+      `${view}: the source sends new fields: ${nameList(drift.fieldsNew)}; they are kept in _raw`,
+    );
   }
   if (drift.fieldsMissing.length > 0) {
-    log.warn({ fieldsMissing: drift.fieldsMissing.slice(0, 30), count: drift.fieldsMissing.length },
-      `${view}: the source stopped sending ${nameList(drift.fieldsMissing)}; their stored values are being kept as they were`);
+    log.warn(
+      { fieldsMissing: drift.fieldsMissing.slice(0, 30), count: drift.fieldsMissing.length },
+      `${view}: the source stopped sending ${nameList(drift.fieldsMissing)}; their stored values are being kept as they were`,
+    );
   }
 }
 

@@ -130,7 +130,8 @@ async function findHeader(rows: AsyncIterator<SheetRow>, forced?: ViewSpec): Pro
 export function emptyReason(unplaced: Unplaced | null, view?: ViewSpec): string {
   if (unplaced === null) return 'it has a header row and nothing under it';
   if (unplaced.kind === 'blank') return 'it is empty';
-  if (unplaced.kind === 'titles') return `it has ${unplaced.rows === 1 ? 'a title line' : `${unplaced.rows} title lines`} and no header row`;
+  if (unplaced.kind === 'titles')
+    return `it has ${unplaced.rows === 1 ? 'a title line' : `${unplaced.rows} title lines`} and no header row`;
   const fields = view ? `a field of the ${view.name} view` : "a view's key columns";
   return `no row of it names ${fields} (it has ${describeHeaders(unplaced.headers)})`;
 }
@@ -237,7 +238,11 @@ async function* countedChunks(path: string, onBytes?: BytesListener): AsyncGener
  * names spelt differently from the API's are renamed record by record.
  */
 function openJson(path: string, options: OpenOptions, batchSize: number): ExportReader {
-  const stream = readRecordBatches(countedChunks(path, options.onBytes), { view: options.name, batchSize, maxRecordBytes: options.maxRecordBytes });
+  const stream = readRecordBatches(countedChunks(path, options.onBytes), {
+    view: options.name,
+    batchSize,
+    maxRecordBytes: options.maxRecordBytes,
+  });
   const renamer = new RecordRenamer(options.view);
   let records = 0;
   async function* batches(): AsyncGenerator<RecordBatch> {

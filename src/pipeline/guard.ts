@@ -17,14 +17,13 @@ import { storeHistoryTimezone } from '../load/ticket-history.js';
 export async function withRunLock<T>(
   deps: { db: Db; config: Config; log: Logger },
   command: string,
-  options: { autoMigrate: boolean; /** also apply pending migrations (the demo's own database) */ migratePending?: boolean },
+  options: { autoMigrate: boolean /** also apply pending migrations (the demo's own database) */; migratePending?: boolean },
   fn: () => Promise<T>,
 ): Promise<T> {
   const release = await acquireRunLock(deps.db, deps.config.schema, command);
   try {
     const inspection = await inspectSchema(deps.db, deps.config.schema);
-    const migrate =
-      (inspection.state === 'empty' && options.autoMigrate) || (inspection.state === 'behind' && options.migratePending);
+    const migrate = (inspection.state === 'empty' && options.autoMigrate) || (inspection.state === 'behind' && options.migratePending);
     if (migrate) {
       deps.log.info({ schema: deps.config.schema }, 'empty database: applying migrations');
       await applyMigrations(deps.db, { schema: deps.config.schema, timezone: deps.config.timezone });

@@ -48,7 +48,12 @@ export const TIME_IN_STATUS_SQL = (schema: string): string =>
    GROUP BY status ORDER BY status`;
 
 /** The page's history section; null when the schema has no ticket history (not migrated yet). */
-export async function readHistorySummary(db: Queryable, schema: string, timezone: string, days = HISTORY_DAYS_SHOWN): Promise<HistorySummary | null> {
+export async function readHistorySummary(
+  db: Queryable,
+  schema: string,
+  timezone: string,
+  days = HISTORY_DAYS_SHOWN,
+): Promise<HistorySummary | null> {
   const { rows: found } = await db.query<{ exists: boolean; from_day: string; to_day: string }>(
     `SELECT to_regclass($1) IS NOT NULL AS exists,
             ((now() AT TIME ZONE $2)::date - ($3::int - 1))::text AS from_day, (now() AT TIME ZONE $2)::date::text AS to_day`,
@@ -65,7 +70,12 @@ export async function readHistorySummary(db: Queryable, schema: string, timezone
     fromDay: found[0].from_day,
     toDay: found[0].to_day,
     backlog: backlog.rows.map((r) => ({ day: r.day, team: r.team, open: Number(r.open) })),
-    timeInStatus: stays.rows.map((r) => ({ status: r.status, stays: Number(r.stays), medianHours: Number(r.median), p90Hours: Number(r.p90) })),
+    timeInStatus: stays.rows.map((r) => ({
+      status: r.status,
+      stays: Number(r.stays),
+      medianHours: Number(r.median),
+      p90Hours: Number(r.p90),
+    })),
     versions: size.rows[0]?.versions ?? 0,
     tickets: size.rows[0]?.tickets ?? 0,
   };

@@ -61,9 +61,7 @@ export interface PlanOptions {
 }
 
 function keyHeaders(view: ViewSpec): string {
-  return view.key
-    .map((column) => namesOf(view.fields.find((f) => f.column === column)!).join(' or '))
-    .join(', ');
+  return view.key.map((column) => namesOf(view.fields.find((f) => f.column === column)!).join(' or ')).join(', ');
 }
 
 /** The files of `planImports`, for callers that have no sheets to report. */
@@ -98,7 +96,7 @@ export async function planImports(paths: readonly string[], options: PlanOptions
     }
     const location = locate(path, options.cwd);
     const info = await stat(location).catch((error: NodeJS.ErrnoException) => {
-      throw new ConfigError(`cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.code ?? error.message}.`);
+      throw new ConfigError(`cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : (error.code ?? error.message)}.`);
     });
     if (!info.isFile()) throw new ConfigError(`cannot import ${path}: not a file.`);
     const survey = await surveyExport(location, { name, forced }).catch((error: unknown) => {
@@ -181,4 +179,3 @@ function skipReason(unplaced: Unplaced, forced?: ViewSpec): string {
   const names = forced ? `a field of the ${forced.name} view` : "a view's key columns";
   return `no header row names ${names} (it has ${describeHeaders(unplaced.headers)})`;
 }
-

@@ -118,6 +118,7 @@ export async function runImport(deps: ImportDeps, files: readonly ImportFile[], 
  * run record is per view), so it fails here, in the output and the exit code.
  */
 function viewlessFailure(file: ImportFile): ViewOutcome {
-  const error = noRecordsMessage(file, file.empty ?? 'it is empty') + ' (Name its view with --view to have the failure recorded in etl_metadata.)';
+  const error =
+    noRecordsMessage(file, file.empty ?? 'it is empty') + ' (Name its view with --view to have the failure recorded in etl_metadata.)';
   return { view: '', source: file.name, status: 'failed', counts: ZERO_COUNTS, error, cursor: null, fieldsNew: [], fieldsMissing: [] };
 }

@@ -64,7 +64,13 @@ export function refuseRejectRate(view: string, maxRate: number, tally: RejectTal
  * data) usually means a truncated or broken source, and loading it would make the removal step
  * discard good rows. Refused unless `sync --allow-shrink`.
  */
-export async function refuseOnShrink(tx: Queryable, schema: string, spec: ViewSpec, fetched: number, minVolumeRatio: number): Promise<void> {
+export async function refuseOnShrink(
+  tx: Queryable,
+  schema: string,
+  spec: ViewSpec,
+  fetched: number,
+  minVolumeRatio: number,
+): Promise<void> {
   const view = spec.name;
   const { rows } = await tx.query<{ last: number | null; stored: boolean }>(
     `SELECT (SELECT records_fetched FROM ${qualified(schema, COMMITTED_API_RUNS)}

@@ -78,7 +78,10 @@ class PayloadLoad {
     }
     stored.clear();
     await this.table.endStaging();
-    this.log.debug({ ms: this.phase(), staged: this.table.stagedCount, copied: this.table.insertedCount }, 'read, parsed and sent the payload');
+    this.log.debug(
+      { ms: this.phase(), staged: this.table.stagedCount, copied: this.table.insertedCount },
+      'read, parsed and sent the payload',
+    );
   }
 
   private async sendPart({ fresh, repeats }: ToSend): Promise<void> {

@@ -61,8 +61,13 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
   const { outcome, wholeBody } = await loadOrFail(ctx, view, source, reader, log);
   // Drift is about the source: measured for an API run against earlier syncs, never for an import (whose
   // file may well hold fewer columns) or a reprocess.
-  const drift = source.kind === 'api' && wholeBody ? await measureSyncDrift(ctx.db, ctx.config.schema, view, reader.reading.normalizer, log) : null;
-  const withDrift = { ...outcome, fieldsNew: drift ? capNames(drift.fieldsNew) : [], fieldsMissing: drift ? capNames(drift.fieldsMissing) : [] };
+  const drift =
+    source.kind === 'api' && wholeBody ? await measureSyncDrift(ctx.db, ctx.config.schema, view, reader.reading.normalizer, log) : null;
+  const withDrift = {
+    ...outcome,
+    fieldsNew: drift ? capNames(drift.fieldsNew) : [],
+    fieldsMissing: drift ? capNames(drift.fieldsMissing) : [],
+  };
   await recordOutcome(ctx, view, reader.reading, { rowId, recorder, outcome: withDrift, drift, log });
   return withDrift;
 }
@@ -154,7 +159,10 @@ async function recordOutcome(
   });
   if (drift && (outcome.status === 'success' || outcome.status === 'partial')) {
     await recordSeenFields(db, config.schema, view.name, runId, drift.seen).catch((error: unknown) => {
-      run.log.warn({ err: errorMessage(error) }, 'could not record the fields this sync carried; the next sync measures drift against older ones');
+      run.log.warn(
+        { err: errorMessage(error) },
+        'could not record the fields this sync carried; the next sync measures drift against older ones',
+      );
     });
   }
 }
@@ -167,5 +175,14 @@ function outcomeOf(
   error: string | null,
   reading: PayloadReading,
 ): ViewOutcome {
-  return { view: view.name, source: source.name, status, counts, error, cursor: reading.payload.newestCursor, fieldsNew: [], fieldsMissing: [] };
+  return {
+    view: view.name,
+    source: source.name,
+    status,
+    counts,
+    error,
+    cursor: reading.payload.newestCursor,
+    fieldsNew: [],
+    fieldsMissing: [],
+  };
 }

@@ -45,19 +45,24 @@ export interface MetricsSnapshot {
   readonly warnings: ReadonlyArray<{ readonly view: string; readonly code: WarningCode; readonly count: number }>;
 }
 
-export function metricsOf(state: StateReport, source: SourceTelemetry, runs: ReadonlyArray<{ view_name: string; load_status: string; n: number }>): MetricsSnapshot {
+export function metricsOf(
+  state: StateReport,
+  source: SourceTelemetry,
+  runs: ReadonlyArray<{ view_name: string; load_status: string; n: number }>,
+): MetricsSnapshot {
   const views = state.views.map((v): ViewMetrics => {
     const count = (status: string) => Number(runs.find((r) => r.view_name === v.view && r.load_status === status)?.n ?? 0);
     const c = v.lastRun?.counts;
     return {
       view: v.view,
       lastSuccessSeconds: v.lastSuccess === null ? null : Date.parse(v.lastSuccess) / 1000,
-      lastRun: v.lastRun && c
-        ? {
-            durationSeconds: v.lastRun.durationSeconds ?? 0,
-            rows: { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected, duplicates: c.duplicates },
-          }
-        : null,
+      lastRun:
+        v.lastRun && c
+          ? {
+              durationSeconds: v.lastRun.durationSeconds ?? 0,
+              rows: { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected, duplicates: c.duplicates },
+            }
+          : null,
       runs: { success: count('success'), partial: count('partial'), failed: count('failed'), cancelled: count('cancelled') },
       problem: v.problems.length > 0,
       drift: { new: v.drift.fieldsNew.length, missing: v.drift.fieldsMissing.length },
@@ -65,7 +70,9 @@ export function metricsOf(state: StateReport, source: SourceTelemetry, runs: Rea
   });
   const pairs = [
     ...SOURCE_WARNING_CODES.filter((c) => METRIC_WARNING_CODES.includes(c)).map((code) => ({ view: null as ViewName | null, code })),
-    ...VIEW_NAMES.flatMap((view) => METRIC_WARNING_CODES.filter((c) => !SOURCE_WARNING_CODES.includes(c)).map((code) => ({ view: view as ViewName | null, code }))),
+    ...VIEW_NAMES.flatMap((view) =>
+      METRIC_WARNING_CODES.filter((c) => !SOURCE_WARNING_CODES.includes(c)).map((code) => ({ view: view as ViewName | null, code })),
+    ),
   ];
   const warnings = pairs.map(({ view, code }) => ({
     view: view ?? '',

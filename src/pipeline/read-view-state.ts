@@ -129,7 +129,12 @@ export async function readState(db: Db, config: Config, options: { probe?: Probe
 
 /** The source's stored state as the state model's facts: breaker, last error, requests against the budget. */
 export function sourceFactsOf(state: StoredSourceState, config: Config): SourceFacts {
-  return { breaker: state.breaker, lastError: state.lastError, recentRequests: state.recentRequests, maxPerHour: config.source.maxRequestsPerHour };
+  return {
+    breaker: state.breaker,
+    lastError: state.lastError,
+    recentRequests: state.recentRequests,
+    maxPerHour: config.source.maxRequestsPerHour,
+  };
 }
 
 /** The state when the database cannot be used at all (unreachable, or refused before it was read). */

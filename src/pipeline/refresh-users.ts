@@ -46,14 +46,20 @@ function logResult(log: Logger, r: UserLookupResult): void {
   if (r.ambiguous.length > 0) {
     // Conflicting evidence is never resolved by a pick: a person adds a 'manual' row instead.
     log.warn(
-      { count: r.ambiguous.length, ambiguous: listSome(r.ambiguous.map((a) => `${a.shortUsername}: ${listSome(a.fullNames).join(' | ')}`)) },
+      {
+        count: r.ambiguous.length,
+        ambiguous: listSome(r.ambiguous.map((a) => `${a.shortUsername}: ${listSome(a.fullNames).join(' | ')}`)),
+      },
       'user lookup: usernames with more than one full name in the evidence (add a manual row to settle each)',
     );
   }
   const outranked = r.legacy.filter((l) => l.outrankedBy.length > 0);
   if (outranked.length > 0) {
     log.warn(
-      { count: outranked.length, legacy: listSome(outranked.map((l) => `${l.shortUsername}: ${l.fullName} (evidence: ${l.outrankedBy.join(', ')})`)) },
+      {
+        count: outranked.length,
+        legacy: listSome(outranked.map((l) => `${l.shortUsername}: ${l.fullName} (evidence: ${l.outrankedBy.join(', ')})`)),
+      },
       'user lookup: legacy rows without evidence are kept, but the logins the evidence gives the same full name win',
     );
   }

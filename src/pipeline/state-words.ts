@@ -56,6 +56,12 @@ export function runInWords(run: Pick<RunSummary, 'status' | 'counts'>): string {
   if (run.status === 'failed' || run.status === 'cancelled' || run.status === 'running') {
     return `${read}, nothing stored${extra.length ? ` (${extra.join(', ')})` : ''}`;
   }
-  const parts = [`${c.inserted} new`, `${c.updated} updated`, `${c.unchanged} unchanged`, ...(c.removed ? [`${c.removed} removed`] : []), ...extra];
+  const parts = [
+    `${c.inserted} new`,
+    `${c.updated} updated`,
+    `${c.unchanged} unchanged`,
+    ...(c.removed ? [`${c.removed} removed`] : []),
+    ...extra,
+  ];
   return `${read}: ${parts.join(', ')}`;
 }

@@ -70,7 +70,17 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
       const stop = await bodies.ready(i);
       const outcome = stop
         ? await recordNotRequested(ctx, name, await stopMessage(deps.source, name, stop))
-        : await loadView(ctx, view, spooledRecordSource(name, () => bodies.take(i), options.progress, () => bodies.fetchAhead(i + 1), deps.config.maxRecordBytes));
+        : await loadView(
+            ctx,
+            view,
+            spooledRecordSource(
+              name,
+              () => bodies.take(i),
+              options.progress,
+              () => bodies.fetchAhead(i + 1),
+              deps.config.maxRecordBytes,
+            ),
+          );
       options.progress?.finished(outcome);
       log.info({ view: name, status: outcome.status, ...outcome.counts }, `${name}: ${outcome.status}`);
       outcomes.push(outcome);
@@ -100,7 +110,16 @@ async function recordNotRequested(ctx: LoadContext, view: ViewName, message: str
   const id = await recorder.start(ctx.runId, view, API_SOURCE);
   const error = scrub(message);
   ctx.log.error({ view, err: error }, 'view not requested');
-  const outcome: ViewOutcome = { view, source: API_SOURCE, status: 'failed', counts: { ...ZERO_COUNTS }, error, cursor: null, fieldsNew: [], fieldsMissing: [] };
+  const outcome: ViewOutcome = {
+    view,
+    source: API_SOURCE,
+    status: 'failed',
+    counts: { ...ZERO_COUNTS },
+    error,
+    cursor: null,
+    fieldsNew: [],
+    fieldsMissing: [],
+  };
   await recorder.finish(id, { status: 'failed', counts: outcome.counts, error, newestCursor: null, fieldsNew: [], fieldsMissing: [] });
   return outcome;
 }
@@ -110,7 +129,8 @@ async function pruneHistory(deps: SyncDeps, log: Logger, signal?: AbortSignal): 
   if (signal?.aborted) return;
   try {
     const pruned = await applyRetention(deps.db, deps.config.schema, deps.config.retentionDays);
-    if (pruned.rejects + pruned.runs > 0) log.info({ ...pruned, days: deps.config.retentionDays }, 'deleted history past OTC_RETENTION_DAYS');
+    if (pruned.rejects + pruned.runs > 0)
+      log.info({ ...pruned, days: deps.config.retentionDays }, 'deleted history past OTC_RETENTION_DAYS');
     const versions = await pruneTicketHistory(deps.db, deps.config.schema, deps.config.historyDays);
     if (versions > 0) log.info({ versions, days: deps.config.historyDays }, 'deleted ticket versions past OTC_HISTORY_DAYS');
   } catch (error) {

@@ -148,7 +148,11 @@ export class BodyQueue {
 
   /** Deletes the spool files of bodies fetched ahead but never taken (the run was cancelled or stopped). */
   discard(): void {
-    for (const fetch of this.ahead.values()) void fetch.then((f) => f.body).then((b) => b.dispose()).catch(() => undefined);
+    for (const fetch of this.ahead.values())
+      void fetch
+        .then((f) => f.body)
+        .then((b) => b.dispose())
+        .catch(() => undefined);
     this.ahead.clear();
   }
 
@@ -183,7 +187,10 @@ export class BodyQueue {
       this.stop ??= refusal;
       return;
     }
-    this.log.info({ view, waitMs: ms }, `waiting ${formatSeconds(ms)} before requesting ${view} (OTC_VIEW_GAP_MS, the pause between views)`);
+    this.log.info(
+      { view, waitMs: ms },
+      `waiting ${formatSeconds(ms)} before requesting ${view} (OTC_VIEW_GAP_MS, the pause between views)`,
+    );
     this.options.progress?.waiting?.(view, ms);
     const wait = this.deps.sleep ?? ((gapMs: number, signal?: AbortSignal) => sleep(gapMs, undefined, { signal }));
     await wait(ms, this.options.signal).catch(() => undefined);

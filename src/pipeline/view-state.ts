@@ -39,7 +39,13 @@ export const WARNING_CODES = [
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 export type WarningCode = (typeof WARNING_CODES)[number];
 /** Warning codes about the database or the source as a whole (their `view` is null). */
-export const SOURCE_WARNING_CODES: readonly WarningCode[] = ['breaker_open', 'budget_spent', 'probe_slow', 'probe_rate_limited', 'probe_not_sent'];
+export const SOURCE_WARNING_CODES: readonly WarningCode[] = [
+  'breaker_open',
+  'budget_spent',
+  'probe_slow',
+  'probe_rate_limited',
+  'probe_not_sent',
+];
 
 export interface Finding<C extends string = string> {
   /** The view it is about, or null for the database or the source. */
@@ -142,7 +148,12 @@ export interface ViewState {
   readonly lastRun: RunSummary | null;
   /** The last import or reprocess run, shown as such. */
   readonly lastImportOrReprocess: RunSummary | null;
-  readonly running: ReadonlyArray<{ readonly runId: string; readonly source: string; readonly since: string; readonly interrupted: boolean }>;
+  readonly running: ReadonlyArray<{
+    readonly runId: string;
+    readonly source: string;
+    readonly since: string;
+    readonly interrupted: boolean;
+  }>;
   readonly gaps: readonly Gap[];
   /** Drift of the last API run that read a whole body: API field names. */
   readonly drift: { readonly runId: string | null; readonly fieldsNew: readonly string[]; readonly fieldsMissing: readonly string[] };
@@ -162,7 +173,12 @@ export interface SourceState {
     readonly cooldownRemainingSeconds: number;
     readonly lastError: string | null;
   };
-  readonly requests: { readonly lastHour: number; readonly maxPerHour: number; readonly lastRequestAt: string | null; readonly nextAllowedAt: string | null };
+  readonly requests: {
+    readonly lastHour: number;
+    readonly maxPerHour: number;
+    readonly lastRequestAt: string | null;
+    readonly nextAllowedAt: string | null;
+  };
 }
 
 export interface StateReport {
@@ -233,9 +249,11 @@ function databaseProblems(db: DatabaseFacts): Finding<ProblemCode>[] {
   if (!db.reachable) return [{ view: null, code: 'database_unreachable', message: db.error ?? 'the database is unreachable' }];
   if (db.migrations !== 'current') {
     const why =
-      db.migrations === 'empty' ? `schema ${db.schema} does not exist yet` :
-      db.migrations === 'legacy' ? `schema ${db.schema} was built by the previous loader` :
-      `schema ${db.schema} is missing migrations ${db.pendingMigrations.join(', ')}`;
+      db.migrations === 'empty'
+        ? `schema ${db.schema} does not exist yet`
+        : db.migrations === 'legacy'
+          ? `schema ${db.schema} was built by the previous loader`
+          : `schema ${db.schema} is missing migrations ${db.pendingMigrations.join(', ')}`;
     return [{ view: null, code: 'migrations_pending', message: db.error ?? `${why}; run \`otc-etl migrate\`.` }];
   }
   return [];
@@ -261,7 +279,12 @@ export function decideSource(s: SourceFacts, now: number): SourceState {
       cooldownRemainingSeconds: open ? Math.ceil((open.openUntil - now) / 1000) : 0,
       lastError: s.lastError,
     },
-    requests: { lastHour: recent.length, maxPerHour: s.maxPerHour, lastRequestAt: iso(recent.at(-1) ?? null), nextAllowedAt: iso(nextAllowed) },
+    requests: {
+      lastHour: recent.length,
+      maxPerHour: s.maxPerHour,
+      lastRequestAt: iso(recent.at(-1) ?? null),
+      nextAllowedAt: iso(nextAllowed),
+    },
   };
 }
 
@@ -286,7 +309,9 @@ function sourceWarnings(facts: SourceFacts, s: SourceState): Finding<WarningCode
   return out;
 }
 
-function probeFinding(p: ProbeFacts): { kind: 'problem'; finding: Finding<ProblemCode> } | { kind: 'warning'; finding: Finding<WarningCode> } | null {
+function probeFinding(
+  p: ProbeFacts,
+): { kind: 'problem'; finding: Finding<ProblemCode> } | { kind: 'warning'; finding: Finding<WarningCode> } | null {
   const message = `probe: ${p.message}`;
   if (p.outcome === 'failed') return { kind: 'problem', finding: { view: null, code: 'probe_failed', message } };
   if (p.outcome === 'slow') return { kind: 'warning', finding: { view: null, code: 'probe_slow', message } };
@@ -308,7 +333,12 @@ export function decideView(f: ViewFacts, now: number): ViewState {
     fieldsNew: names(f.lastDriftRun?.fields_new),
     fieldsMissing: names(f.lastDriftRun?.fields_missing),
   };
-  const running = f.running.map(({ row, alive }) => ({ runId: String(row.run_id), source: String(row.source), since: iso(row.load_start) ?? '', interrupted: alive === false }));
+  const running = f.running.map(({ row, alive }) => ({
+    runId: String(row.run_id),
+    source: String(row.source),
+    since: iso(row.load_start) ?? '',
+    interrupted: alive === false,
+  }));
 
   const problems: Finding<ProblemCode>[] = [];
   if (ageSeconds === null) {
@@ -327,31 +357,52 @@ export function decideView(f: ViewFacts, now: number): ViewState {
     // The stored error usually names the view already; a message names it once.
     const error = (lastRun.error ?? 'no error recorded').replace(/\.$/, '');
     const which = error.includes(v) ? 'the last API sync' : `the last API sync of ${v}`;
-    warn('last_run_failed', `${which} (run ${lastRun.runId}, ${lastRun.start}) ${lastRun.status}: ${error}; the last committed sync, ${ageText(ageSeconds!)} ago, is still within the ${f.windowDays}-day window`);
+    warn(
+      'last_run_failed',
+      `${which} (run ${lastRun.runId}, ${lastRun.start}) ${lastRun.status}: ${error}; the last committed sync, ${ageText(ageSeconds!)} ago, is still within the ${f.windowDays}-day window`,
+    );
   }
   if (lastRun && lastRun.counts.rejected > 0) {
-    warn('rejects', `the last API sync of ${v} (run ${lastRun.runId}) rejected ${lastRun.counts.rejected} of ${lastRun.counts.fetched} records; they are kept with their reasons in load_rejects`);
+    warn(
+      'rejects',
+      `the last API sync of ${v} (run ${lastRun.runId}) rejected ${lastRun.counts.rejected} of ${lastRun.counts.fetched} records; they are kept with their reasons in load_rejects`,
+    );
   }
   if (lastRun && lastRun.counts.valueErrors > 0) {
-    warn('value_errors', `the last API sync of ${v} (run ${lastRun.runId}) stored ${lastRun.counts.valueErrors} values it could not parse as NULL; the reasons are in load_rejects (kind value)`);
+    warn(
+      'value_errors',
+      `the last API sync of ${v} (run ${lastRun.runId}) stored ${lastRun.counts.valueErrors} values it could not parse as NULL; the reasons are in load_rejects (kind value)`,
+    );
   }
   if (drift.fieldsNew.length > 0) {
     warn('drift_new_fields', `the source sends new ${v} fields: ${nameList(drift.fieldsNew)}; they are kept in _raw`);
   }
   if (drift.fieldsMissing.length > 0) {
-    warn('drift_missing_fields', `the source stopped sending ${v} fields: ${nameList(drift.fieldsMissing)}; their stored values are being kept as they were`);
+    warn(
+      'drift_missing_fields',
+      `the source stopped sending ${v} fields: ${nameList(drift.fieldsMissing)}; their stored values are being kept as they were`,
+    );
   }
   if (f.orphans !== null && f.orphans > 0) warn('orphans', orphanMessage(v, f.orphans));
   for (const g of f.gaps) {
     if (now - Date.parse(g.to) > GAP_WARNING_DAYS * DAY_S * 1000) continue;
-    warn('coverage_gap', `${v} had no committed API sync from ${g.from} to ${g.to} (${g.days} days, longer than its ${f.windowDays}-day window): records that left the window then are lost`);
+    warn(
+      'coverage_gap',
+      `${v} had no committed API sync from ${g.from} to ${g.to} (${g.days} days, longer than its ${f.windowDays}-day window): records that left the window then are lost`,
+    );
   }
   for (const r of running.filter((x) => x.interrupted)) {
-    warn('interrupted', `a ${v} load (run ${r.runId}, since ${r.since}) was left running by a process that is gone; the next sync or import marks it failed`);
+    warn(
+      'interrupted',
+      `a ${v} load (run ${r.runId}, since ${r.since}) was left running by a process that is gone; the next sync or import marks it failed`,
+    );
   }
   if (other && (other.status === 'failed' || other.status === 'cancelled')) {
     const what = runKindWords(other.source);
-    warn(storedKind(other.source) === 'reprocess' ? 'reprocess_failed' : 'import_failed', `the last ${what} into ${v} (run ${other.runId}) ${other.status}: ${other.error ?? 'no error recorded'}; API syncs are not affected`);
+    warn(
+      storedKind(other.source) === 'reprocess' ? 'reprocess_failed' : 'import_failed',
+      `the last ${what} into ${v} (run ${other.runId}) ${other.status}: ${other.error ?? 'no error recorded'}; API syncs are not affected`,
+    );
   }
 
   return {
@@ -377,7 +428,10 @@ export function decideView(f: ViewFacts, now: number): ViewState {
 function freshnessOf(windowDays: number, ageSeconds: number | null, lastRun: RunSummary | null): ViewState['freshness'] {
   if (ageSeconds === null) return { level: 'red', reason: 'never synced from the API' };
   if (ageSeconds > windowDays * DAY_S) {
-    return { level: 'red', reason: `no committed API sync for ${ageText(ageSeconds)}, longer than the ${windowDays}-day window: data is being lost` };
+    return {
+      level: 'red',
+      reason: `no committed API sync for ${ageText(ageSeconds)}, longer than the ${windowDays}-day window: data is being lost`,
+    };
   }
   if (lastRun && (lastRun.status === 'failed' || lastRun.status === 'cancelled')) {
     return { level: 'amber', reason: `the last API sync ${lastRun.status}; the last committed one was ${ageText(ageSeconds)} ago` };
@@ -387,4 +441,3 @@ function freshnessOf(windowDays: number, ageSeconds: number | null, lastRun: Run
   }
   return { level: 'green', reason: `last committed API sync ${ageText(ageSeconds)} ago, within the ${windowDays}-day window` };
 }
-

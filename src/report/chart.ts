@@ -59,7 +59,15 @@ export function runChart(view: string, runs: readonly RunPoint[], timeZone: stri
     const x = PAD.left + i * slot + (slot - barW) / 2;
     const changed = changedRows(run);
     const h = Math.max(MIN_BAR_PX, (changed / maxChanged) * plotH);
-    const counts = { ...ZERO_COUNTS, fetched: run.fetched, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged, rejected: run.rejected, removed: run.removed };
+    const counts = {
+      ...ZERO_COUNTS,
+      fetched: run.fetched,
+      inserted: run.inserted,
+      updated: run.updated,
+      unchanged: run.unchanged,
+      rejected: run.rejected,
+      removed: run.removed,
+    };
     const what = runKindWords(run.source);
     const label = `${localTime(run.start, timeZone)} · ${what} ${run.status} · ${runInWords({ status: run.status, counts })} · ${run.durationSeconds ?? '?'} s · run ${run.runId}`;
     const failed = run.status === 'failed' || run.status === 'cancelled';
@@ -79,7 +87,9 @@ export function runChart(view: string, runs: readonly RunPoint[], timeZone: stri
     }
   });
   if (points.length > 1) {
-    parts.push(`<polyline class="duration-line" points="${points.join(' ')}" fill="none" stroke="${DURATION_COLOUR}" stroke-width="1.2" stroke-opacity="0.5"/>`);
+    parts.push(
+      `<polyline class="duration-line" points="${points.join(' ')}" fill="none" stroke="${DURATION_COLOUR}" stroke-width="1.2" stroke-opacity="0.5"/>`,
+    );
   }
   parts.push(...dots);
   parts.push(...axisLabels(runs, slot, timeZone));

@@ -89,10 +89,13 @@ function hours(h: number): string {
 function stayRow(s: StatusStay, maxHours: number): string {
   const bar = (h: number) => round((h / maxHours) * 200);
   const name = s.status ?? '(no status)';
-  const svg = `<svg class="stay-bars" width="210" height="14" viewBox="0 0 210 14" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(`${name}: median ${hours(s.medianHours)} h, 90th percentile ${hours(s.p90Hours)} h`)}">` +
+  const svg =
+    `<svg class="stay-bars" width="210" height="14" viewBox="0 0 210 14" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${esc(`${name}: median ${hours(s.medianHours)} h, 90th percentile ${hours(s.p90Hours)} h`)}">` +
     `<rect x="0" y="2" width="${Math.max(1, bar(s.p90Hours))}" height="10" fill="#93c5fd"/><rect x="0" y="2" width="${Math.max(1, bar(s.medianHours))}" height="10" fill="#1d4ed8"/></svg>`;
-  return `<tr class="stay" data-status="${esc(name)}" data-stays="${s.stays}" data-median-hours="${round(s.medianHours)}" data-p90-hours="${round(s.p90Hours)}">` +
-    `<td>${esc(name)}</td><td class="num">${s.stays}</td><td class="num">${hours(s.medianHours)}</td><td class="num">${hours(s.p90Hours)}</td><td>${svg}</td></tr>`;
+  return (
+    `<tr class="stay" data-status="${esc(name)}" data-stays="${s.stays}" data-median-hours="${round(s.medianHours)}" data-p90-hours="${round(s.p90Hours)}">` +
+    `<td>${esc(name)}</td><td class="num">${s.stays}</td><td class="num">${hours(s.medianHours)}</td><td class="num">${hours(s.p90Hours)}</td><td>${svg}</td></tr>`
+  );
 }
 
 export function timeInStatusTable(summary: HistorySummary): string {
@@ -100,8 +103,10 @@ export function timeInStatusTable(summary: HistorySummary): string {
     return `<p class="none">No ticket has left a status in the last ${summary.days} days yet: the history needs at least two syncs that see a ticket change.</p>`;
   }
   const maxHours = Math.max(1e-9, ...summary.timeInStatus.map((s) => s.p90Hours));
-  return `<table id="time-in-status" class="narrow"><thead><tr><th>status</th><th>stays ended</th><th>median hours</th><th>90th percentile hours</th><th><i class="swatch" style="background:#1d4ed8"></i>median <i class="swatch" style="background:#93c5fd"></i>90th percentile</th></tr></thead>` +
-    `<tbody>${summary.timeInStatus.map((s) => stayRow(s, maxHours)).join('')}</tbody></table>`;
+  return (
+    `<table id="time-in-status" class="narrow"><thead><tr><th>status</th><th>stays ended</th><th>median hours</th><th>90th percentile hours</th><th><i class="swatch" style="background:#1d4ed8"></i>median <i class="swatch" style="background:#93c5fd"></i>90th percentile</th></tr></thead>` +
+    `<tbody>${summary.timeInStatus.map((s) => stayRow(s, maxHours)).join('')}</tbody></table>`
+  );
 }
 
 /** The page's "Ticket history" section. */

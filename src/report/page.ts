@@ -60,8 +60,12 @@ function viewCard(v: ViewState, tz: string): string {
   const other = v.lastImportOrReprocess;
   const otherName = other ? (storedKind(other.source) === 'reprocess' ? 'last reprocess' : `last import (${other.source})`) : '';
   const drift = [
-    v.drift.fieldsNew.length ? `<dt>new fields</dt><dd class="drift" data-kind="new">${esc(nameList(v.drift.fieldsNew))} (kept in _raw)</dd>` : '',
-    v.drift.fieldsMissing.length ? `<dt>fields no longer sent</dt><dd class="drift" data-kind="missing">${esc(nameList(v.drift.fieldsMissing))} (stored values kept as they were)</dd>` : '',
+    v.drift.fieldsNew.length
+      ? `<dt>new fields</dt><dd class="drift" data-kind="new">${esc(nameList(v.drift.fieldsNew))} (kept in _raw)</dd>`
+      : '',
+    v.drift.fieldsMissing.length
+      ? `<dt>fields no longer sent</dt><dd class="drift" data-kind="missing">${esc(nameList(v.drift.fieldsMissing))} (stored values kept as they were)</dd>`
+      : '',
   ].join('');
   return `<section class="card ${f.level}" data-view="${esc(v.view)}" data-freshness="${f.level}">
 <h3>${esc(v.view)} <span class="badge ${f.level}">${f.level === 'green' ? 'fresh' : f.level === 'amber' ? 'attention' : 'stale'}</span></h3>
@@ -134,7 +138,9 @@ function rejectsSection(data: ReportData): string {
 function orphansSection(data: ReportData): string {
   const views = data.state.views.filter((v) => v.orphans !== null);
   const rows = views.map((v) => `<tr data-source="${esc(v.view)}"><td>${esc(v.view)}</td><td class="num">${v.orphans}</td></tr>`);
-  const notes = views.filter((v) => (v.orphans ?? 0) > 0).map((v) => `<li data-source="${esc(v.view)}">${esc(orphanMessage(v.view, v.orphans!))}</li>`);
+  const notes = views
+    .filter((v) => (v.orphans ?? 0) > 0)
+    .map((v) => `<li data-source="${esc(v.view)}">${esc(orphanMessage(v.view, v.orphans!))}</li>`);
   return `<h2>Orphans</h2>
 <table id="orphans" class="narrow"><thead><tr><th>rows in</th><th>whose ticket is not in tickets</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 ${notes.length ? `<ul class="meta orphan-notes">${notes.join('')}</ul>` : ''}`;
@@ -144,13 +150,19 @@ function gapsSection(data: ReportData): string {
   const items: string[] = [];
   for (const v of data.state.views) {
     for (const g of v.gaps) {
-      items.push(`<li class="gap" data-view="${esc(v.view)}">${esc(v.view)}: no committed API sync from ${esc(localTime(g.from, data.timezone))} to ${esc(localTime(g.to, data.timezone))} (${g.days} days, window ${v.windowDays} days): records that left the window in between are lost</li>`);
+      items.push(
+        `<li class="gap" data-view="${esc(v.view)}">${esc(v.view)}: no committed API sync from ${esc(localTime(g.from, data.timezone))} to ${esc(localTime(g.to, data.timezone))} (${g.days} days, window ${v.windowDays} days): records that left the window in between are lost</li>`,
+      );
     }
     if (!v.fresh && v.lastSuccess !== null) {
-      items.push(`<li class="gap open" data-view="${esc(v.view)}">${esc(v.view)}: no committed API sync since ${esc(localTime(v.lastSuccess, data.timezone))}, longer than its ${v.windowDays}-day window (still open)</li>`);
+      items.push(
+        `<li class="gap open" data-view="${esc(v.view)}">${esc(v.view)}: no committed API sync since ${esc(localTime(v.lastSuccess, data.timezone))}, longer than its ${v.windowDays}-day window (still open)</li>`,
+      );
     }
   }
-  const body = items.length ? `<ul id="gaps">${items.join('')}</ul>` : '<p class="none">No coverage gaps: every view was synced within its window.</p>';
+  const body = items.length
+    ? `<ul id="gaps">${items.join('')}</ul>`
+    : '<p class="none">No coverage gaps: every view was synced within its window.</p>';
   return `<h2>Coverage gaps</h2>${body}`;
 }
 

@@ -21,7 +21,13 @@ export function healthzOf(report: StateReport, extra: Record<string, unknown> = 
     views: Object.fromEntries(
       report.views.map((v) => [
         v.view,
-        { fresh: v.fresh, lastSuccess: v.lastSuccess, ageSeconds: v.ageSeconds, windowDays: v.windowDays, lastRun: v.lastRun?.status ?? null },
+        {
+          fresh: v.fresh,
+          lastSuccess: v.lastSuccess,
+          ageSeconds: v.ageSeconds,
+          windowDays: v.windowDays,
+          lastRun: v.lastRun?.status ?? null,
+        },
       ]),
     ),
     breaker: report.source?.breaker.state ?? null,

@@ -101,14 +101,18 @@ async function handle(routes: Readonly<Record<string, Route>>, log: Logger, req:
 }
 
 /** Listens on host:port (port 0 = any free port). A port in use is a configuration error. */
-export async function startHttp(routes: Readonly<Record<string, Route>>, options: { host: string; port: number; log: Logger }): Promise<HttpService> {
+export async function startHttp(
+  routes: Readonly<Record<string, Route>>,
+  options: { host: string; port: number; log: Logger },
+): Promise<HttpService> {
   const server: Server = createServer((req, res) => {
     handle(routes, options.log, req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const hint = error.code === 'EADDRINUSE' ? 'is in use; choose another with --port' : `cannot be opened (${error.code ?? error.message})`;
+      const hint =
+        error.code === 'EADDRINUSE' ? 'is in use; choose another with --port' : `cannot be opened (${error.code ?? error.message})`;
       reject(new ConfigError(`${options.host}:${options.port} ${hint}.`));
     });
     server.listen(options.port, options.host, resolve);

@@ -43,7 +43,9 @@ function cronOf(schedule: string, timezone: string, fn?: () => void): Cron {
     return new Cron(schedule, { timezone, mode: '5-or-6-parts', paused: fn === undefined }, fn);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`--schedule ${JSON.stringify(schedule)} is not a cron expression (${detail}); e.g. '30 6 * * *' for 06:30 daily.`);
+    throw new ConfigError(
+      `--schedule ${JSON.stringify(schedule)} is not a cron expression (${detail}); e.g. '30 6 * * *' for 06:30 daily.`,
+    );
   }
 }
 
@@ -93,7 +95,9 @@ export class SyncScheduler {
    * Starts a full sync now, for `schedule` (the cron timer), `request` (POST /sync) or `start`
    * (`serve --run-now`). Never two at once: while one runs, or while the service stops, nothing starts.
    */
-  runNow(trigger: SyncTrigger): { started: true; runId: string } | { started: false; reason: 'running' | 'stopping'; runId: string | null } {
+  runNow(
+    trigger: SyncTrigger,
+  ): { started: true; runId: string } | { started: false; reason: 'running' | 'stopping'; runId: string | null } {
     if (this.stopping) return { started: false, reason: 'stopping', runId: null };
     if (this.current) return { started: false, reason: 'running', runId: this.currentRunId };
     const runId = randomUUID();

@@ -53,12 +53,7 @@ function laterVersion(view: ViewSpec, laterThanAllMs: number): Transform {
   return (r) => ({ ...r, [text.api]: `${String(r[text.api])} (edited)` });
 }
 
-function* serialise(
-  indexes: Iterable<number>,
-  snapshot: Snapshot,
-  transform: Transform,
-  leadingComma: boolean,
-): Generator<string> {
+function* serialise(indexes: Iterable<number>, snapshot: Snapshot, transform: Transform, leadingComma: boolean): Generator<string> {
   let batch: Record<string, unknown>[] = [];
   let comma = leadingComma;
   const flush = function* (): Generator<string> {
@@ -90,8 +85,7 @@ export function* bodyChunks({ view, snapshot, fault, laterThanAllMs }: BodyInput
     yield `${shown > 0 ? ',' : ''}{${JSON.stringify(key)}: ${envelope.close}`;
     return;
   }
-  const count =
-    fault === 'empty' ? 0 : fault === 'truncated' ? Math.floor(snapshot.count * TRUNCATED_SHARE) : snapshot.count;
+  const count = fault === 'empty' ? 0 : fault === 'truncated' ? Math.floor(snapshot.count * TRUNCATED_SHARE) : snapshot.count;
   yield* serialise(range(0, count), snapshot, recordTransform(view, fault), false);
   if (fault === 'duplicate-keys') {
     yield* serialise(range(0, count, DUPLICATE_EVERY), snapshot, laterVersion(view, laterThanAllMs), count > 0);

@@ -131,8 +131,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     if (failing && failing.count > 0) {
       failing.count -= 1;
       // A 429 always says when to come back; other statuses only when the fault asks for it.
-      const retryAfter =
-        failing.retryAfterSeconds ?? (failing.status === 429 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
+      const retryAfter = failing.retryAfterSeconds ?? (failing.status === 429 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
       return refuse(res, view, failing.status, retryAfter === undefined ? {} : { 'Retry-After': retryAfter });
     }
     // One body for every authentication failure: it must not tell which part of the credentials was wrong.

@@ -55,8 +55,7 @@ const FILLERS: Record<string, Filler<D>> = {
   'TKT-Created By Userid': (d) => d.creator.userId,
   'TKT-Related CI Ref#': (d) => 500_000 + bits(d.noise, 0, 16),
   'TKT-Title': (d) => d.title,
-  'TKT-Description': (d) =>
-    d.creator.automation ? 'Raised automatically by monitoring.' : pickBy(DESCRIPTIONS, d.noise >>> 3),
+  'TKT-Description': (d) => (d.creator.automation ? 'Raised automatically by monitoring.' : pickBy(DESCRIPTIONS, d.noise >>> 3)),
   'TKT-Status': (d) => d.status,
   'TKT-Severity': (d) => d.severity,
   'TKT-Category': (d) => d.category,
@@ -77,8 +76,7 @@ const FILLERS: Record<string, Filler<D>> = {
   'TKT-Job#/Ref#': (d) => (bits(d.noise, 12, 3) === 0 ? `JOB-${10_000 + bits(d.noise, 0, 12)}` : ''),
   'TKT-Resolution/Change Type': (d) =>
     isDone(d.status) ? pickBy(['Permanent Fix', 'Workaround', 'No Fault Found'], bits(d.noise, 15, 4)) : '',
-  'TKT-Root Cause Category': (d) =>
-    isDone(d.status) && d.category !== 'Service Request' ? pickBy(ROOT_CAUSES, bits(d.noise, 16, 5)) : '',
+  'TKT-Root Cause Category': (d) => (isDone(d.status) && d.category !== 'Service Request' ? pickBy(ROOT_CAUSES, bits(d.noise, 16, 5)) : ''),
   'TKT-Ticket Source': (d) => (d.category === 'Alert' ? 'Monitoring' : pickBy(TICKET_SOURCES, bits(d.noise, 18, 4))),
   'TKT-Related CI': (d) => d.ci,
   'TKT-Response Met': (d) => (d.responseMs === null ? '' : yesNo(responseMet(d))),
@@ -92,16 +90,11 @@ const FILLERS: Record<string, Filler<D>> = {
   'TKT-Month Closed': (d) => (d.closedMs === null ? '' : formatMonth(d.closedMs)),
   'TKT-Solution': (d) => (isDone(d.status) ? pickBy(SOLUTIONS, bits(d.noise, 4, 6)) : ''),
   'TKT-SLA Month Closed': (d) => (d.resolvedMs === null ? '' : formatMonth(d.resolvedMs)),
-  'TKT-SLA Closed - This Month': (d) =>
-    d.resolvedMs === null ? '' : yesNo(formatMonth(d.resolvedMs) === d.months.current),
-  'TKT-SLA Closed - Last Month': (d) =>
-    d.resolvedMs === null ? '' : yesNo(formatMonth(d.resolvedMs) === d.months.previous),
-  'TKT-Actual SLA Achievement': (d) =>
-    d.resolvedMs === null ? '' : slaMet(d) ? '100%' : `${50 + bits(d.noise, 2, 5)}%`,
+  'TKT-SLA Closed - This Month': (d) => (d.resolvedMs === null ? '' : yesNo(formatMonth(d.resolvedMs) === d.months.current)),
+  'TKT-SLA Closed - Last Month': (d) => (d.resolvedMs === null ? '' : yesNo(formatMonth(d.resolvedMs) === d.months.previous)),
+  'TKT-Actual SLA Achievement': (d) => (d.resolvedMs === null ? '' : slaMet(d) ? '100%' : `${50 + bits(d.noise, 2, 5)}%`),
   'Chg-Risk': onlyChange((d) => pickBy(['Low', 'Low', 'Medium', 'High'], bits(d.noise, 28, 2))),
-  'Chg-Trigger': onlyChange((d) =>
-    pickBy(['Customer Request', 'Incident', 'Problem', 'Maintenance'], bits(d.noise, 26, 2)),
-  ),
+  'Chg-Trigger': onlyChange((d) => pickBy(['Customer Request', 'Incident', 'Problem', 'Maintenance'], bits(d.noise, 26, 2))),
   'Chg-Type': onlyChange((d) => pickBy(['Standard', 'Normal', 'Normal', 'Emergency'], bits(d.noise, 29, 2))),
   'Chg-Approver': onlyChange((d) => (d.status === 'Open' ? '' : d.creator.fullName)),
   'Chg-Success': onlyChange((d) => (d.status === 'Closed' ? yesNo(bits(d.noise, 30, 2) !== 0) : '')),

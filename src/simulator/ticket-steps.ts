@@ -19,13 +19,36 @@ const OPENED_SHARE = 0.01;
 
 /** Where a ticket goes next, the way a service desk works: forwards mostly, back now and then. */
 const NEXT: Readonly<Record<Status, (unit: number) => Status | null>> = {
-  Open: weighted<Status | null>([['In Progress', 70], ['Pending', 20], ['Closed', 5], [null, 5]]),
-  'In Progress': weighted<Status | null>([['Pending', 35], ['Resolved', 35], ['Closed', 15], [null, 15]]),
-  Pending: weighted<Status | null>([['In Progress', 45], ['Resolved', 25], [null, 30]]),
-  Resolved: weighted<Status | null>([['Closed', 85], ['In Progress', 15]]),
-  'Incident Resolved': weighted<Status | null>([['Closed', 85], ['In Progress', 15]]),
+  Open: weighted<Status | null>([
+    ['In Progress', 70],
+    ['Pending', 20],
+    ['Closed', 5],
+    [null, 5],
+  ]),
+  'In Progress': weighted<Status | null>([
+    ['Pending', 35],
+    ['Resolved', 35],
+    ['Closed', 15],
+    [null, 15],
+  ]),
+  Pending: weighted<Status | null>([
+    ['In Progress', 45],
+    ['Resolved', 25],
+    [null, 30],
+  ]),
+  Resolved: weighted<Status | null>([
+    ['Closed', 85],
+    ['In Progress', 15],
+  ]),
+  'Incident Resolved': weighted<Status | null>([
+    ['Closed', 85],
+    ['In Progress', 15],
+  ]),
   // The odd reopen.
-  Closed: weighted<Status | null>([['In Progress', 4], [null, 96]]),
+  Closed: weighted<Status | null>([
+    ['In Progress', 4],
+    [null, 96],
+  ]),
 };
 
 /** The tickets after `steps` steps from `tickets` (the data of the day's start, step 0). */

@@ -5,16 +5,7 @@
 import { type Random, weighted } from './random.js';
 import type { Person } from './people.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, pickInstantStyle, type InstantStyle } from './time-format.js';
-import {
-  ACCOUNTS,
-  DONE_STATUSES,
-  SEVERITIES,
-  TEAMS,
-  TITLES,
-  type Account,
-  type Category,
-  type Status,
-} from './vocabulary.js';
+import { ACCOUNTS, DONE_STATUSES, SEVERITIES, TEAMS, TITLES, type Account, type Category, type Status } from './vocabulary.js';
 
 export interface ReportMonths {
   readonly current: string;
@@ -139,13 +130,7 @@ function configurationItem(rng: Random, account: Account): string {
 
 const seconds = (ms: number): number => Math.floor(ms / 1000) * 1000;
 
-export function generateTickets(
-  rng: Random,
-  count: number,
-  nowMs: number,
-  people: readonly Person[],
-  months: ReportMonths,
-): TicketDraft[] {
+export function generateTickets(rng: Random, count: number, nowMs: number, people: readonly Person[], months: ReportMonths): TicketDraft[] {
   const staff = people.filter((p) => !p.automation);
   const bot = people.find((p) => p.automation) ?? rng.pick(staff);
   const spans = Array.from({ length: count }, () => {
@@ -164,9 +149,7 @@ export function generateTickets(
     const severityIndex = category === 'Alert' ? rng.int(1, 3) : rng.int(0, 3);
     const assignee = rng.chance(UNASSIGNED_SHARE[status]) ? null : rng.pick(staff);
     const responseMs =
-      assignee === null && status === 'Open'
-        ? null
-        : seconds(Math.min(modifiedMs, createdMs + rng.between(2, 240) * MINUTE_MS));
+      assignee === null && status === 'Open' ? null : seconds(Math.min(modifiedMs, createdMs + rng.between(2, 240) * MINUTE_MS));
     const resolvedMs = isDone(status)
       ? seconds(Math.max(responseMs ?? createdMs, createdMs + (modifiedMs - createdMs) * rng.between(0.3, 1)))
       : null;

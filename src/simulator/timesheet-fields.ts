@@ -49,10 +49,8 @@ const FILLERS: Record<string, Filler<D>> = {
   'TS-Notes': (d) => pickBy(TIMESHEET_NOTES, d.noise >>> 19),
   'TS-Type': (d) => (booked(d) ? 'Ticket' : 'Admin'),
   'TS-Category': (d) => (booked(d) ? 'Support' : 'Non-Billable'),
-  'TS-Sub Category': (d) =>
-    booked(d) ? pickBy(['Reactive', 'Reactive', 'Proactive', 'Project'], bits(d.noise, 22, 2)) : 'Internal',
-  'TS-Ticket Project Master Code': (d) =>
-    booked(d) && bits(d.noise, 24, 3) === 0 ? `PRJ-${1000 + bits(d.noise, 16, 8)}` : '',
+  'TS-Sub Category': (d) => (booked(d) ? pickBy(['Reactive', 'Reactive', 'Proactive', 'Project'], bits(d.noise, 22, 2)) : 'Internal'),
+  'TS-Ticket Project Master Code': (d) => (booked(d) && bits(d.noise, 24, 3) === 0 ? `PRJ-${1000 + bits(d.noise, 16, 8)}` : ''),
   'TS-Account Name': (d) => d.bookedTo.account.name,
   'TS-Account Selcom': (d) => d.bookedTo.account.selcom,
   'TS-Account Bill State': (d) => d.bookedTo.account.billState,

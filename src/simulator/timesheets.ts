@@ -6,15 +6,7 @@
 import { weighted, type Random } from './random.js';
 import type { Person } from './people.js';
 import { ticketIdAround, type TicketDraft } from './tickets.js';
-import {
-  DAY_MS,
-  MINUTE_MS,
-  perthDay,
-  perthInstant,
-  pickInstantStyle,
-  weekday,
-  type InstantStyle,
-} from './time-format.js';
+import { DAY_MS, MINUTE_MS, perthDay, perthInstant, pickInstantStyle, weekday, type InstantStyle } from './time-format.js';
 import { ACCOUNTS, ADMIN_TITLES, INTERNAL_ACCOUNT, TEAMS, TITLES, type Account } from './vocabulary.js';
 
 /** What an entry was booked against: a ticket's title, queue and customer, or internal admin. */
@@ -66,13 +58,7 @@ export interface TimesheetContext {
 }
 
 /** How many entries each person books each day: exact total, uneven spread (weekends, leave, busy days). */
-function entriesPerPersonDay(
-  rng: Random,
-  workers: readonly Person[],
-  days: number,
-  firstDay: number,
-  total: number,
-): Uint16Array {
+function entriesPerPersonDay(rng: Random, workers: readonly Person[], days: number, firstDay: number, total: number): Uint16Array {
   const weights = new Float64Array(days * workers.length);
   let sum = 0;
   for (let d = 0; d < days; d++) {
@@ -160,11 +146,7 @@ export function generateTimesheets(ctx: TimesheetContext, total: number, nowMs: 
             : fromView
               ? (tickets[ticketIndex] as TicketDraft).id
               : ticketIdAround(dayEndMs - rng.between(0, 20) * DAY_MS),
-          bookedTo: admin
-            ? rng.pick(pools.adminRefs)
-            : fromView
-              ? (pools.viewRefs[ticketIndex] as BookedTo)
-              : rng.pick(pools.olderRefs),
+          bookedTo: admin ? rng.pick(pools.adminRefs) : fromView ? (pools.viewRefs[ticketIndex] as BookedTo) : rng.pick(pools.olderRefs),
           approved: approved && !rng.chance(0.03),
           modifiedMs: Math.floor(Math.min(nowMs - MINUTE_MS, endMs + rng.between(0, 3) * DAY_MS) / 1000) * 1000,
           style: pickInstantStyle(rng.next()),

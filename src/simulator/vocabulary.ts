@@ -137,15 +137,7 @@ export const SOLUTIONS = [
   'Configuration corrected, change recorded.',
 ];
 
-export const ROOT_CAUSES = [
-  'Hardware',
-  'Software',
-  'Configuration',
-  'Capacity',
-  'Third Party',
-  'Human Error',
-  'Unknown',
-];
+export const ROOT_CAUSES = ['Hardware', 'Software', 'Configuration', 'Capacity', 'Third Party', 'Human Error', 'Unknown'];
 
 export const TICKET_SOURCES = ['Email', 'Portal', 'Phone', 'Monitoring', 'Chat'];
 
@@ -180,12 +172,4 @@ export const TIMESHEET_TITLES = [
 
 export const ADMIN_TITLES = ['Team meeting', 'Training', 'Internal admin', 'Leave', 'Recruitment interview'];
 
-export const TIMESHEET_NOTES = [
-  '',
-  '',
-  '',
-  'Out of hours',
-  'Waiting on customer',
-  'See ticket notes',
-  'Travel to site',
-];
+export const TIMESHEET_NOTES = ['', '', '', 'Out of hours', 'Waiting on customer', 'See ticket notes', 'Travel to site'];

@@ -21,9 +21,7 @@ export interface BreakerPolicy {
 
 export const CLOSED: BreakerState = Object.freeze({ state: 'closed', failures: 0 });
 
-export type Gate =
-  | { readonly allowed: true; readonly breaker: BreakerState }
-  | { readonly allowed: false; readonly remainingMs: number };
+export type Gate = { readonly allowed: true; readonly breaker: BreakerState } | { readonly allowed: false; readonly remainingMs: number };
 
 /** The breaker as it stands at `now`: an open one whose cooldown is over is half-open, the next attempt its trial. */
 export function breakerAt(breaker: BreakerState, now: number): BreakerState {

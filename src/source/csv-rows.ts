@@ -38,7 +38,10 @@ async function readHeadLines(path: string): Promise<string[]> {
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    const head = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
+    const head = buffer
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     const lines = head.split(/\r?\n|\r/);
     // The last line may be cut short by the end of the buffer: keep it only when the file ends there.
     if (bytesRead === HEAD_BYTES) lines.pop();
@@ -121,7 +124,9 @@ export async function openCsvRows(path: string, name: string, onBytes?: BytesLis
     let number = 0;
     try {
       for await (const cells of open() as AsyncIterable<string[]>) {
-        yield notUtf8 && cells.some((cell) => cell.includes('\uFFFD')) ? { number: ++number, cells, notUtf8: true } : { number: ++number, cells };
+        yield notUtf8 && cells.some((cell) => cell.includes('\uFFFD'))
+          ? { number: ++number, cells, notUtf8: true }
+          : { number: ++number, cells };
       }
     } catch (error) {
       throw csvError(error, name);
@@ -143,7 +148,5 @@ export async function openCsvRows(path: string, name: string, onBytes?: BytesLis
 function csvError(error: unknown, name: string): unknown {
   if (!(error instanceof CsvError)) return error;
   const line = typeof error.lines === 'number' ? ` near line ${error.lines}` : '';
-  return new SourceDataError(
-    `${name} is not a well-formed CSV file (${error.code}${line}); fix that line or export the file again.`,
-  );
+  return new SourceDataError(`${name} is not a well-formed CSV file (${error.code}${line}); fix that line or export the file again.`);
 }

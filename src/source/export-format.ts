@@ -23,6 +23,9 @@ export async function sniffFormat(path: string, name: string): Promise<ExportFor
   if (head.subarray(0, 4).equals(OLE_MAGIC)) {
     throw new SourceDataError(`${name} is an old binary .xls workbook: save it as .xlsx or CSV and import that.`);
   }
-  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return text.startsWith('{') || text.startsWith('[') ? 'json' : 'csv';
 }

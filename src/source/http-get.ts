@@ -61,7 +61,10 @@ function describeStatus(status: number, view: string): { message: string; transi
     return { transient: false, message: `OTC rejected the credentials for view ${view} (401): check OTC_USERNAME and OTC_PASSWORD.` };
   }
   if (status === 403) {
-    return { transient: false, message: `OTC refused access to view ${view} (403): the service account lacks permission for this view; ask the OTC administrators.` };
+    return {
+      transient: false,
+      message: `OTC refused access to view ${view} (403): the service account lacks permission for this view; ask the OTC administrators.`,
+    };
   }
   if (status === 404) {
     return { transient: false, message: `OTC does not know view ${view} (404): check its GUID (${guidVariable(view)}) and OTC_BASE_URL.` };
@@ -96,7 +99,22 @@ export class NetworkError extends SourceError {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED', 'UND_ERR_ABORTED', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_ABORTED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
 
 /** Codes that mean the connection ended early, once the body had started: the body was cut short. */
 const CUT_SHORT_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
@@ -116,8 +134,10 @@ function networkWords(code: string, at: string, view: string, received: number |
   if (received !== null && CUT_SHORT_CODES.has(code)) {
     return `the body of view ${view} was cut short after ${received} bytes: OTC at ${at} closed the connection before sending all of it.`;
   }
-  if (code === 'ECONNREFUSED') return `OTC at ${at} refused the connection for view ${view} (ECONNREFUSED): check OTC_BASE_URL and that the source is up.`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host of OTC_BASE_URL (${at}) could not be found for view ${view} (${code}): check OTC_BASE_URL and DNS.`;
+  if (code === 'ECONNREFUSED')
+    return `OTC at ${at} refused the connection for view ${view} (ECONNREFUSED): check OTC_BASE_URL and that the source is up.`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `the host of OTC_BASE_URL (${at}) could not be found for view ${view} (${code}): check OTC_BASE_URL and DNS.`;
   if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `could not connect to OTC at ${at} in time for view ${view}.`;
   if (CUT_SHORT_CODES.has(code)) return `OTC at ${at} closed the connection for view ${view} before answering.`;
   return `the connection to OTC at ${at} failed for view ${view}${code ? ` (${code})` : ''}.`;
@@ -125,7 +145,12 @@ function networkWords(code: string, at: string, view: string, received: number |
 
 function networkError(error: unknown, options: GetOptions, timedOut: boolean, received: number | null): SourceError {
   const { view } = options;
-  if (timedOut) return new NetworkError(`OTC did not answer view ${view} in time (timeout, OTC_TIMEOUT_MS).`, { view, transient: true, cause: error }, true);
+  if (timedOut)
+    return new NetworkError(
+      `OTC did not answer view ${view} in time (timeout, OTC_TIMEOUT_MS).`,
+      { view, transient: true, cause: error },
+      true,
+    );
   const code = (error as { code?: string }).code ?? '';
   const transient = NETWORK_CODES.has(code) || code.startsWith('UND_ERR');
   return new NetworkError(networkWords(code, hostOf(options.url), view, received), { view, transient, cause: error }, false);
@@ -183,7 +208,11 @@ export async function getToFile(options: GetOptions): Promise<FetchedBody> {
     if (options.signal?.aborted) throw error;
     if (isDecodeError(error)) {
       const code = (error as { code: string }).code;
-      throw new NetworkError(`OTC's compressed body for view ${options.view} does not decode (${code}): the download was probably cut off.`, { view: options.view, transient: true, cause: error }, false);
+      throw new NetworkError(
+        `OTC's compressed body for view ${options.view} does not decode (${code}): the download was probably cut off.`,
+        { view: options.view, transient: true, cause: error },
+        false,
+      );
     }
     throw networkError(error, options, timeout.aborted, received);
   }
@@ -197,12 +226,18 @@ function isDecodeError(error: unknown): boolean {
 /** Decoders for a Content-Encoding (applied in reverse of the order listed); an unknown one is refused. */
 function decodersFor(header: string | string[] | undefined, view: string): Transform[] {
   const value = Array.isArray(header) ? header.join(',') : (header ?? '');
-  const codings = value.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+  const codings = value
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
   return codings.reverse().map((coding) => {
     if (coding === 'gzip' || coding === 'x-gzip') return createGunzip();
     if (coding === 'deflate') return createInflate();
     if (coding === 'br') return createBrotliDecompress();
-    throw new SourceError(`OTC sent view ${view} with a Content-Encoding this client cannot decode (${coding.slice(0, 40)}).`, { view, transient: false });
+    throw new SourceError(`OTC sent view ${view} with a Content-Encoding this client cannot decode (${coding.slice(0, 40)}).`, {
+      view,
+      transient: false,
+    });
   });
 }
 

@@ -93,7 +93,10 @@ export function createProtectedSource(config: Config, deps: ProtectionDeps): Vie
       if (admission.kind === 'send') return requestId!;
       if (admission.kind === 'blocked') throw breakerOpenError(view, state, admission.remainingMs);
       if (admission.ms >= LOG_WAIT_MS) {
-        log.info({ view, waitMs: admission.ms }, `waiting ${seconds(admission.ms)} before the next request to OTC (OTC_MIN_INTERVAL_MS, OTC_MAX_REQUESTS_PER_HOUR)`);
+        log.info(
+          { view, waitMs: admission.ms },
+          `waiting ${seconds(admission.ms)} before the next request to OTC (OTC_MIN_INTERVAL_MS, OTC_MAX_REQUESTS_PER_HOUR)`,
+        );
       }
       await sleep(admission.ms, signal);
     }

@@ -28,7 +28,10 @@ export interface SourceStateStore {
    * Under a lock every process shares: reads the state, asks `decide`, and when it says `send`,
    * stores its breaker state and records the request as started. Returns the request's id then.
    */
-  admit(view: string, decide: (state: SourceState) => Admission): Promise<{ admission: Admission; state: SourceState; requestId: number | null }>;
+  admit(
+    view: string,
+    decide: (state: SourceState) => Admission,
+  ): Promise<{ admission: Admission; state: SourceState; requestId: number | null }>;
   /** Under the same lock: records how the request ended and replaces the breaker with `next(state)`. */
   settle(
     requestId: number,

@@ -178,9 +178,7 @@ async function skipRest(sheet: WorksheetReader): Promise<void> {
 function unreadable(error: unknown, name: string): SourceDataError {
   if (error instanceof SourceDataError) return error;
   const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 80);
-  return new SourceDataError(
-    `${name} is not a readable XLSX workbook (${detail}): it may be damaged or cut short; export it again.`,
-  );
+  return new SourceDataError(`${name} is not a readable XLSX workbook (${detail}): it may be damaged or cut short; export it again.`);
 }
 
 /** exceljs row values are 1-based and sparse; cells come back 0-based and dense. */

@@ -89,8 +89,7 @@ export function sourceDataError(problem: BodyProblem, view: string, preview: str
     case 'cut-off':
       return offset === 0
         ? new SourceDataError(
-            `The ${view} view's body is empty. The source may be in maintenance or the download was ` +
-              `cut off; try again later.`,
+            `The ${view} view's body is empty. The source may be in maintenance or the download was ` + `cut off; try again later.`,
             { view },
           )
         : new SourceDataError(

@@ -200,7 +200,12 @@ export class BodyReader {
     const { starts, ends, commas, canonical } = this.scanner;
     const spans: RecordSpan[] = [];
     for (let i = 0; i < count; i++) {
-      spans.push({ start: starts[i]! - startOffset + 1, end: ends[i]! - startOffset + 1, commas: commas[i]!, canonical: canonical[i] === 1 });
+      spans.push({
+        start: starts[i]! - startOffset + 1,
+        end: ends[i]! - startOffset + 1,
+        commas: commas[i]!,
+        canonical: canonical[i] === 1,
+      });
     }
     this.scanner.drop(count);
     const records = readBatch(array, spans, startOffset, this.nextPosition, this.maxRecordBytes);
@@ -233,4 +238,3 @@ function locate(head: Buffer): ReturnType<typeof locateRecordList> {
     throw error;
   }
 }
-

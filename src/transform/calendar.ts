@@ -50,9 +50,16 @@ export function isoDateOfDay(days: number): string {
   const { year, month, day } = civil;
   // prettier-ignore
   return String.fromCharCode(
-    digit(year, 1000), digit(year, 100), digit(year, 10), digit(year, 1),
-    DASH, digit(month, 10), digit(month, 1),
-    DASH, digit(day, 10), digit(day, 1),
+    digit(year, 1000),
+    digit(year, 100),
+    digit(year, 10),
+    digit(year, 1),
+    DASH,
+    digit(month, 10),
+    digit(month, 1),
+    DASH,
+    digit(day, 10),
+    digit(day, 1),
   );
 }
 
@@ -70,13 +77,29 @@ export function isoInstantOf(utcMs: number): string {
   const ms = msOfDay - secondOfDay * 1000;
   // prettier-ignore
   return String.fromCharCode(
-    digit(year, 1000), digit(year, 100), digit(year, 10), digit(year, 1),
-    DASH, digit(month, 10), digit(month, 1),
-    DASH, digit(day, 10), digit(day, 1),
-    84 /* T */, digit(hour, 10), digit(hour, 1),
-    COLON, digit(minute, 10), digit(minute, 1),
-    COLON, digit(second, 10), digit(second, 1),
-    46 /* . */, digit(ms, 100), digit(ms, 10), digit(ms, 1),
+    digit(year, 1000),
+    digit(year, 100),
+    digit(year, 10),
+    digit(year, 1),
+    DASH,
+    digit(month, 10),
+    digit(month, 1),
+    DASH,
+    digit(day, 10),
+    digit(day, 1),
+    84 /* T */,
+    digit(hour, 10),
+    digit(hour, 1),
+    COLON,
+    digit(minute, 10),
+    digit(minute, 1),
+    COLON,
+    digit(second, 10),
+    digit(second, 1),
+    46 /* . */,
+    digit(ms, 100),
+    digit(ms, 10),
+    digit(ms, 1),
     90 /* Z */,
   );
 }

@@ -108,7 +108,9 @@ export class RowRecords {
 /** Header cells as trimmed names; an empty header cell is null (its column is not a field). */
 export function headerNames(cells: readonly unknown[]): Array<string | null> {
   return Array.from(cells, (c) => {
-    const name = String(plainCell(c, false) ?? '').replace(/^\uFEFF/, '').trim();
+    const name = String(plainCell(c, false) ?? '')
+      .replace(/^\uFEFF/, '')
+      .trim();
     return name === '' ? null : name;
   });
 }

@@ -56,10 +56,7 @@ const PLACEHOLDER = '\u0000record list';
  * hold only whitespace (`'malformed'` otherwise), and must not hold a second list at the same path
  * (`'duplicate'`). Returns undefined when the tail is fine.
  */
-export function envelopeTailProblem(
-  path: readonly string[],
-  tail: string,
-): 'malformed' | 'duplicate' | undefined {
+export function envelopeTailProblem(path: readonly string[], tail: string): 'malformed' | 'duplicate' | undefined {
   // Re-open the envelope around a stand-in for the list, so JSON.parse judges the tail exactly; a string
   // stand-in cannot be extended into another valid token the way a number could (`0` + `.5`).
   const opened = path.map((key) => `{${JSON.stringify(key)}:`).join('');
@@ -97,9 +94,7 @@ function isListPath(path: readonly string[]): boolean {
 }
 
 function leadsToList(path: readonly string[]): boolean {
-  return LIST_PATHS.some(
-    (listPath) => listPath.length > path.length && samePath(listPath.slice(0, path.length), path),
-  );
+  return LIST_PATHS.some((listPath) => listPath.length > path.length && samePath(listPath.slice(0, path.length), path));
 }
 
 /** A recursive-descent walk over the envelope's bytes; skipped values are validated, not just skipped. */

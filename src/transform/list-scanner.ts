@@ -320,7 +320,8 @@ function isPlainEscape(buf: Uint8Array, i: number, n: number): boolean {
   if (i >= n) return false;
   const byte = buf[i];
   // " \ b f n r t
-  if (byte === QUOTE || byte === BACKSLASH || byte === 0x62 || byte === 0x66 || byte === 0x6e || byte === 0x72 || byte === 0x74) return true;
+  if (byte === QUOTE || byte === BACKSLASH || byte === 0x62 || byte === 0x66 || byte === 0x6e || byte === 0x72 || byte === 0x74)
+    return true;
   if (byte !== LOWER_U || i + 4 >= n) return false;
   if (buf[i + 1] !== DIGIT_0 || buf[i + 2] !== DIGIT_0) return false;
   const high = buf[i + 3];

@@ -83,14 +83,13 @@ export function keyTextSql(view: ViewSpec, column: (name: string) => string): st
     simpleKeyType(view);
     return column(view.key[0]!);
   }
-  return view.key
-    .map((name) => `coalesce(${partEncoding(view, name).sql(column(name))}, '${NULL_PART}')`)
-    .join(` || '${SEPARATOR}' || `);
+  return view.key.map((name) => `coalesce(${partEncoding(view, name).sql(column(name))}, '${NULL_PART}')`).join(` || '${SEPARATOR}' || `);
 }
 
 function simpleKeyType(view: ViewSpec): void {
   const { column, type } = fieldByColumn(view, view.key[0]!);
-  if (!SIMPLE_TYPES.has(type)) throw new Error(`${view.name}: its key column ${column} is a ${type}; a key of one column must be an id or text`);
+  if (!SIMPLE_TYPES.has(type))
+    throw new Error(`${view.name}: its key column ${column} is a ${type}; a key of one column must be an id or text`);
 }
 
 function partEncoding(view: ViewSpec, name: string): PartEncoding {

@@ -141,11 +141,19 @@ export class Normalizer {
    * without parsing more than its key, cursor and window: on a re-sync most records are unchanged,
    * and parsing every value of them is most of the work.
    */
-  normalizeKnown(records: readonly unknown[], firstPosition: number, isStored: StoredHashCheck): NormalizedBatch<NormalizedRow | KnownRecord> {
+  normalizeKnown(
+    records: readonly unknown[],
+    firstPosition: number,
+    isStored: StoredHashCheck,
+  ): NormalizedBatch<NormalizedRow | KnownRecord> {
     return this.normalizeAll(records, firstPosition, isStored);
   }
 
-  private normalizeAll(records: readonly unknown[], firstPosition: number, isStored: StoredHashCheck | null): NormalizedBatch<NormalizedRow | KnownRecord> {
+  private normalizeAll(
+    records: readonly unknown[],
+    firstPosition: number,
+    isStored: StoredHashCheck | null,
+  ): NormalizedBatch<NormalizedRow | KnownRecord> {
     const rows: Array<NormalizedRow | KnownRecord> = [];
     const rejects: RejectedRecord[] = [];
     const hashes = hashesOf(records);
@@ -172,11 +180,25 @@ export class Normalizer {
     hashRead?: string,
   ): NormalizedRow | KnownRecord | null {
     if (record instanceof UnreadableRecord) {
-      rejects.push({ position, recordKey: this.keyOfFields(record.fields), kind: 'record', field: null, reason: record.reason, raw: record });
+      rejects.push({
+        position,
+        recordKey: this.keyOfFields(record.fields),
+        kind: 'record',
+        field: null,
+        reason: record.reason,
+        raw: record,
+      });
       return null;
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      rejects.push({ position, recordKey: null, kind: 'record', field: null, reason: `expected a JSON object, got ${describe(record)}`, raw: record });
+      rejects.push({
+        position,
+        recordKey: null,
+        kind: 'record',
+        field: null,
+        reason: `expected a JSON object, got ${describe(record)}`,
+        raw: record,
+      });
       return null;
     }
     const source = record as Record<string, unknown>;
@@ -251,7 +273,14 @@ export class Normalizer {
       rejects.push({ position, recordKey, kind: 'value', field: e.field.api, reason: `${e.field.api}: ${e.reason}`, raw: record });
     }
     if (unstorable) {
-      rejects.push({ position, recordKey, kind: 'value', field: null, reason: 'record holds characters PostgreSQL cannot store (NUL or an unpaired surrogate); stored with U+FFFD in their place', raw: record });
+      rejects.push({
+        position,
+        recordKey,
+        kind: 'value',
+        field: null,
+        reason: 'record holds characters PostgreSQL cannot store (NUL or an unpaired surrogate); stored with U+FFFD in their place',
+        raw: record,
+      });
     }
     const stored = unstorable ? (storable(apiRecord) as Record<string, unknown>) : apiRecord;
     return {
@@ -272,7 +301,13 @@ export class Normalizer {
    * The record as a `KnownRecord` when its key parses and the stored row of that key has its hash;
    * otherwise null, and the caller parses it in full (which also reports whatever did not parse).
    */
-  private knownRecord(found: readonly unknown[], record: unknown, position: number, digest: string, isStored: StoredHashCheck): KnownRecord | null {
+  private knownRecord(
+    found: readonly unknown[],
+    record: unknown,
+    position: number,
+    digest: string,
+    isStored: StoredHashCheck,
+  ): KnownRecord | null {
     const parts: Array<string | boolean | null> = new Array(this.view.fields.length).fill(null);
     for (const slot of this.keySlots) {
       if (found[slot] === ABSENT) {
@@ -331,7 +366,11 @@ export class Normalizer {
    * date, a number sent as text, Yes/No, an empty string stored as NULL, a value that did not parse).
    * With the columns it rebuilds the record (the `record_of` functions of migration 005).
    */
-  private rawRemainder(record: Record<string, unknown>, values: ReadonlyArray<string | boolean | null>, present: readonly boolean[]): string {
+  private rawRemainder(
+    record: Record<string, unknown>,
+    values: ReadonlyArray<string | boolean | null>,
+    present: readonly boolean[],
+  ): string {
     let out = '';
     for (const name in record) {
       const value = record[name];

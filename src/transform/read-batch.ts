@@ -27,11 +27,19 @@ export interface RecordSpan {
  * The records of `array` (a JSON array's bytes; `spans` locate its elements; `startOffset` is the body
  * offset of `array[1]`). Throws `BodyProblem` when a record is not valid JSON.
  */
-export function readBatch(array: Buffer, spans: readonly RecordSpan[], startOffset: number, firstPosition: number, maxRecordBytes: number): unknown[] {
+export function readBatch(
+  array: Buffer,
+  spans: readonly RecordSpan[],
+  startOffset: number,
+  firstPosition: number,
+  maxRecordBytes: number,
+): unknown[] {
   const plain = isUtf8(array) && spans.every((s) => s.end - s.start <= maxRecordBytes);
   const records = plain
     ? parseArray(array, spans, startOffset, firstPosition)
-    : spans.map((span, i) => readOne(array.subarray(span.start, span.end), startOffset + span.start - 1, firstPosition + i, maxRecordBytes));
+    : spans.map((span, i) =>
+        readOne(array.subarray(span.start, span.end), startOffset + span.start - 1, firstPosition + i, maxRecordBytes),
+      );
   // Only a batch read whole can have canonical records: the others are rare, and read record by record.
   const hashes: Array<string | undefined> | null = plain ? new Array(records.length) : null;
   for (let i = 0; i < records.length; i++) {

@@ -85,14 +85,22 @@ describe('the status page in a real browser (chromium, scripts disabled)', () =>
         assert.equal(await page.locator('h1').textContent(), 'otc-etl status');
         assert.deepEqual(requests, [url], 'self-contained: no request but the page itself');
 
-        const freshness = await page.locator('section.card').evaluateAll((cards) => cards.map((c) => [c.getAttribute('data-view'), c.getAttribute('data-freshness'), getComputedStyle(c).borderLeftColor]));
+        const freshness = await page
+          .locator('section.card')
+          .evaluateAll((cards) =>
+            cards.map((c) => [c.getAttribute('data-view'), c.getAttribute('data-freshness'), getComputedStyle(c).borderLeftColor]),
+          );
         assert.deepEqual(freshness, [
           ['comments', 'green', 'rgb(46, 125, 50)'],
           ['timesheets', 'amber', 'rgb(217, 119, 6)'],
           ['tickets', 'red', 'rgb(198, 40, 40)'],
         ]);
 
-        for (const [view, runs] of [['comments', 12], ['timesheets', 8], ['tickets', 30]] as const) {
+        for (const [view, runs] of [
+          ['comments', 12],
+          ['timesheets', 8],
+          ['tickets', 30],
+        ] as const) {
           const chart = page.locator(`svg.run-chart[data-view="${view}"]`);
           assert.ok(((await chart.boundingBox())?.width ?? 0) > 300, `${view} chart is drawn`);
           assert.equal(await chart.locator('rect.run-bar').count(), runs, `${view} bars`);
@@ -119,15 +127,28 @@ describe('the status page in a real browser (chromium, scripts disabled)', () =>
         const backlog = page.locator('svg.backlog-chart');
         assert.ok(((await backlog.boundingBox())?.width ?? 0) > 300, 'the backlog chart is drawn');
         assert.equal(await backlog.getAttribute('data-days'), '90');
-        const lines = await backlog.locator('polyline.backlog-line').evaluateAll((els) =>
-          els.map((e) => [e.getAttribute('data-team'), e.getAttribute('data-last'), e.getAttribute('data-peak')]),
-        );
-        assert.deepEqual(lines, [['Network', '0', '1'], ['NOC', '1', '1']]);
-        const stays = await page.locator('#time-in-status tr.stay').evaluateAll((rows) =>
-          rows.map((r) => [r.getAttribute('data-status'), r.getAttribute('data-stays'), r.getAttribute('data-median-hours'), r.getAttribute('data-p90-hours')]),
-        );
+        const lines = await backlog
+          .locator('polyline.backlog-line')
+          .evaluateAll((els) => els.map((e) => [e.getAttribute('data-team'), e.getAttribute('data-last'), e.getAttribute('data-peak')]));
+        assert.deepEqual(lines, [
+          ['Network', '0', '1'],
+          ['NOC', '1', '1'],
+        ]);
+        const stays = await page
+          .locator('#time-in-status tr.stay')
+          .evaluateAll((rows) =>
+            rows.map((r) => [
+              r.getAttribute('data-status'),
+              r.getAttribute('data-stays'),
+              r.getAttribute('data-median-hours'),
+              r.getAttribute('data-p90-hours'),
+            ]),
+          );
         // Open: 48 h (501) and 408 h (502): median 228, 90th percentile 48 + 0.9 × 360 = 372. Pending: 72 h.
-        assert.deepEqual(stays, [['Open', '2', '228', '372'], ['Pending', '1', '72', '72']]);
+        assert.deepEqual(stays, [
+          ['Open', '2', '228', '372'],
+          ['Pending', '1', '72', '72'],
+        ]);
         assert.ok(await page.locator('#time-in-status svg.stay-bars').first().isVisible());
 
         const shots = process.env.OTC_SCREENSHOT_DIR;

@@ -23,11 +23,37 @@ const HELPERS: Partial<Record<FieldType, { fn: string; text: (v: string) => stri
 };
 
 const SAMPLES: Array<[FieldType, string[]]> = [
-  ['instant', ['07/01/2025 09:05', '7/1/2025 9:05', '07/01/2025 09:05:30', '7/1/2025 9:05 PM', '7/1/2025 12:15 AM', '2025-01-07',
-    '2025-01-07 09:05', '2025-01-07T09:05:00', '2025-01-07T09:05:00.250', '2025-01-07T09:05:00+10:00', '2025-01-07T01:05:00Z',
-    '31/02/2025 10:00', '29/02/2024 10:00', '29/02/2025', '2025-13-01', '0000-01-01', '2025-01-07T24:00', '2025-01-07 09:60',
-    '2025-01-07 09:05 +0800', '2025-01-07T09:05:00,5-03:30', '2025-01-07T09:05+24:00', '7/1/2025 13:05 PM', 'next tuesday', '  ',
-    '07/01/2025', '2025-1-7']],
+  [
+    'instant',
+    [
+      '07/01/2025 09:05',
+      '7/1/2025 9:05',
+      '07/01/2025 09:05:30',
+      '7/1/2025 9:05 PM',
+      '7/1/2025 12:15 AM',
+      '2025-01-07',
+      '2025-01-07 09:05',
+      '2025-01-07T09:05:00',
+      '2025-01-07T09:05:00.250',
+      '2025-01-07T09:05:00+10:00',
+      '2025-01-07T01:05:00Z',
+      '31/02/2025 10:00',
+      '29/02/2024 10:00',
+      '29/02/2025',
+      '2025-13-01',
+      '0000-01-01',
+      '2025-01-07T24:00',
+      '2025-01-07 09:60',
+      '2025-01-07 09:05 +0800',
+      '2025-01-07T09:05:00,5-03:30',
+      '2025-01-07T09:05+24:00',
+      '7/1/2025 13:05 PM',
+      'next tuesday',
+      '  ',
+      '07/01/2025',
+      '2025-1-7',
+    ],
+  ],
   ['date', ['07/01/2025', '2025-01-07', '2025-01-07T23:30:00+00:00', '07/01/2025 23:30', '31/04/2025', 'soon']],
   ['decimal', ['2,5', '2.50', '1e3', '.5', '-0,75', 'two', '1,234.5', '3', '1e401', '5.', '+1.5E-2']],
   ['id', ['123', ' 123 ', '123.0', '123.5', '12a', '-7', '99999999999999999999', '9223372036854775807', '-0', '123.']],
@@ -98,17 +124,30 @@ for (const kind of DATABASE_KINDS) {
       const r = await runCli(['migrate', '--json'], { env: tdb.env, cwd: tdb.cwd });
       assert.equal(r.code, 0, r.stderr);
       const created = (JSON.parse(r.stdout) as { adoption: { steps: Array<{ action: string; table?: string }> } }).adoption.steps
-        .filter((s) => s.action === 'create-table').map((s) => s.table).sort();
-      assert.deepEqual(created, ['comments', 'comments_removed', 'etl_metadata', 'load_rejects', 'timesheets', 'timesheets_removed', 'user_lookup']);
+        .filter((s) => s.action === 'create-table')
+        .map((s) => s.table)
+        .sort();
+      assert.deepEqual(created, [
+        'comments',
+        'comments_removed',
+        'etl_metadata',
+        'load_rejects',
+        'timesheets',
+        'timesheets_removed',
+        'user_lookup',
+      ]);
       db = await tdb.open();
       const t = await rows<{ id: number; tier: string | null; raw: Record<string, unknown> }>(
         db,
         'SELECT "TKT-Ticket ID" AS id, support_tier AS tier, servicedesk.record_of(t) AS raw FROM servicedesk.tickets t ORDER BY 1',
       );
-      assert.deepEqual(t.map((x) => [Number(x.id), x.tier, x.raw]), [
-        [7, 'gold', { 'TKT-Ticket ID': '7', 'TKT-Title': 'A', 'TKT-Modified Time': '2025-01-07T09:05:00' }],
-        [8, null, { 'TKT-Ticket ID': '8', 'TKT-Title': 'B' }],
-      ]);
+      assert.deepEqual(
+        t.map((x) => [Number(x.id), x.tier, x.raw]),
+        [
+          [7, 'gold', { 'TKT-Ticket ID': '7', 'TKT-Title': 'A', 'TKT-Modified Time': '2025-01-07T09:05:00' }],
+          [8, null, { 'TKT-Ticket ID': '8', 'TKT-Title': 'B' }],
+        ],
+      );
       await db.close();
     });
 
@@ -131,7 +170,10 @@ for (const kind of DATABASE_KINDS) {
             await createScratch(tx, 'servicedesk', zone, adopted);
             for (const [, type, raw] of cases.filter((c) => c[0] === zone)) {
               const helper = HELPERS[type]!;
-              const { rows: out } = await tx.query<{ v: string | null }>(`SELECT ${helper.text(`${SCRATCH}.${helper.fn}($1::text)`)} AS v`, [raw]);
+              const { rows: out } = await tx.query<{ v: string | null }>(
+                `SELECT ${helper.text(`${SCRATCH}.${helper.fn}($1::text)`)} AS v`,
+                [raw],
+              );
               const parsed = parseValue(type, raw, { zone: new Zone(zone) });
               const expected = parsed instanceof ValueError || parsed === null ? null : String(parsed);
               if (out[0]!.v !== expected) mismatches.push(`${zone} ${type} ${JSON.stringify(raw)}: SQL ${out[0]!.v}, parser ${expected}`);

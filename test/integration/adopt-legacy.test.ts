@@ -87,7 +87,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(doc.adoption?.timesheetDuplicatesMoved, 5);
       assert.deepEqual(doc.adoption?.blockers, []);
       assert.ok(
-        doc.adoption?.steps.some((s) => s.action === 'convert-column' && s.column === 'TS-Hours' && s.from === 'text' && s.to === 'numeric' && s.unconvertible === 1),
+        doc.adoption?.steps.some(
+          (s) =>
+            s.action === 'convert-column' && s.column === 'TS-Hours' && s.from === 'text' && s.to === 'numeric' && s.unconvertible === 1,
+        ),
       );
       assert.deepEqual(await dumpSchema(await openDb()), legacy);
       await closeDb();
@@ -109,16 +112,24 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(adoption.lockedTables, ['comments', 'etl_metadata', 'tickets', 'timesheets', 'user_lookup']);
 
       const d = await openDb();
-      const recorded = await rows<{ version: number; checksum: string }>(d, 'SELECT version, checksum FROM servicedesk.schema_migrations ORDER BY 1');
+      const recorded = await rows<{ version: number; checksum: string }>(
+        d,
+        'SELECT version, checksum FROM servicedesk.schema_migrations ORDER BY 1',
+      );
       // 001 and 002 are recorded by the adoption; the later ones are then applied as usual.
       const shipped = listMigrations();
-      assert.deepEqual(recorded.map((m) => [Number(m.version), m.checksum]), shipped.map((m) => [m.version, m.checksum]));
+      assert.deepEqual(
+        recorded.map((m) => [Number(m.version), m.checksum]),
+        shipped.map((m) => [m.version, m.checksum]),
+      );
     });
 
     test('no ticket, comment or timesheet row is lost: rows before = rows after + rows moved aside', async () => {
       const d = await openDb();
       for (const table of ['tickets', 'comments', 'timesheets'] as const) {
-        const [side] = await rows<{ exists: boolean }>(d, `SELECT to_regclass($1) IS NOT NULL AS exists`, [`servicedesk.${table}_duplicates_removed`]);
+        const [side] = await rows<{ exists: boolean }>(d, `SELECT to_regclass($1) IS NOT NULL AS exists`, [
+          `servicedesk.${table}_duplicates_removed`,
+        ]);
         const count = async (t: string) => Number((await rows<{ n: number }>(d, `SELECT count(*)::int AS n FROM servicedesk.${t}`))[0]!.n);
         const moved = side!.exists ? await count(`${table}_duplicates_removed`) : 0;
         assert.equal((await count(table)) + moved, LEGACY_ROWS[table], table);
@@ -158,7 +169,9 @@ for (const kind of DATABASE_KINDS) {
       );
       assert.equal(c!.def, 'UNIQUE NULLS NOT DISTINCT ("TS-User Username", "TS-Date", "TS-Time From", "TS-Crm ID")');
       await assert.rejects(
-        d.exec(`INSERT INTO servicedesk.timesheets ("TS-User Username", "TS-Date", "TS-Time From") VALUES ('djewell', '2025-01-08', '13:00')`),
+        d.exec(
+          `INSERT INTO servicedesk.timesheets ("TS-User Username", "TS-Date", "TS-Time From") VALUES ('djewell', '2025-01-08', '13:00')`,
+        ),
         (e: { code?: string }) => e.code === '23505',
       );
     });
@@ -172,13 +185,25 @@ for (const kind of DATABASE_KINDS) {
           [view.table],
         );
         const types = new Map(cols.map((c) => [c.column_name, c.data_type]));
-        for (const field of view.fields) assert.equal(types.get(field.column), PG_TYPE_NAMES[SQL_TYPES[field.type]], `${view.table}.${field.column}`);
-        for (const extra of ['_raw', '_record_hash', '_last_source', '_first_run_id', '_first_loaded_at', '_last_run_id', '_last_changed_at']) {
+        for (const field of view.fields)
+          assert.equal(types.get(field.column), PG_TYPE_NAMES[SQL_TYPES[field.type]], `${view.table}.${field.column}`);
+        for (const extra of [
+          '_raw',
+          '_record_hash',
+          '_last_source',
+          '_first_run_id',
+          '_first_loaded_at',
+          '_last_run_id',
+          '_last_changed_at',
+        ]) {
           assert.ok(types.has(extra), `${view.table}.${extra}`);
         }
       }
-      const defs = (await rows<{ d: string }>(d, `SELECT indexdef AS d FROM pg_indexes WHERE schemaname = 'servicedesk'`)).map((i) => i.d).join('\n');
-      for (const view of VIEWS) for (const column of view.indexed) assert.ok(defs.includes(`("${column}")`) || defs.includes(`(${column})`), column);
+      const defs = (await rows<{ d: string }>(d, `SELECT indexdef AS d FROM pg_indexes WHERE schemaname = 'servicedesk'`))
+        .map((i) => i.d)
+        .join('\n');
+      for (const view of VIEWS)
+        for (const column of view.indexed) assert.ok(defs.includes(`("${column}")`) || defs.includes(`(${column})`), column);
     });
 
     test('the adopted tables have exactly the shape a fresh migration gives, plus what other tools added', async () => {
@@ -206,16 +231,22 @@ for (const kind of DATABASE_KINDS) {
         `SELECT "TKT-Ticket ID" AS id, ${utc('"TKT-Created Time"')} AS created, ${utc('"TKT-Modified Time"')} AS modified
          FROM servicedesk.tickets ORDER BY 1`,
       );
-      assert.deepEqual(tickets.map((t) => [Number(t.id), t.created, t.modified]), [
-        [1001, '2025-01-02 00:00', '2025-01-07 01:05'],
-        [1002, '2025-01-03 01:30', '2025-01-08 02:15'],
-        [1003, '2025-01-04 02:00', '2025-01-08 03:00'],
-        [1004, '2025-01-05 03:00', '2025-01-08 05:30'],
-        [1005, '2025-01-06 04:00', '2025-01-09 00:00'],
-      ]);
+      assert.deepEqual(
+        tickets.map((t) => [Number(t.id), t.created, t.modified]),
+        [
+          [1001, '2025-01-02 00:00', '2025-01-07 01:05'],
+          [1002, '2025-01-03 01:30', '2025-01-08 02:15'],
+          [1003, '2025-01-04 02:00', '2025-01-08 03:00'],
+          [1004, '2025-01-05 03:00', '2025-01-08 05:30'],
+          [1005, '2025-01-06 04:00', '2025-01-09 00:00'],
+        ],
+      );
       const [c] = await rows<{ t: string }>(d, `SELECT ${utc('created_time')} AS t FROM servicedesk.comments WHERE comment_id = 5001`);
       assert.equal(c!.t, '2025-01-07 01:10');
-      const [m] = await rows<{ t: string }>(d, `SELECT ${utc('last_load_time')} AS t FROM servicedesk.etl_metadata WHERE view_name = 'comments'`);
+      const [m] = await rows<{ t: string }>(
+        d,
+        `SELECT ${utc('last_load_time')} AS t FROM servicedesk.etl_metadata WHERE view_name = 'comments'`,
+      );
       assert.equal(m!.t, '2025-01-12 22:00');
     });
 
@@ -225,10 +256,18 @@ for (const kind of DATABASE_KINDS) {
         d,
         'SELECT comment_id AS id, visible_to_customer AS visible, ticket_id AS ticket FROM servicedesk.comments ORDER BY 1',
       );
-      assert.deepEqual(comments.map((c) => [Number(c.id), c.visible, Number(c.ticket)]), [
-        [5001, true, 1001], [5002, false, 1001], [5003, true, 1003], [5004, true, 1003],
-        [5005, false, 1005], [5006, false, 1002], [5009, true, 9999],
-      ]);
+      assert.deepEqual(
+        comments.map((c) => [Number(c.id), c.visible, Number(c.ticket)]),
+        [
+          [5001, true, 1001],
+          [5002, false, 1001],
+          [5003, true, 1003],
+          [5004, true, 1003],
+          [5005, false, 1005],
+          [5006, false, 1002],
+          [5009, true, 9999],
+        ],
+      );
       const [t] = await rows<{ due: string | null; raw: string; userid: number | null }>(
         d,
         `SELECT "TKT-Due Date" AS due, _raw->>'TKT-Due Date' AS raw, "TKT-Assigned To Userid" AS userid
@@ -241,7 +280,13 @@ for (const kind of DATABASE_KINDS) {
       );
       assert.deepEqual(rejects, [
         { view_name: 'tickets', field: 'TKT-Due Date', kind: 'value', run_id: adoptionRunId, record_key: '1002' },
-        { view_name: 'timesheets', field: 'TS-Hours', kind: 'value', run_id: adoptionRunId, record_key: 'kleeman | 10/01/2025 | 10:00 | 1003.0' },
+        {
+          view_name: 'timesheets',
+          field: 'TS-Hours',
+          kind: 'value',
+          run_id: adoptionRunId,
+          record_key: 'kleeman | 10/01/2025 | 10:00 | 1003.0',
+        },
       ]);
       // The legacy values are the source record: text the column holds as it was, the rest in _raw.
       const [raw] = await rows<{ raw: Record<string, unknown>; record: Record<string, unknown> }>(
@@ -258,9 +303,16 @@ for (const kind of DATABASE_KINDS) {
         await openDb(),
         'SELECT "TKT-Ticket ID" AS id, support_tier AS tier, assigned_pod AS pod FROM servicedesk.tickets ORDER BY 1',
       );
-      assert.deepEqual(tiers.map((t) => [Number(t.id), t.tier, t.pod]), [
-        [1001, 'gold', 'pod-a'], [1002, 'silver', null], [1003, 'gold', 'pod-b'], [1004, null, 'pod-a'], [1005, 'bronze', 'pod-c'],
-      ]);
+      assert.deepEqual(
+        tiers.map((t) => [Number(t.id), t.tier, t.pod]),
+        [
+          [1001, 'gold', 'pod-a'],
+          [1002, 'silver', null],
+          [1003, 'gold', 'pod-b'],
+          [1004, null, 'pod-a'],
+          [1005, 'bronze', 'pod-c'],
+        ],
+      );
     });
 
     test('etl_metadata keeps the old rows with the full column set; user_lookup keeps manual rows, full_name is no longer unique', async () => {
@@ -269,13 +321,16 @@ for (const kind of DATABASE_KINDS) {
         d,
         'SELECT id, run_id, view_name, load_status, source FROM servicedesk.etl_metadata ORDER BY id',
       );
-      assert.deepEqual(meta.map((m) => [Number(m.id), m.run_id, m.view_name, m.load_status, m.source]), [
-        [1, 'legacy', 'tickets', 'failed', 'api'],
-        [2, 'legacy', 'tickets', 'failed', 'api'],
-        [3, 'legacy', 'comments', 'success', 'api'],
-        [4, 'legacy', 'timesheets', 'success', 'api'],
-        [5, 'legacy', 'tickets', 'success', 'api'],
-      ]);
+      assert.deepEqual(
+        meta.map((m) => [Number(m.id), m.run_id, m.view_name, m.load_status, m.source]),
+        [
+          [1, 'legacy', 'tickets', 'failed', 'api'],
+          [2, 'legacy', 'tickets', 'failed', 'api'],
+          [3, 'legacy', 'comments', 'success', 'api'],
+          [4, 'legacy', 'timesheets', 'success', 'api'],
+          [5, 'legacy', 'tickets', 'success', 'api'],
+        ],
+      );
       const users = await rows<{ short_username: string; full_name: string; source: string }>(
         d,
         'SELECT short_username, full_name, source FROM servicedesk.user_lookup ORDER BY 1',
@@ -286,7 +341,9 @@ for (const kind of DATABASE_KINDS) {
         { short_username: 'kleeman', full_name: 'K. Leeman', source: 'manual' },
         { short_username: 'lee', full_name: 'Pat Lee', source: 'timesheets' },
       ]);
-      await d.exec(`INSERT INTO servicedesk.user_lookup (short_username, full_name, source) VALUES ('djewell2', 'Dana Jewell', 'timesheets')`);
+      await d.exec(
+        `INSERT INTO servicedesk.user_lookup (short_username, full_name, source) VALUES ('djewell2', 'Dana Jewell', 'timesheets')`,
+      );
       await d.exec(`DELETE FROM servicedesk.user_lookup WHERE short_username = 'djewell2'`);
     });
 
@@ -306,7 +363,14 @@ for (const kind of DATABASE_KINDS) {
         `SELECT t."TKT-Ticket ID" AS id, sum(s."TS-Hours")::text AS h
          FROM servicedesk.tickets t JOIN servicedesk.timesheets s ON s."TS-Crm ID" = t."TKT-Ticket ID" GROUP BY 1 ORDER BY 1`,
       );
-      assert.deepEqual(hours.map((h) => [Number(h.id), h.h]), [[1001, '3'], [1002, '1'], [1003, '1']]);
+      assert.deepEqual(
+        hours.map((h) => [Number(h.id), h.h]),
+        [
+          [1001, '3'],
+          [1002, '1'],
+          [1003, '1'],
+        ],
+      );
       const [backlog] = await rows<{ n: number }>(
         d,
         `SELECT count(*)::int AS n FROM servicedesk.tickets
@@ -317,24 +381,43 @@ for (const kind of DATABASE_KINDS) {
         d,
         `SELECT view_name, ${utc('last_loaded')} AS last, total_records::int AS total FROM servicedesk.v_data_freshness`,
       );
-      assert.deepEqual(fresh.map((f) => [f.view_name, f.last, f.total]), [
-        ['comments', '2025-01-12 22:00', 7],
-        ['timesheets', '2025-01-12 22:00', 6],
-        ['tickets', '2025-01-12 22:01', 5],
-      ]);
+      assert.deepEqual(
+        fresh.map((f) => [f.view_name, f.last, f.total]),
+        [
+          ['comments', '2025-01-12 22:00', 7],
+          ['timesheets', '2025-01-12 22:00', 6],
+          ['tickets', '2025-01-12 22:01', 5],
+        ],
+      );
       const [dups] = await rows<{ n: number }>(
         d,
         `SELECT (COUNT(*) - COUNT(DISTINCT ("TS-User Username","TS-Date","TS-Time From","TS-Crm ID")))::int AS n FROM servicedesk.timesheets`,
       );
       assert.equal(dups!.n, 0);
-      const orphans = await rows<{ source: string; count: number }>(d, 'SELECT source, count::int AS count FROM servicedesk.v_orphaned_data');
-      assert.deepEqual(orphans, [{ source: 'comments', count: 1 }, { source: 'timesheets', count: 1 }]);
+      const orphans = await rows<{ source: string; count: number }>(
+        d,
+        'SELECT source, count::int AS count FROM servicedesk.v_orphaned_data',
+      );
+      assert.deepEqual(orphans, [
+        { source: 'comments', count: 1 },
+        { source: 'timesheets', count: 1 },
+      ]);
     });
 
     test('an analysts’ view over converted columns is recreated with its grants and comment', async () => {
       const d = await openDb();
-      const visible = await rows<{ ticket_id: number; visible: number }>(d, 'SELECT ticket_id, visible::int AS visible FROM servicedesk.analyst_visible_comments ORDER BY 1');
-      assert.deepEqual(visible.map((v) => [Number(v.ticket_id), v.visible]), [[1001, 1], [1003, 2], [9999, 1]]);
+      const visible = await rows<{ ticket_id: number; visible: number }>(
+        d,
+        'SELECT ticket_id, visible::int AS visible FROM servicedesk.analyst_visible_comments ORDER BY 1',
+      );
+      assert.deepEqual(
+        visible.map((v) => [Number(v.ticket_id), v.visible]),
+        [
+          [1001, 1],
+          [1003, 2],
+          [9999, 1],
+        ],
+      );
       const [meta] = await rows<{ comment: string; public_select: boolean }>(
         d,
         `SELECT obj_description('servicedesk.analyst_visible_comments'::regclass, 'pg_class') AS comment,
@@ -369,7 +452,14 @@ for (const kind of DATABASE_KINDS) {
                   _first_run_id AS first, _last_run_id AS last, _raw->>'TKT-Due Date' AS due
            FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 1001`,
         );
-        assert.deepEqual(t, { modified: '2025-01-14 01:00', tier: 'gold', pod: 'pod-a', first: adoptionRunId, last: result.runId, due: '2025-01-10 17:00:00' });
+        assert.deepEqual(t, {
+          modified: '2025-01-14 01:00',
+          tier: 'gold',
+          pod: 'pod-a',
+          first: adoptionRunId,
+          last: result.runId,
+          due: '2025-01-10 17:00:00',
+        });
         const [s] = await rows<{ hours: string; n: number }>(
           d,
           `SELECT (SELECT "TS-Hours"::text FROM servicedesk.timesheets WHERE "TS-Crm ID" = 1001) AS hours,

@@ -29,8 +29,19 @@ for (const kind of DATABASE_KINDS) {
       assert.match(doc.runId, /^[0-9a-f-]{36}$/);
       assert.deepEqual(Object.keys(doc.views), ['comments', 'timesheets', 'tickets']);
       assert.deepEqual(doc.views.tickets, {
-        status: 'success', fetched: 2, inserted: 2, updated: 0, unchanged: 0, rejected: 0,
-        duplicates: 0, valueErrors: 0, removed: 0, cursor: '2025-01-07T01:05:00.000Z', fieldsNew: [], fieldsMissing: [], error: null,
+        status: 'success',
+        fetched: 2,
+        inserted: 2,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        duplicates: 0,
+        valueErrors: 0,
+        removed: 0,
+        cursor: '2025-01-07T01:05:00.000Z',
+        fieldsNew: [],
+        fieldsMissing: [],
+        error: null,
       });
     });
 
@@ -66,9 +77,20 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await cli('sync')).code, 0);
       const r = await cli('status', '--json');
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      const doc = JSON.parse(r.stdout) as { status: string; problems: unknown[]; views: Array<{ view: string; rows: number; fresh: boolean }> };
+      const doc = JSON.parse(r.stdout) as {
+        status: string;
+        problems: unknown[];
+        views: Array<{ view: string; rows: number; fresh: boolean }>;
+      };
       assert.deepEqual([doc.status, doc.problems], ['ok', []]);
-      assert.deepEqual(doc.views.map((v) => [v.view, v.fresh]), [['comments', true], ['timesheets', true], ['tickets', true]]);
+      assert.deepEqual(
+        doc.views.map((v) => [v.view, v.fresh]),
+        [
+          ['comments', true],
+          ['timesheets', true],
+          ['tickets', true],
+        ],
+      );
       assert.equal(doc.views.find((v) => v.view === 'tickets')!.rows, 2);
     });
 
@@ -104,7 +126,12 @@ for (const kind of DATABASE_KINDS) {
 
 describe('the command line without a usable database', () => {
   test('a usage error with --json still prints one JSON document and exits 2', async () => {
-    for (const args of [['status', '--bogus', '--json'], ['nosuchcommand', '--json'], ['report', '--json'], ['sync', '--log-format', 'xml', '--json']]) {
+    for (const args of [
+      ['status', '--bogus', '--json'],
+      ['nosuchcommand', '--json'],
+      ['report', '--json'],
+      ['sync', '--log-format', 'xml', '--json'],
+    ]) {
       const r = await runCli(args, { env: {}, cwd: process.cwd() });
       assert.equal(r.code, 2, args.join(' '));
       const doc = JSON.parse(r.stdout) as { error: string; exitCode: number };

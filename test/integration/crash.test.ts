@@ -94,7 +94,14 @@ for (const kind of DATABASE_KINDS) {
       sim = await startSimulator({ password: PASSWORD, now: NOW, scale: SCALE });
       tdb = await createTestDatabase(kind);
       // Spools go to the test's own directory, where waitForLoading looks for them.
-      env = () => ({ ...tdb.env, OTC_BASE_URL: sim.url, OTC_PASSWORD: PASSWORD, OTC_MIN_INTERVAL_MS: '0', OTC_VIEW_GAP_MS: '0', TMPDIR: tdb.cwd });
+      env = () => ({
+        ...tdb.env,
+        OTC_BASE_URL: sim.url,
+        OTC_PASSWORD: PASSWORD,
+        OTC_MIN_INTERVAL_MS: '0',
+        OTC_VIEW_GAP_MS: '0',
+        TMPDIR: tdb.cwd,
+      });
       const first = await runCli(['sync', 'timesheets'], { env: env(), cwd: tdb.cwd });
       assert.equal(first.code, 0, first.stderr);
       assert.ok((await contentOf(tdb)).n > 10_000);
@@ -124,7 +131,10 @@ for (const kind of DATABASE_KINDS) {
       cli.child.kill('SIGTERM');
       const r = await cli.result;
       assert.equal(r.code, 1, r.stderr);
-      const doc = JSON.parse(r.stdout) as { runId: string; views: { timesheets: { status: string; inserted: number; updated: number; error: string } } };
+      const doc = JSON.parse(r.stdout) as {
+        runId: string;
+        views: { timesheets: { status: string; inserted: number; updated: number; error: string } };
+      };
       assert.equal(doc.views.timesheets.status, 'cancelled');
       assert.deepEqual([doc.views.timesheets.inserted, doc.views.timesheets.updated], [0, 0]);
       assert.match(doc.views.timesheets.error, /SIGTERM/);
@@ -144,14 +154,20 @@ for (const kind of DATABASE_KINDS) {
       if (kind === 'server') {
         // The server rolls back when it notices the dead connection, and the session's advisory lock goes with it.
         await waitFor('the killed backend to go', async () => (await serverQuery<{ n: number }>(tdb, OTC_BACKENDS))[0]!.n === 0);
-        const [locks] = await serverQuery<{ n: number }>(tdb, `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
-           WHERE l.locktype = 'advisory' AND d.datname = current_database()`);
+        const [locks] = await serverQuery<{ n: number }>(
+          tdb,
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+           WHERE l.locktype = 'advisory' AND d.datname = current_database()`,
+        );
         assert.equal(locks!.n, 0);
       }
       // The embedded database opens again (the dead process's lock file is taken over) with the last committed state.
       assert.deepEqual(await contentOf(tdb), previous, 'never a mix of the old and new state');
       const running = await withDb(tdb, (db) =>
-        rows<{ run_id: string }>(db, `SELECT run_id FROM servicedesk.etl_metadata WHERE view_name = 'timesheets' AND load_status = 'running'`),
+        rows<{ run_id: string }>(
+          db,
+          `SELECT run_id FROM servicedesk.etl_metadata WHERE view_name = 'timesheets' AND load_status = 'running'`,
+        ),
       );
       assert.equal(running.length, 1, 'the kill landed while the view was loading');
 
@@ -159,7 +175,11 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(next.code, 0, next.stderr);
       assert.match(next.stderr, /marked loads left running by a dead process as failed/);
       const [killed] = await withDb(tdb, (db) =>
-        rows<{ load_status: string; error_message: string }>(db, 'SELECT load_status, error_message FROM servicedesk.etl_metadata WHERE run_id = $1', [running[0]!.run_id]),
+        rows<{ load_status: string; error_message: string }>(
+          db,
+          'SELECT load_status, error_message FROM servicedesk.etl_metadata WHERE run_id = $1',
+          [running[0]!.run_id],
+        ),
       );
       assert.equal(killed!.load_status, 'failed');
       assert.match(killed!.error_message, /interrupted/);
@@ -199,7 +219,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     if (kind === 'embedded') {
-      test('a second process is refused while the first has the embedded database open, and a killed process\'s lock is taken over', async () => {
+      test("a second process is refused while the first has the embedded database open, and a killed process's lock is taken over", async () => {
         const hanging = await startHangingSource();
         try {
           const first = await startCli(['sync', 'tickets'], { env: { ...env(), OTC_BASE_URL: hanging.url }, cwd: tdb.cwd });
@@ -273,7 +293,13 @@ for (const kind of DATABASE_KINDS) {
           'SELECT view_name, load_status FROM servicedesk.etl_metadata WHERE run_id = $1 ORDER BY id',
           [doc.runId],
         );
-        assert.deepEqual(meta.map((m) => [m.view_name, m.load_status]), [['timesheets', 'failed'], ['tickets', 'success']]);
+        assert.deepEqual(
+          meta.map((m) => [m.view_name, m.load_status]),
+          [
+            ['timesheets', 'failed'],
+            ['tickets', 'success'],
+          ],
+        );
         assert.deepEqual(await contentOf(tdb), previous);
 
         const next = await runCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });

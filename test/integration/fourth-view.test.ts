@@ -79,7 +79,10 @@ const broken = { ...laptop, 'AS-Asset ID': 'not a number', 'AS-Name': 'Broken' }
 
 describe('a registered fourth view, outside the database', () => {
   test('the CLI names it among the views and accepts it as a view argument', () => {
-    assert.equal(`${viewNamesText('and/or')} (default ${allViewsText()})`, 'comments, timesheets, tickets and/or assets (default all four)');
+    assert.equal(
+      `${viewNamesText('and/or')} (default ${allViewsText()})`,
+      'comments, timesheets, tickets and/or assets (default all four)',
+    );
     assert.deepEqual(parseViews(['assets', 'tickets']), ['assets', 'tickets']);
   });
 
@@ -111,12 +114,20 @@ for (const kind of DATABASE_KINDS) {
     test('migrate refuses the view until a migration has made its table, then makes the rest itself', async () => {
       await assert.rejects(
         applyMigrations(db, { schema: 'servicedesk', timezone: null }),
-        (error: unknown) => error instanceof MigrationRequiredError && /view assets is in the registry but its table assets does not exist/.test(error.message),
+        (error: unknown) =>
+          error instanceof MigrationRequiredError &&
+          /view assets is in the registry but its table assets does not exist/.test(error.message),
       );
       await db.exec(ASSETS_MIGRATION);
       await applyMigrations(db, { schema: 'servicedesk', timezone: null });
-      const windows = await rows<{ view_name: string; window_days: number }>(db, 'SELECT view_name, window_days FROM servicedesk.view_windows ORDER BY ord');
-      assert.deepEqual(windows.map((w) => w.view_name), ['comments', 'timesheets', 'tickets', 'assets']);
+      const windows = await rows<{ view_name: string; window_days: number }>(
+        db,
+        'SELECT view_name, window_days FROM servicedesk.view_windows ORDER BY ord',
+      );
+      assert.deepEqual(
+        windows.map((w) => w.view_name),
+        ['comments', 'timesheets', 'tickets', 'assets'],
+      );
       assert.equal(windows[3]!.window_days, 30);
     });
 
@@ -138,10 +149,13 @@ for (const kind of DATABASE_KINDS) {
         db,
         `SELECT kind, field, record_key AS key FROM servicedesk.load_rejects WHERE view_name = 'assets' ORDER BY kind`,
       );
-      assert.deepEqual(rejects.map((r) => [r.kind, r.field]), [
-        ['record', 'AS-Asset ID'],
-        ['value', 'AS-Active'],
-      ]);
+      assert.deepEqual(
+        rejects.map((r) => [r.kind, r.field]),
+        [
+          ['record', 'AS-Asset ID'],
+          ['value', 'AS-Active'],
+        ],
+      );
     });
 
     test('its _records view gives each row back as the source sent it', async () => {

@@ -42,7 +42,15 @@ describe('the Grafana dashboard (docs/grafana/otc-etl.json)', () => {
   });
   test('covers freshness, problems, warnings, rows per run, source requests by code and the breaker', () => {
     const exprs = targets.map((t) => t.expr ?? t.rawSql ?? '').join('\n');
-    for (const needed of ['v_data_freshness', 'otc_etl_last_success_timestamp_seconds', 'otc_etl_view_problem', 'otc_etl_warnings', 'otc_etl_last_run_rows', 'otc_etl_source_requests_total', 'otc_etl_breaker_open']) {
+    for (const needed of [
+      'v_data_freshness',
+      'otc_etl_last_success_timestamp_seconds',
+      'otc_etl_view_problem',
+      'otc_etl_warnings',
+      'otc_etl_last_run_rows',
+      'otc_etl_source_requests_total',
+      'otc_etl_breaker_open',
+    ]) {
       assert.ok(exprs.includes(needed), needed);
     }
   });

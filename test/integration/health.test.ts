@@ -32,7 +32,13 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(r.code, 1, r.stdout);
         const h = json<HealthDoc>(r);
         assert.equal(h.status, 'problem');
-        assert.deepEqual(h.problems.map((p) => [p.view, p.code]), [['timesheets', 'never_synced'], ['tickets', 'never_synced']]);
+        assert.deepEqual(
+          h.problems.map((p) => [p.view, p.code]),
+          [
+            ['timesheets', 'never_synced'],
+            ['tickets', 'never_synced'],
+          ],
+        );
       });
     });
 
@@ -43,7 +49,10 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(r.code, 1);
         const h = json<HealthDoc>(r);
         assert.equal(h.status, 'problem');
-        assert.ok(h.problems.some((p) => p.view === null && p.code === 'probe_failed'), JSON.stringify(h.problems));
+        assert.ok(
+          h.problems.some((p) => p.view === null && p.code === 'probe_failed'),
+          JSON.stringify(h.problems),
+        );
         assert.equal(h.probe?.httpStatus, 401);
         assert.match(h.probe?.message ?? '', /OTC_PASSWORD/);
         assert.equal(sim.requests.length, 1);
@@ -71,7 +80,10 @@ for (const kind of DATABASE_KINDS) {
 
 describe('health without a database', () => {
   test('an unreachable server exits 4 with one JSON document and no password', async () => {
-    const r = await runCli(['health', '--json'], { env: { DATABASE_URL: 'postgres://otc:s3cret-db-pw@127.0.0.1:1/servicedesk' }, cwd: process.cwd() });
+    const r = await runCli(['health', '--json'], {
+      env: { DATABASE_URL: 'postgres://otc:s3cret-db-pw@127.0.0.1:1/servicedesk' },
+      cwd: process.cwd(),
+    });
     assert.equal(r.code, 4);
     const h = json<{ status: string; problems: Array<{ code: string }>; database: { reachable: boolean } }>(r);
     assert.deepEqual([h.status, h.database.reachable, h.problems[0]?.code], ['problem', false, 'database_unreachable']);

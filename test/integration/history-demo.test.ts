@@ -33,7 +33,10 @@ describe('npm start three times', () => {
       assert.equal(r.code, 0, r.stderr);
       runs.push(JSON.parse(r.stdout) as DemoJson);
     }
-    assert.deepEqual(runs.map((r) => r.history.step), [0, 1, 2]);
+    assert.deepEqual(
+      runs.map((r) => r.history.step),
+      [0, 1, 2],
+    );
     const db = await openTestDb(loadConfig({ env: { OTC_DATA_DIR: join(cwd, '.otc-etl-demo') }, cwd }));
     const counts = await rows<{ view: string; inserted: number; removed: number }>(
       db,

@@ -159,12 +159,18 @@ describe('files otc-etl leaves on disk', () => {
     assert.ok(!left.includes(`otc-etl-${dead.split('-').at(-2)}-AbC123`), `left: ${left.join(', ')}`);
     assert.ok(left.includes(`otc-etl-${process.pid}-XyZ789`), `left: ${left.join(', ')}`);
     // The run's own spool is gone too.
-    assert.deepEqual(left.filter((name) => name.startsWith('otc-etl-')), [`otc-etl-${process.pid}-XyZ789`]);
+    assert.deepEqual(
+      left.filter((name) => name.startsWith('otc-etl-')),
+      [`otc-etl-${process.pid}-XyZ789`],
+    );
   });
 
   test('a body past OTC_MAX_BODY_BYTES leaves no spool behind', async () => {
     otc.set('tickets', { status: 200, body: 'x'.repeat(50_000) });
-    const r = await runCli(['sync', 'tickets', '--json'], { env: { ...tdb.env, ...otc.env(), TMPDIR: spoolRoot, OTC_MAX_BODY_BYTES: '10000' }, cwd: tdb.cwd });
+    const r = await runCli(['sync', 'tickets', '--json'], {
+      env: { ...tdb.env, ...otc.env(), TMPDIR: spoolRoot, OTC_MAX_BODY_BYTES: '10000' },
+      cwd: tdb.cwd,
+    });
     assert.equal(r.code, 1);
     assert.match((JSON.parse(r.stdout) as { views: { tickets: { error: string } } }).views.tickets.error, /OTC_MAX_BODY_BYTES=10000/);
     // Only the live process's spool of the test before (the CLI runs in this process: its spool has this pid too).
@@ -176,7 +182,10 @@ describe('files otc-etl leaves on disk', () => {
     const env = { ...tdb.env, ...otc.env(), TMPDIR: spoolRoot };
     const shown = await runCli(['config', '--json'], { env, cwd: tdb.cwd });
     const warnings = (JSON.parse(shown.stdout) as { warnings: string[] }).warnings;
-    assert.ok(warnings.some((w) => /plain http:\/\/.*OTC_PASSWORD.*unencrypted/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => /plain http:\/\/.*OTC_PASSWORD.*unencrypted/.test(w)),
+      warnings.join('\n'),
+    );
     otc.set('tickets', [ticket(1)]);
     const sync = await runCli(['sync', 'tickets'], { env, cwd: tdb.cwd });
     assert.match(sync.stderr, /plain http:\/\//);

@@ -17,9 +17,40 @@ import { comment, ticket, timesheet } from '../support/records.js';
 
 /** The fields each view's generated records mix hostile values into (keys included). */
 const FIELDS: Record<ViewName, readonly string[]> = {
-  tickets: ['TKT-Ticket ID', 'TKT-Title', 'TKT-Description', 'TKT-Team', 'TKT-Status', 'TKT-Assigned To User', 'TKT-Created Time', 'TKT-Modified Time', 'TKT-Parent ID', 'TKT-Root Cause Category'],
-  comments: ['TKTCT-CommentID', 'TKTCT-TicketID', 'TKTCT-Comment', 'TKTCT-UserID', 'TKTCT-Username', 'TKTCT-Created Time', 'TKTCT-VisibleCustomer', 'CT-COMMENT'],
-  timesheets: ['TS-User Username', 'TS-User Full Name', 'TS-Date', 'TS-Time From', 'TS-Time To', 'TS-Hours', 'TS-Crm ID', 'TS-Description', 'TS-Billable', 'TS-Modified Time'],
+  tickets: [
+    'TKT-Ticket ID',
+    'TKT-Title',
+    'TKT-Description',
+    'TKT-Team',
+    'TKT-Status',
+    'TKT-Assigned To User',
+    'TKT-Created Time',
+    'TKT-Modified Time',
+    'TKT-Parent ID',
+    'TKT-Root Cause Category',
+  ],
+  comments: [
+    'TKTCT-CommentID',
+    'TKTCT-TicketID',
+    'TKTCT-Comment',
+    'TKTCT-UserID',
+    'TKTCT-Username',
+    'TKTCT-Created Time',
+    'TKTCT-VisibleCustomer',
+    'CT-COMMENT',
+  ],
+  timesheets: [
+    'TS-User Username',
+    'TS-User Full Name',
+    'TS-Date',
+    'TS-Time From',
+    'TS-Time To',
+    'TS-Hours',
+    'TS-Crm ID',
+    'TS-Description',
+    'TS-Billable',
+    'TS-Modified Time',
+  ],
 };
 
 /** A valid record of the view with a small key, so generated payloads repeat and update keys. */
@@ -27,24 +58,34 @@ const baseRecord = (view: ViewName): fc.Arbitrary<Record<string, unknown>> => {
   if (view === 'tickets') return fc.nat({ max: 40 }).map((id) => ticket(id + 1));
   if (view === 'comments') return fc.nat({ max: 40 }).map((id) => comment(id + 1, 7));
   return fc
-    .record({ user: fc.constantFrom('djewell', 'brian', ''), day: fc.integer({ min: 1, max: 28 }), from: fc.constantFrom('09:00', '13:00', ''), crm: fc.constantFrom(1001, '', 1002) })
-    .map(({ user, day, from, crm }) => timesheet({ 'TS-User Username': user, 'TS-Date': `${day}/01/2025`, 'TS-Time From': from, 'TS-Crm ID': crm }));
+    .record({
+      user: fc.constantFrom('djewell', 'brian', ''),
+      day: fc.integer({ min: 1, max: 28 }),
+      from: fc.constantFrom('09:00', '13:00', ''),
+      crm: fc.constantFrom(1001, '', 1002),
+    })
+    .map(({ user, day, from, crm }) =>
+      timesheet({ 'TS-User Username': user, 'TS-Date': `${day}/01/2025`, 'TS-Time From': from, 'TS-Crm ID': crm }),
+    );
 };
 
 /** One element of the payload as JSON text: a record made hostile, or something that is not a record. */
 const element = (view: ViewName): fc.Arbitrary<string> =>
   fc.oneof(
-    { weight: 8, arbitrary: fc
-      .tuple(
-        baseRecord(view),
-        fc.dictionary(fc.constantFrom(...FIELDS[view]), hostileValue, { maxKeys: 3 }),
-        fc.dictionary(hostileFieldName, hostileValue, { maxKeys: 2 }),
-        fc.constantFrom(0, 0, 0, 0, 200, 20_000),
-      )
-      .map(([base, known, unknown, depth]) => {
-        const json = JSON.stringify({ ...base, ...known, ...unknown });
-        return depth === 0 ? json : `${json.slice(0, -1)},"deep":${nestedJsonText(depth, depth % 2 === 0 ? 'array' : 'object')}}`;
-      }) },
+    {
+      weight: 8,
+      arbitrary: fc
+        .tuple(
+          baseRecord(view),
+          fc.dictionary(fc.constantFrom(...FIELDS[view]), hostileValue, { maxKeys: 3 }),
+          fc.dictionary(hostileFieldName, hostileValue, { maxKeys: 2 }),
+          fc.constantFrom(0, 0, 0, 0, 200, 20_000),
+        )
+        .map(([base, known, unknown, depth]) => {
+          const json = JSON.stringify({ ...base, ...known, ...unknown });
+          return depth === 0 ? json : `${json.slice(0, -1)},"deep":${nestedJsonText(depth, depth % 2 === 0 ? 'array' : 'object')}}`;
+        }),
+    },
     { weight: 1, arbitrary: hostileValue.map((v) => JSON.stringify(v) ?? 'null') },
   );
 
@@ -81,9 +122,9 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('every record is stored or quarantined with a reason, no batch aborts, and the counts add up', async () => {
-      const payload = fc.constantFrom<ViewName>('tickets', 'comments', 'timesheets').chain((view) =>
-        fc.tuple(fc.constant(view), fc.array(element(view), { minLength: 1, maxLength: 30 })),
-      );
+      const payload = fc
+        .constantFrom<ViewName>('tickets', 'comments', 'timesheets')
+        .chain((view) => fc.tuple(fc.constant(view), fc.array(element(view), { minLength: 1, maxLength: 30 })));
       await assertProperty(
         fc.asyncProperty(payload, async ([view, elements]) => {
           const spec = getView(view);
@@ -130,9 +171,20 @@ for (const kind of DATABASE_KINDS) {
     test('adversarial records land where a user would look for them', async () => {
       const hugeTeam = Array.from({ length: 3000 }, (_, i) => String.fromCharCode(33 + ((i * 7919) % 94))).join('');
       const elements = [
-        JSON.stringify(ticket(101, { 'TKT-Title': "'; DROP TABLE servicedesk.tickets; --", 'TKT-Description': 'nul\u0000 and \ud800 lone' })),
-        JSON.stringify(ticket(102, { 'TKT-Team': hugeTeam, 'TKT-Created Time': '31/02/2025 09:00', 'TKT-Parent ID': '99999999999999999999' })),
-        JSON.stringify(ticket(103, { 'TKT-Modified Time': '31/12/9999 23:59', 'TKT-Created Time': '01/01/0001 00:00', __proto__x: 1, ['a"b\u0000']: '😀' })),
+        JSON.stringify(
+          ticket(101, { 'TKT-Title': "'; DROP TABLE servicedesk.tickets; --", 'TKT-Description': 'nul\u0000 and \ud800 lone' }),
+        ),
+        JSON.stringify(
+          ticket(102, { 'TKT-Team': hugeTeam, 'TKT-Created Time': '31/02/2025 09:00', 'TKT-Parent ID': '99999999999999999999' }),
+        ),
+        JSON.stringify(
+          ticket(103, {
+            'TKT-Modified Time': '31/12/9999 23:59',
+            'TKT-Created Time': '01/01/0001 00:00',
+            __proto__x: 1,
+            ['a"b\u0000']: '😀',
+          }),
+        ),
         `${JSON.stringify(ticket(104)).slice(0, -1)},"deep":${nestedJsonText(10_000, 'array')}}`,
         JSON.stringify(ticket(105, { 'TKT-Ticket ID': 'DROP' })),
         `{"TKT-Ticket ID":106,"__proto__":{"polluted":true}}`,
@@ -149,7 +201,10 @@ for (const kind of DATABASE_KINDS) {
                 to_char("TKT-Modified Time" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS modified, _raw ? '__proto__' AS proto
          FROM servicedesk.tickets WHERE "TKT-Ticket ID" BETWEEN 101 AND 106 ORDER BY 1`,
       );
-      assert.deepEqual(stored.map((r) => Number(r.id)), [101, 102, 103, 106]);
+      assert.deepEqual(
+        stored.map((r) => Number(r.id)),
+        [101, 102, 103, 106],
+      );
       assert.equal(stored[0]!.title, "'; DROP TABLE servicedesk.tickets; --");
       assert.equal(stored[0]!.description, 'nul\ufffd and \ufffd lone');
       assert.deepEqual([stored[1]!.team, stored[1]!.created_null, stored[1]!.parent], [null, true, null]);

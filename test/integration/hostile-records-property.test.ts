@@ -62,7 +62,10 @@ function bodySource(body: Buffer, cuts: readonly number[]): RecordSource {
   return {
     kind: 'api',
     name: 'api',
-    open: async () => ({ batches: readRecordBatches(chunks(), { view: 'tickets', batchSize: 5, maxRecordBytes: MAX_RECORD_BYTES }), close: async () => undefined }),
+    open: async () => ({
+      batches: readRecordBatches(chunks(), { view: 'tickets', batchSize: 5, maxRecordBytes: MAX_RECORD_BYTES }),
+      close: async () => undefined,
+    }),
   };
 }
 
@@ -92,7 +95,10 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('no crash, counts add up, every hostile record is in load_rejects with its key, and no secret is stored', async () => {
-      const kinds = fc.array(fc.constantFrom<Kind>('ok', 'ok', 'oversized', 'utf8', 'twice', 'nonpositive', 'future'), { minLength: 1, maxLength: 16 });
+      const kinds = fc.array(fc.constantFrom<Kind>('ok', 'ok', 'oversized', 'utf8', 'twice', 'nonpositive', 'future'), {
+        minLength: 1,
+        maxLength: 16,
+      });
       const cuts = fc.array(fc.nat({ max: 60_000 }), { maxLength: 8 });
       await assertProperty(
         fc.asyncProperty(kinds, cuts, async (plan, at) => {
@@ -103,7 +109,11 @@ for (const kind of DATABASE_KINDS) {
           });
           const body = Buffer.concat([...parts, Buffer.from(']}}')]);
           const runId = randomUUID();
-          const outcome = await loadView({ db, config, runId, log: silentLogger, allowShrink: true }, getView('tickets'), bodySource(body, at));
+          const outcome = await loadView(
+            { db, config, runId, log: silentLogger, allowShrink: true },
+            getView('tickets'),
+            bodySource(body, at),
+          );
           const c = outcome.counts;
           assert.ok(outcome.status === 'success' || outcome.status === 'partial', `${outcome.status}: ${outcome.error}`);
           assert.equal(c.fetched, plan.length);
@@ -111,12 +121,21 @@ for (const kind of DATABASE_KINDS) {
           const wholeRejects = plan.flatMap((k, i) => (REJECTED_WHOLE.includes(k) ? [i + 1] : []));
           assert.equal(c.rejected, wholeRejects.length);
 
-          const rejects = await rows<{ position: number; kind: string; record_key: string | null; reason: string; raw_text: string | null }>(
+          const rejects = await rows<{
+            position: number;
+            kind: string;
+            record_key: string | null;
+            reason: string;
+            raw_text: string | null;
+          }>(
             db,
             'SELECT position::int AS position, kind, record_key, reason, raw_text FROM servicedesk.load_rejects WHERE run_id = $1 ORDER BY position, kind',
             [runId],
           );
-          assert.deepEqual(rejects.filter((r) => r.kind === 'record').map((r) => r.position), wholeRejects);
+          assert.deepEqual(
+            rejects.filter((r) => r.kind === 'record').map((r) => r.position),
+            wholeRejects,
+          );
           for (const r of rejects) {
             const k = plan[r.position - 1]!;
             // The key can be read from every rejected record except one whose key is the problem.
@@ -129,8 +148,15 @@ for (const kind of DATABASE_KINDS) {
           assert.deepEqual([...new Set(rejects.filter((r) => r.kind === 'value').map((r) => r.position))], futures);
           assert.ok(outcome.cursor === null || !outcome.cursor.startsWith('2100'), `cursor ${outcome.cursor}`);
 
-          const stored = await rows<{ id: number }>(db, 'SELECT "TKT-Ticket ID"::int AS id FROM servicedesk.tickets WHERE "TKT-Ticket ID" = ANY($1::bigint[]) ORDER BY 1', [ids]);
-          assert.deepEqual(stored.map((r) => r.id), ids.filter((_, i) => !REJECTED_WHOLE.includes(plan[i]!)));
+          const stored = await rows<{ id: number }>(
+            db,
+            'SELECT "TKT-Ticket ID"::int AS id FROM servicedesk.tickets WHERE "TKT-Ticket ID" = ANY($1::bigint[]) ORDER BY 1',
+            [ids],
+          );
+          assert.deepEqual(
+            stored.map((r) => r.id),
+            ids.filter((_, i) => !REJECTED_WHOLE.includes(plan[i]!)),
+          );
           const [meta] = await rows<{ t: string }>(db, 'SELECT m::text AS t FROM servicedesk.etl_metadata m WHERE run_id = $1', [runId]);
           assertNoSecret('etl_metadata', meta!.t);
         }),

@@ -25,7 +25,15 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       tdb = await createTestDatabase(kind);
-      await writeCsv(tdb.cwd, 'tickets.csv', ['TKT-Ticket ID', 'TKT-Title', 'TKT-Modified Time'], [[1, 'Disk full', '07/01/2025 09:05'], [2, 'VPN down', '07/01/2025 10:00']]);
+      await writeCsv(
+        tdb.cwd,
+        'tickets.csv',
+        ['TKT-Ticket ID', 'TKT-Title', 'TKT-Modified Time'],
+        [
+          [1, 'Disk full', '07/01/2025 09:05'],
+          [2, 'VPN down', '07/01/2025 10:00'],
+        ],
+      );
       await writeJson(tdb.cwd, 'comments.json', { message: { data: [comment(10, 1), comment(11, 2)] } });
       await writeXlsxExport(join(tdb.cwd, 'more-tickets.xlsx'), [ticket(3), ticket(4)]);
       await writeCsv(tdb.cwd, 'people.csv', ['Name', 'Team'], [['Dana', 'NOC']]);
@@ -40,14 +48,31 @@ for (const kind of DATABASE_KINDS) {
       const doc = JSON.parse(r.stdout) as { runId: string; files: Array<Record<string, unknown>> };
       assert.match(doc.runId, /^[0-9a-f-]{36}$/);
       assert.deepEqual(doc.files[0], {
-        file: 'tickets.csv', view: 'tickets', status: 'success', fetched: 2, inserted: 2, updated: 0, unchanged: 0,
-        rejected: 0, duplicates: 0, valueErrors: 0, removed: 0, fieldsNew: [], fieldsMissing: [], error: null, sheet: null, source: 'tickets.csv',
+        file: 'tickets.csv',
+        view: 'tickets',
+        status: 'success',
+        fetched: 2,
+        inserted: 2,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        duplicates: 0,
+        valueErrors: 0,
+        removed: 0,
+        fieldsNew: [],
+        fieldsMissing: [],
+        error: null,
+        sheet: null,
+        source: 'tickets.csv',
       });
-      assert.deepEqual(doc.files.map((f) => [f.file, f.view, f.inserted]), [
-        ['tickets.csv', 'tickets', 2],
-        ['comments.json', 'comments', 2],
-        ['more-tickets.xlsx', 'tickets', 2],
-      ]);
+      assert.deepEqual(
+        doc.files.map((f) => [f.file, f.view, f.inserted]),
+        [
+          ['tickets.csv', 'tickets', 2],
+          ['comments.json', 'comments', 2],
+          ['more-tickets.xlsx', 'tickets', 2],
+        ],
+      );
     });
 
     test('a file whose view cannot be told is a usage error (exit 2) naming its headers, and nothing is loaded', async () => {
@@ -97,8 +122,19 @@ for (const kind of DATABASE_KINDS) {
       const doc = JSON.parse(r.stdout) as { runId: string; views: Record<string, Record<string, unknown>> };
       assert.deepEqual(Object.keys(doc.views), ['comments', 'timesheets', 'tickets']);
       assert.deepEqual(doc.views.tickets, {
-        status: 'success', fetched: 4, inserted: 0, updated: 0, unchanged: 4, rejected: 0, duplicates: 0,
-        valueErrors: 0, removed: 0, cursor: '2025-01-07T02:00:00.000Z', fieldsNew: [], fieldsMissing: [], error: null,
+        status: 'success',
+        fetched: 4,
+        inserted: 0,
+        updated: 0,
+        unchanged: 4,
+        rejected: 0,
+        duplicates: 0,
+        valueErrors: 0,
+        removed: 0,
+        cursor: '2025-01-07T02:00:00.000Z',
+        fieldsNew: [],
+        fieldsMissing: [],
+        error: null,
       });
       const one = await cli('reprocess', 'tickts');
       assert.equal(one.code, 2);

@@ -12,7 +12,17 @@ import { titleRows, writeWorkbook } from '../support/workbooks.js';
 
 interface ImportDoc {
   runId: string;
-  files: Array<{ file: string; view: string | null; status: string; fetched: number; inserted: number; rejected: number; error: string | null; sheet: string | null; source: string }>;
+  files: Array<{
+    file: string;
+    view: string | null;
+    status: string;
+    fetched: number;
+    inserted: number;
+    rejected: number;
+    error: string | null;
+    sheet: string | null;
+    source: string;
+  }>;
   skipped: Array<{ file: string; sheet: string; source: string; reason: string }>;
   rejects: number;
   rejectsQuery: string | null;
@@ -39,12 +49,25 @@ for (const kind of DATABASE_KINDS) {
       otc = await startFixtureServer({});
       tdb = await createTestDatabase(kind);
       const many = Array.from({ length: 22 }, (_, i) => [8100 + i, `t${i}`]);
-      await writeCsv(tdb.cwd, 'four.csv', TICKET_HEADERS, [[8001, 'a'], ['oops', 'b'], [8003, 'c'], [8004, 'd']]);
+      await writeCsv(tdb.cwd, 'four.csv', TICKET_HEADERS, [
+        [8001, 'a'],
+        ['oops', 'b'],
+        [8003, 'c'],
+        [8004, 'd'],
+      ]);
       await writeCsv(tdb.cwd, 'twenty-five.csv', TICKET_HEADERS, [...many, ['bad1', 'x'], ['bad2', 'y'], ['bad3', 'z']]);
       await writeCsv(tdb.cwd, 'header-only.csv', TICKET_HEADERS, []);
       await writeFile(join(tdb.cwd, 'empty.csv'), '');
-      await writeFile(join(tdb.cwd, 'odd.csv'), 'Tickets report\r\n\r\n tkt-ticket id ,TKT-Title ,TKT-Modified  Time\r\n8201,Odd,07/01/2025 09:05\r\n');
-      await writeCsv(tdb.cwd, 'no-crm.csv', ['ts-user username', 'TS-DATE', 'ts-time from', 'TS-Hours '], [['odd', '11/01/2025', '9:00', '1,5']]);
+      await writeFile(
+        join(tdb.cwd, 'odd.csv'),
+        'Tickets report\r\n\r\n tkt-ticket id ,TKT-Title ,TKT-Modified  Time\r\n8201,Odd,07/01/2025 09:05\r\n',
+      );
+      await writeCsv(
+        tdb.cwd,
+        'no-crm.csv',
+        ['ts-user username', 'TS-DATE', 'ts-time from', 'TS-Hours '],
+        [['odd', '11/01/2025', '9:00', '1,5']],
+      );
       await writeWorkbook(join(tdb.cwd, 'book.xlsx'), [
         { name: 'Notes', rows: [['About this workbook'], ['Column', 'Meaning']] },
         { name: 'Tickets', rows: [...titleRows('Tickets report'), TICKET_HEADERS, [8301, 'From the workbook']] },
@@ -60,11 +83,20 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(r.code, 0, r.stderr);
       const runId = /^run ([0-9a-f-]{36})$/m.exec(r.stdout)?.[1];
       assert.ok(runId, r.stdout);
-      const printed = r.stdout.split('\n').find((line) => line.trim().startsWith('SELECT'))?.trim();
-      assert.equal(printed, `SELECT source, position, record_key, kind, reason FROM servicedesk.load_rejects WHERE run_id = '${runId}' ORDER BY source, position;`);
+      const printed = r.stdout
+        .split('\n')
+        .find((line) => line.trim().startsWith('SELECT'))
+        ?.trim();
+      assert.equal(
+        printed,
+        `SELECT source, position, record_key, kind, reason FROM servicedesk.load_rejects WHERE run_id = '${runId}' ORDER BY source, position;`,
+      );
       assert.match(r.stdout, new RegExp(`1 reject kept for run ${runId}`));
       const rejects = await query<{ source: string; position: number; kind: string; reason: string }>(printed!);
-      assert.deepEqual(rejects.map((x) => [x.source, Number(x.position), x.kind]), [['four.csv', 2, 'record']]);
+      assert.deepEqual(
+        rejects.map((x) => [x.source, Number(x.position), x.kind]),
+        [['four.csv', 2, 'record']],
+      );
       assert.match(rejects[0]!.reason, /TKT-Ticket ID/);
     });
 
@@ -74,12 +106,29 @@ for (const kind of DATABASE_KINDS) {
       const doc = JSON.parse(r.stdout) as ImportDoc;
       assert.deepEqual(doc.files, [
         {
-          file: 'four.csv', view: 'tickets', status: 'partial', fetched: 4, inserted: 0, updated: 0, unchanged: 3, rejected: 1,
-          duplicates: 0, valueErrors: 0, removed: 0, fieldsNew: [], fieldsMissing: [], error: null, sheet: null, source: 'four.csv',
+          file: 'four.csv',
+          view: 'tickets',
+          status: 'partial',
+          fetched: 4,
+          inserted: 0,
+          updated: 0,
+          unchanged: 3,
+          rejected: 1,
+          duplicates: 0,
+          valueErrors: 0,
+          removed: 0,
+          fieldsNew: [],
+          fieldsMissing: [],
+          error: null,
+          sheet: null,
+          source: 'four.csv',
         },
       ]);
       assert.equal(doc.rejects, 1);
-      assert.equal(doc.rejectsQuery, `SELECT source, position, record_key, kind, reason FROM servicedesk.load_rejects WHERE run_id = '${doc.runId}' ORDER BY source, position;`);
+      assert.equal(
+        doc.rejectsQuery,
+        `SELECT source, position, record_key, kind, reason FROM servicedesk.load_rejects WHERE run_id = '${doc.runId}' ORDER BY source, position;`,
+      );
       assert.deepEqual(doc.skipped, []);
       const clean = JSON.parse((await cli('import', 'odd.csv', '--json')).stdout) as ImportDoc;
       assert.equal(clean.rejects, 0);
@@ -143,8 +192,14 @@ for (const kind of DATABASE_KINDS) {
       assert.match(r.stdout, /^book\.xlsx#Tickets\s+tickets\s+success\s+1\s+1/m);
       assert.match(r.stdout, /^skipped book\.xlsx#Notes: no header row names a view's key columns/m);
       const doc = JSON.parse((await cli('import', 'book.xlsx', '--json')).stdout) as ImportDoc;
-      assert.deepEqual(doc.files.map((f) => [f.file, f.sheet, f.source, f.status]), [['book.xlsx', 'Tickets', 'book.xlsx#Tickets', 'success']]);
-      assert.deepEqual(doc.skipped.map((s) => [s.file, s.sheet, s.source]), [['book.xlsx', 'Notes', 'book.xlsx#Notes']]);
+      assert.deepEqual(
+        doc.files.map((f) => [f.file, f.sheet, f.source, f.status]),
+        [['book.xlsx', 'Tickets', 'book.xlsx#Tickets', 'success']],
+      );
+      assert.deepEqual(
+        doc.skipped.map((s) => [s.file, s.sheet, s.source]),
+        [['book.xlsx', 'Notes', 'book.xlsx#Notes']],
+      );
       const picked = await cli('import', 'book.xlsx', '--sheet', 'Tickets', '--json');
       assert.equal(picked.code, 0, picked.stderr);
       assert.deepEqual((JSON.parse(picked.stdout) as ImportDoc).skipped, []);
@@ -159,7 +214,10 @@ for (const kind of DATABASE_KINDS) {
     test('a JSON export with a record over OTC_MAX_RECORD_BYTES rejects that record alone and loads the rest', async () => {
       const records = [...Array.from({ length: 25 }, (_, i) => ticket(8500 + i)), ticket(8599, { 'TKT-Description': 'x'.repeat(3000) })];
       await writeFile(join(tdb.cwd, 'big-record.json'), JSON.stringify({ data: records }));
-      const r = await runCli(['import', 'big-record.json', '--json'], { env: { ...tdb.env, ...otc.env(), OTC_MAX_RECORD_BYTES: '2000' }, cwd: tdb.cwd });
+      const r = await runCli(['import', 'big-record.json', '--json'], {
+        env: { ...tdb.env, ...otc.env(), OTC_MAX_RECORD_BYTES: '2000' },
+        cwd: tdb.cwd,
+      });
       assert.equal(r.code, 0, r.stderr);
       const file = (JSON.parse(r.stdout) as ImportDoc).files[0]!;
       assert.deepEqual([file.status, file.fetched, file.inserted, file.rejected], ['partial', 26, 25, 1]);
@@ -182,17 +240,26 @@ for (const kind of DATABASE_KINDS) {
       const rejects = await query<{ record_key: string; kind: string; reason: string }>(
         `SELECT record_key, kind, reason FROM servicedesk.load_rejects WHERE source = 'latin1-line.csv'`,
       );
-      assert.deepEqual(rejects.map((x) => [x.record_key, x.kind]), [['8602', 'record']]);
+      assert.deepEqual(
+        rejects.map((x) => [x.record_key, x.kind]),
+        [['8602', 'record']],
+      );
       assert.match(rejects[0]!.reason, /not UTF-8/);
-      const titles = await query<{ t: string }>(`SELECT "TKT-Title" AS t FROM servicedesk.tickets WHERE "TKT-Ticket ID" IN (8601, 8602, 8603) ORDER BY 1`);
-      assert.deepEqual(titles.map((x) => x.t), ['Caf\u00e9 ok', 'plain']);
+      const titles = await query<{ t: string }>(
+        `SELECT "TKT-Title" AS t FROM servicedesk.tickets WHERE "TKT-Ticket ID" IN (8601, 8602, 8603) ORDER BY 1`,
+      );
+      assert.deepEqual(
+        titles.map((x) => x.t),
+        ['Caf\u00e9 ok', 'plain'],
+      );
     });
 
     test('sync --max-reject-rate overrides OTC_MAX_REJECT_RATE for that run only', async () => {
       otc.set('tickets', [ticket(8401), ticket(8402), { 'TKT-Title': 'no id' }]);
       const refused = await cli('sync', 'tickets', '--json');
       assert.equal(refused.code, 1);
-      const views = (r: { stdout: string }) => (JSON.parse(r.stdout) as { views: Record<string, { status: string; error: string | null }> }).views;
+      const views = (r: { stdout: string }) =>
+        (JSON.parse(r.stdout) as { views: Record<string, { status: string; error: string | null }> }).views;
       assert.equal(views(refused).tickets!.status, 'failed');
       const accepted = await cli('sync', 'tickets', '--max-reject-rate', '0.5', '--json');
       assert.equal(accepted.code, 0, accepted.stderr);

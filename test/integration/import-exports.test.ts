@@ -60,15 +60,29 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('headers differing from the API names in case and spacing load into the right columns, CSV and JSON alike', async () => {
-      const csv = await writeCsv(dir, 'odd-tickets.csv', ['tkt-ticket id', 'TKT-Title ', 'TKT-Modified  Time', ' tkt-team'], [[7001, 'Disk full', '07/01/2025 09:05', 'NOC']]);
+      const csv = await writeCsv(
+        dir,
+        'odd-tickets.csv',
+        ['tkt-ticket id', 'TKT-Title ', 'TKT-Modified  Time', ' tkt-team'],
+        [[7001, 'Disk full', '07/01/2025 09:05', 'NOC']],
+      );
       const json = await writeJson(dir, 'odd-comments.json', [
-        { 'tktct-commentid': 7101, 'TKTCT-TicketID ': 7001, 'tktct-comment': 'Rebooted', 'TKTCT-Created  Time': '07/01/2025 10:00', 'TKTCT-VisibleCustomer': 'Yes' },
+        {
+          'tktct-commentid': 7101,
+          'TKTCT-TicketID ': 7001,
+          'tktct-comment': 'Rebooted',
+          'TKTCT-Created  Time': '07/01/2025 10:00',
+          'TKTCT-VisibleCustomer': 'Yes',
+        },
       ]);
       const result = await importPlanned(db, config(), [csv, json]);
-      assert.deepEqual(result.files.map((f) => [f.file.name, f.outcome.status, f.outcome.counts.inserted]), [
-        ['odd-tickets.csv', 'success', 1],
-        ['odd-comments.json', 'success', 1],
-      ]);
+      assert.deepEqual(
+        result.files.map((f) => [f.file.name, f.outcome.status, f.outcome.counts.inserted]),
+        [
+          ['odd-tickets.csv', 'success', 1],
+          ['odd-comments.json', 'success', 1],
+        ],
+      );
       const [t] = await rows<{ title: string; team: string; modified: boolean; raw: unknown }>(
         db,
         `SELECT "TKT-Title" AS title, "TKT-Team" AS team, "TKT-Modified Time" IS NOT NULL AS modified, _raw AS raw FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 7001`,
@@ -76,49 +90,81 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual([t!.title, t!.team, t!.modified], ['Disk full', 'NOC', true]);
       // The odd spellings are the API fields, not unknown fields kept beside them.
       assert.doesNotMatch(JSON.stringify(t!.raw ?? {}), /"tkt-|"TKT-Title "|Modified {2}Time|" tkt-team"/);
-      const [c] = await rows(db, 'SELECT ticket_id, comment_text, visible_to_customer, created_time IS NOT NULL AS created FROM servicedesk.comments WHERE comment_id = 7101');
+      const [c] = await rows(
+        db,
+        'SELECT ticket_id, comment_text, visible_to_customer, created_time IS NOT NULL AS created FROM servicedesk.comments WHERE comment_id = 7101',
+      );
       assert.deepEqual(c, { ticket_id: 7001, comment_text: 'Rebooted', visible_to_customer: true, created: true });
     });
 
     test('--view places a file whose odd-spelt headers lack a key column, and its columns load', async () => {
-      const path = await writeCsv(dir, 'no-crm.csv', ['ts-user username', 'TS-DATE', 'ts-time from', 'TS-Hours '], [['odd', '11/01/2025', '9:00', '1,5']]);
+      const path = await writeCsv(
+        dir,
+        'no-crm.csv',
+        ['ts-user username', 'TS-DATE', 'ts-time from', 'TS-Hours '],
+        [['odd', '11/01/2025', '9:00', '1,5']],
+      );
       await assert.rejects(planImports([path]), ConfigError);
       const result = await importPlanned(db, config(), [path], { view: 'timesheets' });
       assert.equal(fileOutcome(result).status, 'success');
-      const stored = await rows(db, `SELECT "TS-Date"::text AS d, "TS-Time From" AS f, "TS-Hours"::text AS h FROM servicedesk.timesheets WHERE "TS-User Username" = 'odd'`);
+      const stored = await rows(
+        db,
+        `SELECT "TS-Date"::text AS d, "TS-Time From" AS f, "TS-Hours"::text AS h FROM servicedesk.timesheets WHERE "TS-User Username" = 'odd'`,
+      );
       assert.deepEqual(stored, [{ d: '2025-01-11', f: '09:00', h: '1.5' }]);
     });
 
     test('title and blank lines above a CSV header are skipped, and positions count from the header', async () => {
       const path = join(dir, 'titled.csv');
-      await writeFile(path, 'Tickets report,,\r\nExported 07/01/2025 by djewell,,\r\n,,\r\nTKT-Ticket ID,TKT-Title,TKT-Modified Time\r\n7201,First,07/01/2025 09:05\r\nx,Bad key,07/01/2025 09:05\r\n7203,Third,07/01/2025 09:05\r\n');
+      await writeFile(
+        path,
+        'Tickets report,,\r\nExported 07/01/2025 by djewell,,\r\n,,\r\nTKT-Ticket ID,TKT-Title,TKT-Modified Time\r\n7201,First,07/01/2025 09:05\r\nx,Bad key,07/01/2025 09:05\r\n7203,Third,07/01/2025 09:05\r\n',
+      );
       const result = await importPlanned(db, config(), [path]);
       assert.equal(fileOutcome(result).status, 'partial');
       assert.equal(fileOutcome(result).counts.inserted, 2);
-      const rejects = await rows(db, 'SELECT position::int AS position, source FROM servicedesk.load_rejects WHERE run_id = $1', [result.runId]);
+      const rejects = await rows(db, 'SELECT position::int AS position, source FROM servicedesk.load_rejects WHERE run_id = $1', [
+        result.runId,
+      ]);
       assert.deepEqual(rejects, [{ position: 2, source: 'titled.csv' }]);
     });
 
-    const layouts = [['as Excel lays it out', writeWorkbook, 7300], ['with the shared strings before the sheets', writeWorkbookZip, 7350]] as const;
+    const layouts = [
+      ['as Excel lays it out', writeWorkbook, 7300],
+      ['with the shared strings before the sheets', writeWorkbookZip, 7350],
+    ] as const;
     for (const [layout, write, id] of layouts) {
       test(`a workbook ${layout}: a notes sheet first is skipped with a note, and each data sheet loads as a file of its own`, async () => {
         const path = join(dir, `book-${write.name}.xlsx`);
         await write(path, [NOTES, ticketSheet('Tickets', [id + 1, id + 2]), timeSheet(id)]);
         const result = await importPlanned(db, config(), [path]);
         const base = `book-${write.name}.xlsx`;
-        assert.deepEqual(result.files.map((f) => [f.file.name, f.outcome.view, f.outcome.status, f.outcome.counts.inserted]), [
-          [`${base}#Tickets`, 'tickets', 'success', 2],
-          [`${base}#Time`, 'timesheets', 'success', 2],
-        ]);
-        assert.deepEqual(result.skipped.map((s) => [s.name, s.sheet]), [[`${base}#Notes`, 'Notes']]);
+        assert.deepEqual(
+          result.files.map((f) => [f.file.name, f.outcome.view, f.outcome.status, f.outcome.counts.inserted]),
+          [
+            [`${base}#Tickets`, 'tickets', 'success', 2],
+            [`${base}#Time`, 'timesheets', 'success', 2],
+          ],
+        );
+        assert.deepEqual(
+          result.skipped.map((s) => [s.name, s.sheet]),
+          [[`${base}#Notes`, 'Notes']],
+        );
         assert.match(result.skipped[0]!.reason, /"Column", "Meaning"/);
-        assert.deepEqual((await runsOf(result.runId)).map((r) => [r.source, r.view_name, r.load_status]), [
-          [`${base}#Tickets`, 'tickets', 'success'],
-          [`${base}#Time`, 'timesheets', 'success'],
+        assert.deepEqual(
+          (await runsOf(result.runId)).map((r) => [r.source, r.view_name, r.load_status]),
+          [
+            [`${base}#Tickets`, 'tickets', 'success'],
+            [`${base}#Time`, 'timesheets', 'success'],
+          ],
+        );
+        const [t] = await rows(db, `SELECT "TKT-Title" AS title, _last_source AS src FROM servicedesk.tickets WHERE "TKT-Ticket ID" = $1`, [
+          id + 2,
         ]);
-        const [t] = await rows(db, `SELECT "TKT-Title" AS title, _last_source AS src FROM servicedesk.tickets WHERE "TKT-Ticket ID" = $1`, [id + 2]);
         assert.deepEqual(t, { title: `Ticket ${id + 2}`, src: `${base}#Tickets` });
-        const [h] = await rows<{ h: string }>(db, `SELECT sum("TS-Hours")::text AS h FROM servicedesk.timesheets WHERE "TS-Crm ID" = $1`, [id]);
+        const [h] = await rows<{ h: string }>(db, `SELECT sum("TS-Hours")::text AS h FROM servicedesk.timesheets WHERE "TS-Crm ID" = $1`, [
+          id,
+        ]);
         assert.equal(h!.h, '3.5');
       });
     }
@@ -127,7 +173,10 @@ for (const kind of DATABASE_KINDS) {
       const path = join(dir, 'picked.xlsx');
       await writeWorkbook(path, [NOTES, ticketSheet('Tickets', [7401]), ticketSheet('More tickets', [7402])]);
       const result = await importPlanned(db, config(), [path], { sheet: 'more  TICKETS' });
-      assert.deepEqual(result.files.map((f) => [f.file.name, f.outcome.counts.inserted]), [['picked.xlsx#More tickets', 1]]);
+      assert.deepEqual(
+        result.files.map((f) => [f.file.name, f.outcome.counts.inserted]),
+        [['picked.xlsx#More tickets', 1]],
+      );
       assert.deepEqual(result.skipped, []);
       const [n] = await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM servicedesk.tickets WHERE "TKT-Ticket ID" IN (7401, 7402)');
       assert.equal(n!.n, 1);
@@ -146,18 +195,27 @@ for (const kind of DATABASE_KINDS) {
       const sheetOnly = join(dir, 'header-only.xlsx');
       await writeWorkbook(sheetOnly, [{ name: 'Export', rows: [...titleRows('Tickets report'), ['TKT-Ticket ID', 'TKT-Title']] }]);
       const result = await importPlanned(db, config(), [headerOnly, good, sheetOnly]);
-      assert.deepEqual(result.files.map((f) => [f.file.name, f.outcome.status]), [
-        ['header-only.csv', 'failed'],
-        ['one.csv', 'success'],
-        ['header-only.xlsx', 'failed'],
-      ]);
-      assert.match(fileOutcome(result, 'header-only.csv').error ?? '', /^the file holds no records \(it has a header row and nothing under it\)/);
+      assert.deepEqual(
+        result.files.map((f) => [f.file.name, f.outcome.status]),
+        [
+          ['header-only.csv', 'failed'],
+          ['one.csv', 'success'],
+          ['header-only.xlsx', 'failed'],
+        ],
+      );
+      assert.match(
+        fileOutcome(result, 'header-only.csv').error ?? '',
+        /^the file holds no records \(it has a header row and nothing under it\)/,
+      );
       const runs = await runsOf(result.runId);
-      assert.deepEqual(runs.map((r) => [r.source, r.view_name, r.load_status]), [
-        ['header-only.csv', 'tickets', 'failed'],
-        ['one.csv', 'tickets', 'success'],
-        ['header-only.xlsx', 'tickets', 'failed'],
-      ]);
+      assert.deepEqual(
+        runs.map((r) => [r.source, r.view_name, r.load_status]),
+        [
+          ['header-only.csv', 'tickets', 'failed'],
+          ['one.csv', 'tickets', 'success'],
+          ['header-only.xlsx', 'tickets', 'failed'],
+        ],
+      );
       assert.match(runs[2]!.error_message ?? '', /holds no records/);
     });
 
@@ -168,15 +226,21 @@ for (const kind of DATABASE_KINDS) {
       await writeFile(titles, 'Tickets report\r\nNo tickets matched the filter\r\n');
       const none = await writeJson(dir, 'none.json', { message: { data: [] } });
       const result = await importPlanned(db, config(), [empty, titles, none], { view: 'tickets' });
-      assert.deepEqual(result.files.map((f) => f.outcome.status), ['failed', 'failed', 'failed']);
+      assert.deepEqual(
+        result.files.map((f) => f.outcome.status),
+        ['failed', 'failed', 'failed'],
+      );
       assert.match(fileOutcome(result, 'empty.csv').error ?? '', /^the file holds no records \(it is empty\)/);
       assert.match(fileOutcome(result, 'titles.csv').error ?? '', /^the file holds no records \(it has 2 title lines and no header row\)/);
       assert.match(fileOutcome(result, 'none.json').error ?? '', /^the file holds no records/);
-      assert.deepEqual((await runsOf(result.runId)).map((r) => [r.source, r.view_name, r.load_status]), [
-        ['empty.csv', 'tickets', 'failed'],
-        ['titles.csv', 'tickets', 'failed'],
-        ['none.json', 'tickets', 'failed'],
-      ]);
+      assert.deepEqual(
+        (await runsOf(result.runId)).map((r) => [r.source, r.view_name, r.load_status]),
+        [
+          ['empty.csv', 'tickets', 'failed'],
+          ['titles.csv', 'tickets', 'failed'],
+          ['none.json', 'tickets', 'failed'],
+        ],
+      );
       const unnamed = await importPlanned(db, config(), [empty]);
       assert.equal(fileOutcome(unnamed).status, 'failed');
       assert.match(fileOutcome(unnamed).error ?? '', /holds no records/);
@@ -184,15 +248,26 @@ for (const kind of DATABASE_KINDS) {
 
     test('a 4-record file with one bad line loads the other three; only a small file with every record bad fails', async () => {
       const headers = ['TKT-Ticket ID', 'TKT-Title'];
-      const one = await writeCsv(dir, 'four.csv', headers, [[7601, 'a'], ['oops', 'b'], [7603, 'c'], [7604, 'd']]);
+      const one = await writeCsv(dir, 'four.csv', headers, [
+        [7601, 'a'],
+        ['oops', 'b'],
+        [7603, 'c'],
+        [7604, 'd'],
+      ]);
       const result = await importPlanned(db, config(), [one]);
       assert.equal(fileOutcome(result).status, 'partial');
       assert.deepEqual(await runsOf(result.runId), [
         { source: 'four.csv', view_name: 'tickets', load_status: 'partial', error_message: null, fetched: 4, rejected: 1 },
       ]);
-      const [n] = await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM servicedesk.tickets WHERE "TKT-Ticket ID" IN (7601, 7603, 7604)');
+      const [n] = await rows<{ n: number }>(
+        db,
+        'SELECT count(*)::int AS n FROM servicedesk.tickets WHERE "TKT-Ticket ID" IN (7601, 7603, 7604)',
+      );
       assert.equal(n!.n, 3);
-      const all = await writeCsv(dir, 'all-bad.csv', headers, [['x', 'a'], ['y', 'b']]);
+      const all = await writeCsv(dir, 'all-bad.csv', headers, [
+        ['x', 'a'],
+        ['y', 'b'],
+      ]);
       const failed = await importPlanned(db, config(), [all]);
       assert.equal(fileOutcome(failed).status, 'failed');
       assert.match(fileOutcome(failed).error ?? '', /all 2 records rejected/);

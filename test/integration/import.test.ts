@@ -20,10 +20,27 @@ const SERIAL_1900 = 45664 + (9 * 60 + 5) / 1440;
 const SERIAL_1904 = SERIAL_1900 - 1462;
 
 const TIMESHEET_HEADERS = [
-  'TS-User Username', 'TS-User Full Name', 'TS-Date', 'TS-Time From', 'TS-Time To', 'TS-Hours', 'TS-Crm ID', 'TS-Title', 'TS-Modified Time',
+  'TS-User Username',
+  'TS-User Full Name',
+  'TS-Date',
+  'TS-Time From',
+  'TS-Time To',
+  'TS-Hours',
+  'TS-Crm ID',
+  'TS-Title',
+  'TS-Modified Time',
 ];
 const CT_HEADERS = [
-  'CT-COMMENT-ID', 'CT-TKT-ID', 'CT-COMMENT', 'CT-USERID', 'CT-USERIDNAME', 'CT-OWNERTYPE', 'CT-DATEAMDTIME', 'CT-VISIBLE-CUSTOMER', 'CT-TYPE', 'CT-TKT-TEAM',
+  'CT-COMMENT-ID',
+  'CT-TKT-ID',
+  'CT-COMMENT',
+  'CT-USERID',
+  'CT-USERIDNAME',
+  'CT-OWNERTYPE',
+  'CT-DATEAMDTIME',
+  'CT-VISIBLE-CUSTOMER',
+  'CT-TYPE',
+  'CT-TKT-TEAM',
 ];
 
 for (const kind of DATABASE_KINDS) {
@@ -43,12 +60,27 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a CSV with a byte-order mark and ; between fields loads with comma decimals, and its etl_metadata row names the file', async () => {
-      const path = await writeCsv(dir, 'ts-feb.csv', TIMESHEET_HEADERS, [
-        ['akhan', 'Ali Khan', '14/02/2025', '8:30', '10:00', '1,5', 2001, 'Patch; reboot', '14/02/2025 10:05'],
-        ['akhan', 'Ali Khan', '14/02/2025', '13:00', '14:00', '1', '', 'Admin', '14/02/2025 14:00'],
-      ], { delimiter: ';', bom: true });
+      const path = await writeCsv(
+        dir,
+        'ts-feb.csv',
+        TIMESHEET_HEADERS,
+        [
+          ['akhan', 'Ali Khan', '14/02/2025', '8:30', '10:00', '1,5', 2001, 'Patch; reboot', '14/02/2025 10:05'],
+          ['akhan', 'Ali Khan', '14/02/2025', '13:00', '14:00', '1', '', 'Admin', '14/02/2025 14:00'],
+        ],
+        { delimiter: ';', bom: true },
+      );
       const result = await importOnce(db, config(), [path]);
-      assert.deepEqual(fileOutcome(result).counts, { fetched: 2, inserted: 2, updated: 0, unchanged: 0, rejected: 0, duplicates: 0, valueErrors: 0, removed: 0 });
+      assert.deepEqual(fileOutcome(result).counts, {
+        fetched: 2,
+        inserted: 2,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        duplicates: 0,
+        valueErrors: 0,
+        removed: 0,
+      });
       const stored = await rows(
         db,
         `SELECT "TS-Date"::text AS d, "TS-Time From" AS f, "TS-Hours"::text AS h, "TS-Crm ID" AS crm, "TS-Title" AS title,
@@ -70,7 +102,16 @@ for (const kind of DATABASE_KINDS) {
 
     test('importing the same file again reports every record unchanged', async () => {
       const result = await importOnce(db, config(), [join(dir, 'ts-feb.csv')]);
-      assert.deepEqual(fileOutcome(result).counts, { fetched: 2, inserted: 0, updated: 0, unchanged: 2, rejected: 0, duplicates: 0, valueErrors: 0, removed: 0 });
+      assert.deepEqual(fileOutcome(result).counts, {
+        fetched: 2,
+        inserted: 0,
+        updated: 0,
+        unchanged: 2,
+        rejected: 0,
+        duplicates: 0,
+        valueErrors: 0,
+        removed: 0,
+      });
     });
 
     test('JSON exports load in each of the three envelopes, one etl_metadata row per file under one run', async () => {
@@ -80,13 +121,21 @@ for (const kind of DATABASE_KINDS) {
         await writeJson(dir, 'c-bare.json', [comment(103, 1)]),
       ];
       const result = await importOnce(db, config(), files);
-      assert.deepEqual(result.files.map((f) => [f.file.name, f.outcome.view, f.outcome.status, f.outcome.counts.inserted]), [
-        ['c-message.json', 'comments', 'success', 1],
-        ['c-data.json', 'comments', 'success', 1],
-        ['c-bare.json', 'comments', 'success', 1],
+      assert.deepEqual(
+        result.files.map((f) => [f.file.name, f.outcome.view, f.outcome.status, f.outcome.counts.inserted]),
+        [
+          ['c-message.json', 'comments', 'success', 1],
+          ['c-data.json', 'comments', 'success', 1],
+          ['c-bare.json', 'comments', 'success', 1],
+        ],
+      );
+      const meta = await rows<{ source: string }>(db, 'SELECT source FROM servicedesk.etl_metadata WHERE run_id = $1 ORDER BY id', [
+        result.runId,
       ]);
-      const meta = await rows<{ source: string }>(db, 'SELECT source FROM servicedesk.etl_metadata WHERE run_id = $1 ORDER BY id', [result.runId]);
-      assert.deepEqual(meta.map((m) => m.source), ['c-message.json', 'c-data.json', 'c-bare.json']);
+      assert.deepEqual(
+        meta.map((m) => m.source),
+        ['c-message.json', 'c-data.json', 'c-bare.json'],
+      );
       const [n] = await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM servicedesk.comments WHERE comment_id BETWEEN 101 AND 103');
       assert.equal(n!.n, 3);
     });
@@ -100,19 +149,29 @@ for (const kind of DATABASE_KINDS) {
       const ts1904 = join(dir, 'timesheets-1904.xlsx');
       await writeXlsxExport(
         ts1904,
-        [{
-          'TS-User Username': 'bmoss', 'TS-User Full Name': 'Bo Moss', 'TS-Date': new Date(Date.UTC(2025, 0, 7)),
-          'TS-Time From': new Date(Date.UTC(1904, 0, 1, 9, 0)), 'TS-Time To': 0.4375, 'TS-Hours': 1.5, 'TS-Crm ID': 301,
-          'TS-Modified Time': SERIAL_1904,
-        }],
+        [
+          {
+            'TS-User Username': 'bmoss',
+            'TS-User Full Name': 'Bo Moss',
+            'TS-Date': new Date(Date.UTC(2025, 0, 7)),
+            'TS-Time From': new Date(Date.UTC(1904, 0, 1, 9, 0)),
+            'TS-Time To': 0.4375,
+            'TS-Hours': 1.5,
+            'TS-Crm ID': 301,
+            'TS-Modified Time': SERIAL_1904,
+          },
+        ],
         { date1904: true },
       );
       const result = await importOnce(db, config(), [t1900, t1904, ts1904]);
-      assert.deepEqual(result.files.map((f) => [f.outcome.view, f.outcome.status, f.outcome.counts.inserted, f.outcome.counts.valueErrors]), [
-        ['tickets', 'success', 1, 0],
-        ['tickets', 'success', 1, 0],
-        ['timesheets', 'success', 1, 0],
-      ]);
+      assert.deepEqual(
+        result.files.map((f) => [f.outcome.view, f.outcome.status, f.outcome.counts.inserted, f.outcome.counts.valueErrors]),
+        [
+          ['tickets', 'success', 1, 0],
+          ['tickets', 'success', 1, 0],
+          ['timesheets', 'success', 1, 0],
+        ],
+      );
       const tickets = await rows(
         db,
         `SELECT "TKT-Ticket ID" AS id, ${PERTH('"TKT-Created Time"')} AS created, ${PERTH('"TKT-Modified Time"')} AS modified,
@@ -140,11 +199,9 @@ for (const kind of DATABASE_KINDS) {
       const result = await importOnce(db, config(), [path], 'tickets');
       assert.equal(fileOutcome(result).status, 'partial');
       assert.equal(fileOutcome(result).counts.inserted, 29);
-      const rejects = await rows(
-        db,
-        `SELECT position::int AS position, kind, source FROM servicedesk.load_rejects WHERE run_id = $1`,
-        [result.runId],
-      );
+      const rejects = await rows(db, `SELECT position::int AS position, kind, source FROM servicedesk.load_rejects WHERE run_id = $1`, [
+        result.runId,
+      ]);
       assert.deepEqual(rejects, [{ position: 2, kind: 'record', source: 'late-header.xlsx' }]);
     });
 
@@ -162,8 +219,14 @@ for (const kind of DATABASE_KINDS) {
          FROM servicedesk.comments t WHERE comment_id = 201`,
       );
       assert.deepEqual(c, {
-        ticket_id: 1, comment_text: 'Rebooted, all good', user_id: 501, user_name: 'djewell', visible_to_customer: true,
-        created: '2025-01-03 16:45', raw_text: 'Rebooted, all good', raw_has_old_name: false,
+        ticket_id: 1,
+        comment_text: 'Rebooted, all good',
+        user_id: 501,
+        user_name: 'djewell',
+        visible_to_customer: true,
+        created: '2025-01-03 16:45',
+        raw_text: 'Rebooted, all good',
+        raw_has_old_name: false,
       });
     });
 
@@ -178,13 +241,25 @@ for (const kind of DATABASE_KINDS) {
         return true;
       });
       // No TS-Crm ID column: not recognisable as timesheets on its own, but loadable when named.
-      const partial = await writeCsv(dir, 'no-crm.csv', ['TS-User Username', 'TS-Date', 'TS-Time From', 'TS-Hours'], [['cwu', '10/01/2025', '9:00', '2']]);
+      const partial = await writeCsv(
+        dir,
+        'no-crm.csv',
+        ['TS-User Username', 'TS-Date', 'TS-Time From', 'TS-Hours'],
+        [['cwu', '10/01/2025', '9:00', '2']],
+      );
       await assert.rejects(planImport([partial]), ConfigError);
       const [planned] = await planImport([partial], 'timesheets');
       assert.equal(planned!.view?.name, 'timesheets');
       await assert.rejects(planImport([unknown], 'tickets'), /none of the fields/);
       const detected = await planImport([join(dir, 'ts-feb.csv'), join(dir, 'c-bare.json'), join(dir, 'tickets-1900.xlsx')]);
-      assert.deepEqual(detected.map((f) => [f.view?.name, f.format]), [['timesheets', 'csv'], ['comments', 'json'], ['tickets', 'xlsx']]);
+      assert.deepEqual(
+        detected.map((f) => [f.view?.name, f.format]),
+        [
+          ['timesheets', 'csv'],
+          ['comments', 'json'],
+          ['tickets', 'xlsx'],
+        ],
+      );
     });
 
     test('an older export never overwrites newer data from the API, a newer one does', async () => {
@@ -193,8 +268,18 @@ for (const kind of DATABASE_KINDS) {
       const headers = ['TKT-Ticket ID', 'TKT-Title', 'TKT-Modified Time'];
       const old = await writeCsv(dir, 'tickets-dec.csv', headers, [[401, 'From an old export', '20/12/2024 09:00']]);
       const oldResult = await importOnce(db, config(), [old]);
-      assert.deepEqual(fileOutcome(oldResult).counts, { fetched: 1, inserted: 0, updated: 0, unchanged: 1, rejected: 0, duplicates: 0, valueErrors: 0, removed: 0 });
-      const title = async () => (await rows<{ t: string }>(db, `SELECT "TKT-Title" AS t FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 401`))[0]!.t;
+      assert.deepEqual(fileOutcome(oldResult).counts, {
+        fetched: 1,
+        inserted: 0,
+        updated: 0,
+        unchanged: 1,
+        rejected: 0,
+        duplicates: 0,
+        valueErrors: 0,
+        removed: 0,
+      });
+      const title = async () =>
+        (await rows<{ t: string }>(db, `SELECT "TKT-Title" AS t FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 401`))[0]!.t;
       assert.equal(await title(), 'From the API');
       const newer = await writeCsv(dir, 'tickets-jan.csv', headers, [[401, 'From a newer export', '08/01/2025 10:00']]);
       assert.equal(fileOutcome(await importOnce(db, config(), [newer])).counts.updated, 1);
@@ -209,10 +294,22 @@ for (const kind of DATABASE_KINDS) {
         comment(502, 401, { 'TKTCT-Comment': 'first import' }),
       ]);
       const result = await importOnce(db, config(), [first]);
-      assert.deepEqual(fileOutcome(result).counts, { fetched: 2, inserted: 1, updated: 0, unchanged: 1, rejected: 0, duplicates: 0, valueErrors: 0, removed: 0 });
+      assert.deepEqual(fileOutcome(result).counts, {
+        fetched: 2,
+        inserted: 1,
+        updated: 0,
+        unchanged: 1,
+        rejected: 0,
+        duplicates: 0,
+        valueErrors: 0,
+        removed: 0,
+      });
       const second = await writeJson(dir, 'comments-b.json', [comment(502, 401, { 'TKTCT-Comment': 'second import' })]);
       assert.equal(fileOutcome(await importOnce(db, config(), [second])).counts.updated, 1);
-      const stored = await rows(db, 'SELECT comment_id, comment_text, _last_source FROM servicedesk.comments WHERE comment_id IN (501, 502) ORDER BY 1');
+      const stored = await rows(
+        db,
+        'SELECT comment_id, comment_text, _last_source FROM servicedesk.comments WHERE comment_id IN (501, 502) ORDER BY 1',
+      );
       assert.deepEqual(stored, [
         { comment_id: 501, comment_text: 'written by the API', _last_source: 'api' },
         { comment_id: 502, comment_text: 'second import', _last_source: 'comments-b.json' },

@@ -60,10 +60,7 @@ for (const kind of DATABASE_KINDS) {
       ]);
       const result = await syncOnce(db, config(), ['timesheets']);
       const c = outcome(result, 'timesheets').counts;
-      assert.deepEqual(
-        [c.fetched, c.inserted, c.updated, c.unchanged, c.duplicates],
-        [5, 3, 0, 0, 2],
-      );
+      assert.deepEqual([c.fetched, c.inserted, c.updated, c.unchanged, c.duplicates], [5, 3, 0, 0, 2]);
       assert.deepEqual(await hours(), [
         { from: '09:00', h: '3', title: 'work', raw_title: 'work' },
         { from: '13:00', h: '4', title: null, raw_title: null },
@@ -93,7 +90,11 @@ for (const kind of DATABASE_KINDS) {
           'SELECT position, kind FROM servicedesk.load_rejects WHERE run_id = $1',
           [result.runId],
         );
-        assert.deepEqual(rejects.map((r) => [Number(r.position), r.kind]), [[2, 'value']], `run ${run}`);
+        assert.deepEqual(
+          rejects.map((r) => [Number(r.position), r.kind]),
+          [[2, 'value']],
+          `run ${run}`,
+        );
       }
     });
 
@@ -151,7 +152,10 @@ for (const kind of DATABASE_KINDS) {
         const r = await fixture.whileClosed(() => runCli(['sync', 'timesheets', '--json'], { env, cwd: tdb.cwd }));
         assert.equal(r.code, 0, r.stderr);
         assert.equal(requests, 2);
-        const doc = JSON.parse(r.stdout) as { runId: string; views: { timesheets: { fetched: number; inserted: number; duplicates: number } } };
+        const doc = JSON.parse(r.stdout) as {
+          runId: string;
+          views: { timesheets: { fetched: number; inserted: number; duplicates: number } };
+        };
         const t = doc.views.timesheets;
         assert.deepEqual([t.fetched, t.inserted, t.duplicates], [6000, 6000, 0]);
         const [stored] = await rows<{ n: number; fetched: number }>(

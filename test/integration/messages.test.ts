@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runCli, startCli, waitFor } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
-import { startFixtureServer, } from '../support/fixture-server.js';
+import { startFixtureServer } from '../support/fixture-server.js';
 import { json, withSetup, type SyncDoc } from '../support/protection-setup.js';
 import { comment, ticket, timesheet } from '../support/records.js';
 
@@ -16,7 +16,9 @@ const ISO_UTC = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
 async function commentsLoaded(tdb: TestDatabase): Promise<number> {
   const db = await tdb.open();
   try {
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE view_name = 'comments' AND load_status = 'success'`);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE view_name = 'comments' AND load_status = 'success'`,
+    );
     return rows[0]!.n;
   } finally {
     await db.close();
@@ -98,11 +100,20 @@ describe('the source unreachable', () => {
     const tdb = await createTestDatabase('embedded');
     try {
       const r = await runCli(['sync', 'comments', '--json'], {
-        env: { ...tdb.env, OTC_PASSWORD: 'x', OTC_BASE_URL: 'http://127.0.0.1:1/OTC/Data/View/data', OTC_MAX_RETRIES: '0', OTC_MIN_INTERVAL_MS: '0' },
+        env: {
+          ...tdb.env,
+          OTC_PASSWORD: 'x',
+          OTC_BASE_URL: 'http://127.0.0.1:1/OTC/Data/View/data',
+          OTC_MAX_RETRIES: '0',
+          OTC_MIN_INTERVAL_MS: '0',
+        },
         cwd: tdb.cwd,
       });
       assert.equal(r.code, 1);
-      assert.match(json<SyncDoc>(r).views.comments!.error ?? '', /OTC at 127\.0\.0\.1:1 refused the connection for view comments \(ECONNREFUSED\)/);
+      assert.match(
+        json<SyncDoc>(r).views.comments!.error ?? '',
+        /OTC at 127\.0\.0\.1:1 refused the connection for view comments \(ECONNREFUSED\)/,
+      );
     } finally {
       await tdb.drop();
     }
@@ -115,8 +126,13 @@ for (const kind of DATABASE_KINDS) {
       await withSetup(kind, { views: { timesheets: 'cutoff' } }, async ({ cli, query }) => {
         const r = await cli(['sync', 'timesheets'], { OTC_MAX_RETRIES: '0' });
         assert.equal(r.code, 1);
-        const [row] = await query<{ error_message: string }>(`SELECT error_message FROM servicedesk.etl_metadata WHERE view_name = 'timesheets'`);
-        assert.match(row!.error_message, /^the body of view timesheets was cut short after \d+ bytes: OTC at 127\.0\.0\.1:\d+ closed the connection/);
+        const [row] = await query<{ error_message: string }>(
+          `SELECT error_message FROM servicedesk.etl_metadata WHERE view_name = 'timesheets'`,
+        );
+        assert.match(
+          row!.error_message,
+          /^the body of view timesheets was cut short after \d+ bytes: OTC at 127\.0\.0\.1:\d+ closed the connection/,
+        );
         assert.doesNotMatch(`${row!.error_message}${r.stdout}${r.stderr}`, /UND_ERR/);
         const errorLine = r.stdout.split('\n').find((l) => /cut short/.test(l))!;
         assert.equal(errorLine.match(/timesheets/g)?.length, 1, errorLine);
@@ -136,7 +152,11 @@ for (const kind of DATABASE_KINDS) {
         const errorLine = r.stdout.split('\n').find((l) => /sent no records/.test(l))!;
         assert.equal(errorLine.match(/tickets/g)?.length, 1, errorLine);
         const logLine = r.stderr.split('\n').find((l) => /sent no records/.test(l))!;
-        assert.equal(logLine.split(' err=')[0]!.match(/\btickets\b/g)?.length ?? 0, 1, `one view=tickets field before the error: ${logLine}`);
+        assert.equal(
+          logLine.split(' err=')[0]!.match(/\btickets\b/g)?.length ?? 0,
+          1,
+          `one view=tickets field before the error: ${logLine}`,
+        );
       } finally {
         await otc.close();
         await tdb.drop();
@@ -185,11 +205,24 @@ for (const kind of DATABASE_KINDS) {
         run.child.kill('SIGINT');
         const r = await run.result;
         assert.equal(r.code, 1);
-        const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: number; time: string; msg: string; view?: string });
+        const lines = r.stderr
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { level: number; time: string; msg: string; view?: string });
         for (const l of lines) assert.match(l.time, new RegExp(`^${ISO_UTC}$`));
         const cancelled = lines.filter((l) => l.msg === 'load cancelled, rolled back');
-        assert.deepEqual(cancelled.map((l) => [l.view, l.level]), [['timesheets', 40], ['tickets', 40]]);
-        assert.deepEqual(lines.filter((l) => l.level >= 50).map((l) => l.msg), [], 'nothing at error level');
+        assert.deepEqual(
+          cancelled.map((l) => [l.view, l.level]),
+          [
+            ['timesheets', 40],
+            ['tickets', 40],
+          ],
+        );
+        assert.deepEqual(
+          lines.filter((l) => l.level >= 50).map((l) => l.msg),
+          [],
+          'nothing at error level',
+        );
       } finally {
         await otc.close();
         await tdb.drop();

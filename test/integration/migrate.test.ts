@@ -36,7 +36,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(plan.state, 'empty');
       assert.ok(plan.pending.includes('001_core'));
       db = await tdb.open();
-      const [s] = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'servicedesk'`);
+      const [s] = await rows<{ n: number }>(
+        db,
+        `SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'servicedesk'`,
+      );
       assert.equal(s!.n, 0);
       await db.close();
     });
@@ -90,7 +93,8 @@ for (const kind of DATABASE_KINDS) {
       const idx = await rows<{ indexdef: string }>(db, `SELECT indexdef FROM pg_indexes WHERE schemaname = 'servicedesk'`);
       const defs = idx.map((i) => i.indexdef).join('\n');
       for (const view of VIEWS) {
-        for (const column of view.indexed) assert.ok(defs.includes(`("${column}")`) || defs.includes(`(${column})`), `${view.table}.${column}`);
+        for (const column of view.indexed)
+          assert.ok(defs.includes(`("${column}")`) || defs.includes(`(${column})`), `${view.table}.${column}`);
       }
     });
   });

@@ -38,7 +38,19 @@ const HOSTILE_TEXT = [
 /** Parsed values of each key type as the parser writes them: ids as canonical digits, dates as `YYYY-MM-DD`. */
 const HOSTILE: Readonly<Partial<Record<FieldType, readonly string[]>>> = {
   id: ['0', '1', '-1', '42', '9223372036854775807', '-9223372036854775808', '123456789012345678'],
-  date: ['0001-01-01', '0050-03-01', '0099-12-31', '1899-12-31', '1900-03-01', '1970-01-01', '1999-12-31', '2000-01-01', '2000-02-29', '2024-02-29', '9999-12-31'],
+  date: [
+    '0001-01-01',
+    '0050-03-01',
+    '0099-12-31',
+    '1899-12-31',
+    '1900-03-01',
+    '1970-01-01',
+    '1999-12-31',
+    '2000-01-01',
+    '2000-02-29',
+    '2024-02-29',
+    '9999-12-31',
+  ],
   text: HOSTILE_TEXT,
   clock: HOSTILE_TEXT,
 };

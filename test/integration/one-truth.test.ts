@@ -40,11 +40,19 @@ for (const kind of DATABASE_KINDS) {
     const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { env: env(extra), cwd: tdb.cwd });
 
     /** /healthz and /metrics of a service started on this database (then stopped, so the CLI can open it). */
-    async function serviceView(): Promise<{ status: number; body: StateDoc & Record<string, unknown>; metrics: Awaited<ReturnType<typeof getMetrics>> }> {
+    async function serviceView(): Promise<{
+      status: number;
+      body: StateDoc & Record<string, unknown>;
+      metrics: Awaited<ReturnType<typeof getMetrics>>;
+    }> {
       const svc = await startServe(['--schedule', '0 0 1 1 *'], { env: env(), cwd: tdb.cwd });
       try {
         const health = await getText(`${svc.url}/healthz`);
-        return { status: health.status, body: JSON.parse(health.body) as StateDoc & Record<string, unknown>, metrics: await getMetrics(svc.url) };
+        return {
+          status: health.status,
+          body: JSON.parse(health.body) as StateDoc & Record<string, unknown>,
+          metrics: await getMetrics(svc.url),
+        };
       } finally {
         assert.equal(await svc.stop(), 0, svc.stderr());
       }
@@ -103,12 +111,30 @@ for (const kind of DATABASE_KINDS) {
 
     test('a failed import of a CSV with wrong headers never stands in for the API sync of its view', async () => {
       assert.equal((await cli(['sync'])).code, 0);
-      await writeCsv(tdb.cwd, 'wrong.csv', ['Ticket', 'TKT-Title'], [[1, 'a'], [2, 'b'], [3, 'c']]);
+      await writeCsv(
+        tdb.cwd,
+        'wrong.csv',
+        ['Ticket', 'TKT-Title'],
+        [
+          [1, 'a'],
+          [2, 'b'],
+          [3, 'c'],
+        ],
+      );
       const imported = await cli(['import', 'wrong.csv', '--view', 'tickets', '--json']);
       assert.equal(imported.code, 1, imported.stdout);
       const status = await cli(['status', '--json']);
       assert.equal(status.code, 0, status.stdout);
-      const d = doc<StateDoc & { views: Array<{ view: string; lastRun: { source: string; status: string }; lastImportOrReprocess: { source: string; status: string }; drift: { fieldsMissing: string[] } }> }>(status);
+      const d = doc<
+        StateDoc & {
+          views: Array<{
+            view: string;
+            lastRun: { source: string; status: string };
+            lastImportOrReprocess: { source: string; status: string };
+            drift: { fieldsMissing: string[] };
+          }>;
+        }
+      >(status);
       assert.deepEqual(d.problems, []);
       assert.deepEqual(codes(d.warnings), ['tickets:import_failed']);
       const tickets = d.views.find((v) => v.view === 'tickets')!;
@@ -162,7 +188,7 @@ for (const kind of DATABASE_KINDS) {
       // The same body again: the new field was carried before, the missing one was not carried last time.
       const again = await cli(['sync', 'comments', '--json']);
       assert.deepEqual(doc<{ views: Record<string, unknown> }>(again).views.comments, {
-        ...(doc<{ views: Record<string, object> }>(again).views.comments),
+        ...doc<{ views: Record<string, object> }>(again).views.comments,
         fieldsNew: [],
         fieldsMissing: [],
       });
@@ -174,19 +200,47 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await cli(['sync', 'comments'])).code, 0);
       const db = await tdb.open();
       try {
-        const windows = await rows<{ view_name: string; window_days: number }>(db, `SELECT view_name, window_days FROM servicedesk.view_windows ORDER BY ord`);
-        assert.deepEqual(windows.map((w) => [w.view_name, w.window_days]), VIEWS.map((v) => [v.name, v.windowDays]));
-        const fresh = await rows<{ view_name: string; is_stale: boolean }>(db, `SELECT view_name, is_stale FROM servicedesk.v_data_freshness`);
-        assert.deepEqual(fresh.map((f) => [f.view_name, f.is_stale]), [['comments', false], ['timesheets', true], ['tickets', true]]);
+        const windows = await rows<{ view_name: string; window_days: number }>(
+          db,
+          `SELECT view_name, window_days FROM servicedesk.view_windows ORDER BY ord`,
+        );
+        assert.deepEqual(
+          windows.map((w) => [w.view_name, w.window_days]),
+          VIEWS.map((v) => [v.name, v.windowDays]),
+        );
+        const fresh = await rows<{ view_name: string; is_stale: boolean }>(
+          db,
+          `SELECT view_name, is_stale FROM servicedesk.v_data_freshness`,
+        );
+        assert.deepEqual(
+          fresh.map((f) => [f.view_name, f.is_stale]),
+          [
+            ['comments', false],
+            ['timesheets', true],
+            ['tickets', true],
+          ],
+        );
         // An import commits, but is not an API sync: it does not make a view fresh.
-        await db.query(`INSERT INTO servicedesk.etl_metadata (run_id, view_name, source, load_status, load_start, load_end) VALUES ('i', 'tickets', 'x.csv', 'success', now(), now())`);
-        const [tickets] = await rows<{ is_stale: boolean }>(db, `SELECT is_stale FROM servicedesk.v_data_freshness WHERE view_name = 'tickets'`);
+        await db.query(
+          `INSERT INTO servicedesk.etl_metadata (run_id, view_name, source, load_status, load_start, load_end) VALUES ('i', 'tickets', 'x.csv', 'success', now(), now())`,
+        );
+        const [tickets] = await rows<{ is_stale: boolean }>(
+          db,
+          `SELECT is_stale FROM servicedesk.v_data_freshness WHERE view_name = 'tickets'`,
+        );
         assert.equal(tickets!.is_stale, true);
       } finally {
         await db.close();
       }
       const status = doc<{ views: Array<{ view: string; fresh: boolean }> }>(await cli(['status', '--json']));
-      assert.deepEqual(status.views.map((v) => [v.view, v.fresh]), [['comments', true], ['timesheets', false], ['tickets', false]]);
+      assert.deepEqual(
+        status.views.map((v) => [v.view, v.fresh]),
+        [
+          ['comments', true],
+          ['timesheets', false],
+          ['tickets', false],
+        ],
+      );
     });
   });
 
@@ -201,7 +255,15 @@ for (const kind of DATABASE_KINDS) {
 
     test('one bad cell imported twice and reprocessed is one record in Reject reasons', async () => {
       const cli = (...args: string[]) => runCli(args, { env: tdb.env, cwd: tdb.cwd });
-      await writeCsv(tdb.cwd, 'ts.csv', ['TS-User Username', 'TS-Date', 'TS-Time From', 'TS-Crm ID', 'TS-Hours'], [['djewell', '07/01/2025', '09:00', 1, 'lots'], ['djewell', '07/01/2025', '10:00', 1, '1']]);
+      await writeCsv(
+        tdb.cwd,
+        'ts.csv',
+        ['TS-User Username', 'TS-Date', 'TS-Time From', 'TS-Crm ID', 'TS-Hours'],
+        [
+          ['djewell', '07/01/2025', '09:00', 1, 'lots'],
+          ['djewell', '07/01/2025', '10:00', 1, '1'],
+        ],
+      );
       assert.equal((await cli('import', 'ts.csv')).code, 0);
       assert.equal((await cli('import', 'ts.csv')).code, 0);
       assert.equal((await cli('reprocess', 'timesheets')).code, 0);
@@ -215,7 +277,10 @@ for (const kind of DATABASE_KINDS) {
       const out = join(tdb.cwd, 'page.html');
       assert.equal((await cli('report', '--out', out)).code, 0);
       const html = readFileSync(out, 'utf8');
-      assert.match(html, /<tr class="reject" data-view="timesheets" data-kind="value"><td>timesheets<\/td><td>value stored as NULL<\/td><td>TS-Hours<\/td><td class="num">1<\/td>/);
+      assert.match(
+        html,
+        /<tr class="reject" data-view="timesheets" data-kind="value"><td>timesheets<\/td><td>value stored as NULL<\/td><td>TS-Hours<\/td><td class="num">1<\/td>/,
+      );
     });
   });
 }

@@ -45,7 +45,8 @@ for (const kind of DATABASE_KINDS) {
         await db.close();
       }
     };
-    const successes = async (url: string, view: string) => sampleValue(await getMetrics(url), 'otc_etl_runs_total', { view, status: 'success' }) ?? 0;
+    const successes = async (url: string, view: string) =>
+      sampleValue(await getMetrics(url), 'otc_etl_runs_total', { view, status: 'success' }) ?? 0;
 
     before(async () => {
       otc = await startFixtureServer({ tickets: [ticket(1)], comments: [comment(1, 1)], timesheets: [timesheet()] });
@@ -72,7 +73,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(open.reset, null);
 
       const text = await cli(['breaker']);
-      assert.match(text.stdout, new RegExp(`open since ${open.openedAt!.replace(/\./g, '\\.')} .* until ${open.reopensAt!.replace(/\./g, '\\.')}`));
+      assert.match(
+        text.stdout,
+        new RegExp(`open since ${open.openedAt!.replace(/\./g, '\\.')} .* until ${open.reopensAt!.replace(/\./g, '\\.')}`),
+      );
       assert.match(text.stdout, /requests: 0 of 100 in the last hour/);
 
       const reset = await cli(['breaker', '--reset', '--json']);
@@ -81,13 +85,15 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(closed.state, 'closed');
       assert.equal(closed.reset?.was.state, 'open');
       assert.match(reset.stderr, /circuit breaker reset by otc-etl breaker --reset/);
-      const [state] = await query<{ breaker_state: string; open_until: string | null }>('SELECT breaker_state, open_until FROM servicedesk.source_state');
+      const [state] = await query<{ breaker_state: string; open_until: string | null }>(
+        'SELECT breaker_state, open_until FROM servicedesk.source_state',
+      );
       assert.deepEqual(state, { breaker_state: 'closed', open_until: null });
 
       // Closed, the next sync reaches the source again.
       const sync = await cli(['sync', 'comments', '--json']);
       assert.equal(sync.code, 0, sync.stderr);
-      assert.equal(((JSON.parse((await cli(['breaker', '--json'])).stdout)) as BreakerDoc).requests.lastHour, 1);
+      assert.equal((JSON.parse((await cli(['breaker', '--json'])).stdout) as BreakerDoc).requests.lastHour, 1);
     });
 
     test('serve --run-now syncs at start, binds 127.0.0.1, and POST /sync starts another (409 while one runs)', async () => {
@@ -115,7 +121,9 @@ for (const kind of DATABASE_KINDS) {
       } finally {
         assert.equal(await next.stop('SIGTERM'), 0, next.stderr());
       }
-      const runs = await query<{ n: number }>(`SELECT count(DISTINCT run_id)::int AS n FROM servicedesk.etl_metadata WHERE view_name = 'tickets' AND load_status = 'success'`);
+      const runs = await query<{ n: number }>(
+        `SELECT count(DISTINCT run_id)::int AS n FROM servicedesk.etl_metadata WHERE view_name = 'tickets' AND load_status = 'success'`,
+      );
       assert.ok(runs[0]!.n >= 1);
     });
 

@@ -97,16 +97,25 @@ for (const kind of DATABASE_KINDS) {
           ['tickets', 'api', 'success', 700], // superseded by the sync above
           ['tickets', 'api', 'failed', 399],
         ],
-        [['tickets', 401], ['tickets', 10]],
+        [
+          ['tickets', 401],
+          ['tickets', 10],
+        ],
       );
       await syncOnce(db, config, ['tickets']);
       const kept = await rows<{ error_message: string }>(
         db,
         `SELECT error_message FROM servicedesk.etl_metadata WHERE error_message LIKE 'seeded%' ORDER BY 1`,
       );
-      assert.deepEqual(kept.map((r) => r.error_message), ['seeded 399', 'seeded 800', 'seeded 900']);
+      assert.deepEqual(
+        kept.map((r) => r.error_message),
+        ['seeded 399', 'seeded 800', 'seeded 900'],
+      );
       const rejects = await rows<{ reason: string }>(db, `SELECT reason FROM servicedesk.load_rejects WHERE run_id = 'old'`);
-      assert.deepEqual(rejects.map((r) => r.reason), ['seeded 10']);
+      assert.deepEqual(
+        rejects.map((r) => r.reason),
+        ['seeded 10'],
+      );
       const [fresh] = await rows<{ last_loaded: Date | null }>(
         db,
         `SELECT last_loaded FROM servicedesk.v_data_freshness WHERE view_name = 'comments'`,

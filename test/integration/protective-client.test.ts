@@ -23,7 +23,9 @@ import { PASSWORD } from '../support/simulator-helpers.js';
 
 /** The time between the starts of consecutive requests, as the clock that admitted them saw it. */
 async function requestGaps(query: Setup['query']): Promise<number[]> {
-  const rows = await query<{ at: number }>(`SELECT extract(epoch FROM requested_at) * 1000 AS at FROM servicedesk.source_requests ORDER BY id`);
+  const rows = await query<{ at: number }>(
+    `SELECT extract(epoch FROM requested_at) * 1000 AS at FROM servicedesk.source_requests ORDER BY id`,
+  );
   return rows.slice(1).map((r, i) => Math.round(Number(r.at) - Number(rows[i]!.at)));
 }
 
@@ -48,8 +50,15 @@ for (const kind of DATABASE_KINDS) {
       await withSetup(kind, {}, async ({ sim, sync, query }) => {
         const clock = new FakeClock();
         const result = await sync(undefined, { clock, env: { OTC_VIEW_GAP_MS: '30000' } });
-        assert.ok(result.outcomes.every((o) => o.status === 'success'), JSON.stringify(result.outcomes));
-        assert.deepEqual(statuses(sim), [['comments', 200], ['timesheets', 200], ['tickets', 200]]);
+        assert.ok(
+          result.outcomes.every((o) => o.status === 'success'),
+          JSON.stringify(result.outcomes),
+        );
+        assert.deepEqual(statuses(sim), [
+          ['comments', 200],
+          ['timesheets', 200],
+          ['tickets', 200],
+        ]);
         assert.deepEqual(clock.sleeps, [30_000, 30_000], 'one pause before each view after the first, and no other wait');
         assert.deepEqual(await requestGaps(query), [30_000, 30_000]);
       });
@@ -76,12 +85,26 @@ for (const kind of DATABASE_KINDS) {
           finishedWhenAsked = [...finished];
           await holder?.query('COMMIT');
         };
-        const progress = { downloaded: () => undefined, read: () => undefined, finished: (o: { view: string }) => void finished.push(o.view) };
+        const progress = {
+          downloaded: () => undefined,
+          read: () => undefined,
+          finished: (o: { view: string }) => void finished.push(o.view),
+        };
         // Past the lock timeout comments fails instead, and the assertion below says why.
         const config = tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0', OTC_DB_LOCK_TIMEOUT_MS: '20000' });
         const result = await syncOnce(db, config, ['comments', 'timesheets'], { progress });
-        assert.deepEqual(finishedWhenAsked, kind === 'server' ? [] : ['comments'], 'views whose load had ended when timesheets was asked for');
-        assert.deepEqual(result.outcomes.map((o) => [o.view, o.status]), [['comments', 'success'], ['timesheets', 'success']]);
+        assert.deepEqual(
+          finishedWhenAsked,
+          kind === 'server' ? [] : ['comments'],
+          'views whose load had ended when timesheets was asked for',
+        );
+        assert.deepEqual(
+          result.outcomes.map((o) => [o.view, o.status]),
+          [
+            ['comments', 'success'],
+            ['timesheets', 'success'],
+          ],
+        );
       } finally {
         await holder?.end();
         await db.close();
@@ -96,10 +119,17 @@ for (const kind of DATABASE_KINDS) {
         const env = { OTC_BACKOFF_INITIAL_MS: '10000', OTC_BACKOFF_MAX_MS: '300000' };
         const result = await sync(['comments'], { clock, env });
         assert.equal(result.outcomes[0]!.status, 'success');
-        assert.deepEqual(statuses(sim), [['comments', 503], ['comments', 503], ['comments', 200]]);
+        assert.deepEqual(statuses(sim), [
+          ['comments', 503],
+          ['comments', 503],
+          ['comments', 200],
+        ]);
         assert.deepEqual(clock.sleeps, [10_000, 20_000]);
         const requests = await query<{ code: string }>('SELECT code FROM servicedesk.source_requests ORDER BY id');
-        assert.deepEqual(requests.map((q) => q.code), ['503', '503', '200']);
+        assert.deepEqual(
+          requests.map((q) => q.code),
+          ['503', '503', '200'],
+        );
         assert.deepEqual(await requestGaps(query), [10_000, 20_000]);
         const [state] = await query<{ breaker_state: string; consecutive_failures: number }>(
           'SELECT breaker_state, consecutive_failures FROM servicedesk.source_state',
@@ -158,8 +188,14 @@ for (const kind of DATABASE_KINDS) {
 
         clock.advance(1);
         const r = await sync(['comments', 'tickets'], { clock, env });
-        assert.deepEqual(r.outcomes.map((o) => o.status), ['success', 'success']);
-        assert.deepEqual(statuses(sim).slice(3), [['comments', 200], ['tickets', 200]]);
+        assert.deepEqual(
+          r.outcomes.map((o) => o.status),
+          ['success', 'success'],
+        );
+        assert.deepEqual(statuses(sim).slice(3), [
+          ['comments', 200],
+          ['tickets', 200],
+        ]);
         assert.equal((await breakerRow(query)).breaker_state, 'closed');
       });
     });
@@ -172,11 +208,23 @@ for (const kind of DATABASE_KINDS) {
         const opened = await breakerRow(query);
         clock.advance(opened.open_until! - clock.now());
         await sync(['comments'], { clock, env });
-        assert.deepEqual(await breakerRow(query), { breaker_state: 'half-open', half_open_successes: 1, opened_at: null, open_until: null });
+        assert.deepEqual(await breakerRow(query), {
+          breaker_state: 'half-open',
+          half_open_successes: 1,
+          opened_at: null,
+          open_until: null,
+        });
         sim.setFaults({ failNext: { status: 503, count: 1 } });
         const r = await sync(['tickets'], { clock, env });
         assert.match(r.outcomes[0]!.error ?? '', /503/);
-        assert.deepEqual(statuses(sim).slice(3), [['comments', 200], ['tickets', 503]], 'no retry once the trial failed');
+        assert.deepEqual(
+          statuses(sim).slice(3),
+          [
+            ['comments', 200],
+            ['tickets', 503],
+          ],
+          'no retry once the trial failed',
+        );
         const reopened = await breakerRow(query);
         assert.equal(reopened.breaker_state, 'open');
         assert.ok(reopened.opened_at! >= opened.open_until!, 'opened again at the failed trial');
@@ -188,7 +236,11 @@ for (const kind of DATABASE_KINDS) {
       const wrong = 'wrong-password-for-the-401-test';
       await withSetup(kind, {}, async ({ sim, cli, query }) => {
         // A pause between views this long would time the test out: a sync that cannot log in waits for none.
-        const r = await cli(['sync', '--json', '--log-level', 'debug'], { OTC_PASSWORD: wrong, OTC_MAX_RETRIES: '3', OTC_VIEW_GAP_MS: '600000' });
+        const r = await cli(['sync', '--json', '--log-level', 'debug'], {
+          OTC_PASSWORD: wrong,
+          OTC_MAX_RETRIES: '3',
+          OTC_VIEW_GAP_MS: '600000',
+        });
         assert.equal(r.code, 1);
         assert.deepEqual(statuses(sim), [['comments', 401]]);
         for (const view of Object.values(json<SyncDoc>(r).views)) {
@@ -213,7 +265,10 @@ for (const kind of DATABASE_KINDS) {
         const clock = new FakeClock();
         const r = await sync(['comments'], { clock });
         assert.equal(r.outcomes[0]!.status, 'success');
-        assert.deepEqual(statuses(sim), [['comments', 429], ['comments', 200]]);
+        assert.deepEqual(statuses(sim), [
+          ['comments', 429],
+          ['comments', 200],
+        ]);
         assert.deepEqual(clock.sleeps, [2_000], 'the Retry-After, not the 1 ms backoff');
         assert.deepEqual(await requestGaps(query), [2_000]);
 
@@ -261,7 +316,14 @@ for (const kind of DATABASE_KINDS) {
         const meta = await query<{ view_name: string; load_status: string; error_message: string | null }>(
           'SELECT view_name, load_status, error_message FROM servicedesk.etl_metadata ORDER BY id',
         );
-        assert.deepEqual(meta.map((m) => [m.view_name, m.load_status]), [['comments', 'success'], ['timesheets', 'failed'], ['tickets', 'failed']]);
+        assert.deepEqual(
+          meta.map((m) => [m.view_name, m.load_status]),
+          [
+            ['comments', 'success'],
+            ['timesheets', 'failed'],
+            ['tickets', 'failed'],
+          ],
+        );
         assert.match(meta[1]!.error_message ?? '', /body of view timesheets was cut short after \d+ bytes.*Gave up after 2 attempts/);
         assert.match(meta[2]!.error_message ?? '', /tickets view's body is not valid JSON/);
         const [counts] = await query<{ comments: number; tickets: number; timesheets: number }>(
@@ -281,7 +343,10 @@ for (const kind of DATABASE_KINDS) {
           `SELECT count(*)::int AS n, min(_raw->>'TKT-New Field') AS value FROM servicedesk.tickets WHERE _raw ? 'TKT-New Field'`,
         );
         assert.deepEqual(raw, { n: 600, value: 'simulated new value' });
-        const columns = await query('SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2', ['tickets', 'TKT-New Field']);
+        const columns = await query('SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2', [
+          'tickets',
+          'TKT-New Field',
+        ]);
         assert.equal(columns.length, 0, 'loaded nowhere but _raw');
         const [meta] = await query<{ fields_new: string[]; fields_missing: string[] }>(
           `SELECT fields_new, fields_missing FROM servicedesk.etl_metadata WHERE view_name = 'tickets'`,

@@ -31,11 +31,13 @@ async function snapshot(db: Db, schema: string, table: string, key: readonly str
   // In one zone, so instants compare equal whatever zone a session of the pool started in.
   return db.transaction(async (tx) => {
     await tx.exec(`SET LOCAL TimeZone = 'UTC'`);
-    return (await tx.query<Snapshot>(
-    `SELECT to_jsonb(t) - '_key' - '_raw' - '_record_hash' - '_first_run_id' - '_last_run_id' AS cols,
+    return (
+      await tx.query<Snapshot>(
+        `SELECT to_jsonb(t) - '_key' - '_raw' - '_record_hash' - '_first_run_id' - '_last_run_id' AS cols,
             t._raw AS raw, t._first_run_id::text AS first, t._last_run_id::text AS last, t._record_hash::text AS hash
      FROM ${schema}.${table} t ORDER BY ${order}`,
-    )).rows;
+      )
+    ).rows;
   });
 }
 
@@ -87,12 +89,19 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(r!.record, sent);
       assert.equal('TKT-Due Date' in r!.raw, false, 'an ISO UTC instant is held by its column alone');
       assert.deepEqual(r!.raw['TKT-New Field'], { nested: [1, 'a', null] });
-      const [unknown] = await rows<{ v: string }>(db, `SELECT _raw->>'TKT-New Field' AS v FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 2`);
+      const [unknown] = await rows<{ v: string }>(
+        db,
+        `SELECT _raw->>'TKT-New Field' AS v FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 2`,
+      );
       assert.equal(unknown!.v, '{"nested": [1, "a", null]}');
     });
 
     test('a field the source stops sending keeps its value, and the record still counts as unchanged', async () => {
-      const { 'TKT-New Field': _gone, 'TKT-Severity': _alsoGone, ...fewer } = ticket(2, {
+      const {
+        'TKT-New Field': _gone,
+        'TKT-Severity': _alsoGone,
+        ...fewer
+      } = ticket(2, {
         'TKT-Due Date': '2025-01-09T02:00:00.000Z',
         'TKT-Closure Date': '09/01/2025 10:00',
         'TKT-Platform': null,
@@ -102,7 +111,10 @@ for (const kind of DATABASE_KINDS) {
       otc.set('tickets', [fewer]);
       const result = await syncOnce(db, config(), ['tickets']);
       assert.deepEqual([outcome(result, 'tickets').counts.unchanged, outcome(result, 'tickets').counts.updated], [1, 0]);
-      const [r] = await rows<{ record: Record<string, unknown> }>(db, `SELECT record FROM servicedesk.tickets_records WHERE "TKT-Ticket ID" = 2`);
+      const [r] = await rows<{ record: Record<string, unknown> }>(
+        db,
+        `SELECT record FROM servicedesk.tickets_records WHERE "TKT-Ticket ID" = 2`,
+      );
       assert.deepEqual(r!.record['TKT-New Field'], { nested: [1, 'a', null] });
       assert.equal(r!.record['TKT-Severity'], '');
     });
@@ -143,7 +155,10 @@ for (const kind of DATABASE_KINDS) {
         `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
          WHERE i.indrelid = 'servicedesk.timesheets'::regclass AND i.indisunique ORDER BY 1`,
       );
-      assert.deepEqual(unique.map((u) => u.name), ['timesheets_unique_entry']);
+      assert.deepEqual(
+        unique.map((u) => u.name),
+        ['timesheets_unique_entry'],
+      );
     });
 
     test('an unchanged re-sync writes no tuple', async () => {
@@ -209,7 +224,10 @@ for (const kind of DATABASE_KINDS) {
           assert.ok(Object.keys(row.raw).length < Object.keys(old[i]!.raw).length, `${v.table} _raw smaller`);
         });
       }
-      const [unknown] = await rows<{ v: string }>(db, `SELECT _raw->>'TKT-New Field' AS v FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 1`);
+      const [unknown] = await rows<{ v: string }>(
+        db,
+        `SELECT _raw->>'TKT-New Field' AS v FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 1`,
+      );
       assert.equal(unknown!.v, 'kept');
 
       const resync = await syncOnce(db, config());
@@ -232,7 +250,9 @@ async function buildOldShape(db: Db): Promise<void> {
       await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
     }
     for (const v of VIEWS) {
-      const cols = columnsOf(v).map((c) => `"${c}"`).join(', ');
+      const cols = columnsOf(v)
+        .map((c) => `"${c}"`)
+        .join(', ');
       await tx.exec(
         `INSERT INTO servicedesk.${v.table} (${cols}, _raw, _record_hash, _last_source, _first_run_id, _first_loaded_at, _last_run_id, _last_changed_at)
          SELECT ${cols}, fresh.record_of(f),

@@ -47,7 +47,10 @@ for (const kind of DATABASE_KINDS) {
         ]);
         // The stored error's body preview hides text values, so the marker cannot leak from it; the page
         // still leaves previews out, in case a preview ever shows more.
-        const [stored] = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE error_message LIKE '%The body starts%'`);
+        const [stored] = await rows<{ n: number }>(
+          db,
+          `SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE error_message LIKE '%The body starts%'`,
+        );
         assert.equal(stored!.n, 1, 'the failure was recorded with a body preview');
       } finally {
         await db.close();
@@ -85,7 +88,10 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('summarises reject reasons with a count, an example key and reason', () => {
-      assert.match(html, /<tr class="reject" data-view="comments" data-kind="record"><td>comments<\/td><td>record not stored<\/td><td>TKTCT-CommentID<\/td><td class="num">1<\/td>/);
+      assert.match(
+        html,
+        /<tr class="reject" data-view="comments" data-kind="record"><td>comments<\/td><td>record not stored<\/td><td>TKTCT-CommentID<\/td><td class="num">1<\/td>/,
+      );
       assert.match(html, /key TKTCT-CommentID/);
     });
 

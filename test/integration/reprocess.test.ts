@@ -21,7 +21,9 @@ for (const kind of DATABASE_KINDS) {
     let dir: string;
     const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
     const hours = async () =>
-      (await rows<{ h: string | null }>(db, `SELECT "TS-Hours"::text AS h FROM servicedesk.timesheets ORDER BY "TS-Time From"`)).map((r) => r.h);
+      (await rows<{ h: string | null }>(db, `SELECT "TS-Hours"::text AS h FROM servicedesk.timesheets ORDER BY "TS-Time From"`)).map(
+        (r) => r.h,
+      );
 
     before(async () => {
       otc = await startFixtureServer({
@@ -56,7 +58,10 @@ for (const kind of DATABASE_KINDS) {
         tickets: { ...ZERO, fetched: 2, updated: 1, unchanged: 1 },
       });
       assert.deepEqual(await hours(), ['2.5', '1.25', '1']);
-      const [t] = await rows(db, `SELECT to_char("TKT-Created Time" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS c FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 2`);
+      const [t] = await rows(
+        db,
+        `SELECT to_char("TKT-Created Time" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS c FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 2`,
+      );
       assert.deepEqual(t, { c: '2025-01-02 00:00' });
       const meta = await rows(
         db,
@@ -80,7 +85,10 @@ for (const kind of DATABASE_KINDS) {
 
     test('reprocess of one view leaves the others alone, and a following sync still finds nothing changed', async () => {
       const result = await reprocessOnce(db, config(), ['timesheets']);
-      assert.deepEqual(result.outcomes.map((o) => o.view), ['timesheets']);
+      assert.deepEqual(
+        result.outcomes.map((o) => o.view),
+        ['timesheets'],
+      );
       const sync = await syncOnce(db, config());
       for (const o of sync.outcomes) assert.equal(o.counts.inserted + o.counts.updated + o.counts.removed, 0, `${o.view} changed`);
     });
@@ -109,7 +117,11 @@ for (const kind of DATABASE_KINDS) {
       const path = join(dir, 'old-mac.xlsx');
       // 2024-11-05 in the 1904 system, as a plain number in the date column.
       const serial1904 = 45601 - 1462;
-      await writeXlsxExport(path, [timesheet({ 'TS-Date': serial1904, 'TS-Time From': 0.375, 'TS-Crm ID': 77, 'TS-Modified Time': serial1904 + 0.5 })], { date1904: true });
+      await writeXlsxExport(
+        path,
+        [timesheet({ 'TS-Date': serial1904, 'TS-Time From': 0.375, 'TS-Crm ID': 77, 'TS-Modified Time': serial1904 + 0.5 })],
+        { date1904: true },
+      );
       assert.equal(fileOutcome(await importOnce(db, config(), [path])).counts.inserted, 1);
       const read = async () =>
         (await rows(db, `SELECT "TS-Date"::text AS d, "TS-Time From" AS f FROM servicedesk.timesheets WHERE "TS-Crm ID" = 77`))[0];
@@ -120,7 +132,9 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a row whose _raw reprocess now rejects keeps its row, is quarantined, and nothing moves to _removed', async () => {
-      await db.exec(`UPDATE servicedesk.timesheets SET _raw = jsonb_set(_raw, '{TS-Crm ID}', '"not a ticket"') WHERE "TS-Time From" = '13:00'`);
+      await db.exec(
+        `UPDATE servicedesk.timesheets SET _raw = jsonb_set(_raw, '{TS-Crm ID}', '"not a ticket"') WHERE "TS-Time From" = '13:00'`,
+      );
       const result = await reprocessOnce(db, tdb.config({ ...otc.env(), OTC_MAX_REJECT_RATE: '0.5' }), ['timesheets']);
       assert.equal(result.outcomes[0]!.status, 'partial');
       assert.deepEqual(result.outcomes[0]!.counts, { ...ZERO, fetched: 4, unchanged: 3, rejected: 1 });
@@ -140,7 +154,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(result.outcomes[0]!.status, 'failed');
       assert.match(result.outcomes[0]!.error ?? '', /different key/);
       const times = await rows<{ f: string }>(db, `SELECT "TS-Time From" AS f FROM servicedesk.timesheets ORDER BY 1`);
-      assert.deepEqual(times.map((t) => t.f), ['09:00', '09:00', '13:00', '15:00']);
+      assert.deepEqual(
+        times.map((t) => t.f),
+        ['09:00', '09:00', '13:00', '15:00'],
+      );
     });
   });
 }

@@ -94,18 +94,27 @@ for (const kind of DATABASE_KINDS) {
       const sync = await runCli(['sync', '--json'], { env: loaderEnv, cwd: tdb.cwd });
       assert.equal(sync.code, 0, sync.stdout + sync.stderr);
       const doc = JSON.parse(sync.stdout) as { views: Record<string, { status: string; inserted: number }> };
-      assert.deepEqual(Object.values(doc.views).map((v) => v.status), ['success', 'success', 'success']);
+      assert.deepEqual(
+        Object.values(doc.views).map((v) => v.status),
+        ['success', 'success', 'success'],
+      );
       assert.equal(doc.views.tickets!.inserted, 1200);
 
       // A timesheet gone from the source is moved to timesheets_removed: a DELETE and an INSERT, no DDL.
-      otc.set('timesheets', TIMESHEETS.filter((t) => t['TS-Time From'] !== '13:00'));
+      otc.set(
+        'timesheets',
+        TIMESHEETS.filter((t) => t['TS-Time From'] !== '13:00'),
+      );
       const removal = await runCli(['sync', 'timesheets', '--json'], { env: loaderEnv, cwd: tdb.cwd });
       assert.equal(removal.code, 0, removal.stdout + removal.stderr);
       assert.equal((JSON.parse(removal.stdout) as { views: { timesheets: { removed: number } } }).views.timesheets.removed, 1);
 
       // Another tool adds a column to timesheets: the side table must get it too, which only the owner may do.
       assert.equal(await sqlStateAs(adminUrl, 'ALTER TABLE servicedesk.timesheets ADD COLUMN support_tier text'), 'ok');
-      otc.set('timesheets', TIMESHEETS.filter((t) => t['TS-Date'] !== '07/01/2025'));
+      otc.set(
+        'timesheets',
+        TIMESHEETS.filter((t) => t['TS-Date'] !== '07/01/2025'),
+      );
       const refused = await runCli(['sync', 'timesheets', '--json'], { env: loaderEnv, cwd: tdb.cwd });
       assert.equal(refused.code, 1);
       const error = (JSON.parse(refused.stdout) as { views: { timesheets: { error: string } } }).views.timesheets.error;
@@ -126,12 +135,18 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(Object.values(loaderCannot), Array(6).fill('42501'), JSON.stringify(loaderCannot));
 
       const analyst = urlAs(adminUrl, roles.analyst);
-      assert.equal(await sqlStateAs(analyst, 'SELECT count(*) FROM servicedesk.tickets JOIN servicedesk.comments ON ticket_id = "TKT-Ticket ID"'), 'ok');
+      assert.equal(
+        await sqlStateAs(analyst, 'SELECT count(*) FROM servicedesk.tickets JOIN servicedesk.comments ON ticket_id = "TKT-Ticket ID"'),
+        'ok',
+      );
       assert.equal(await sqlStateAs(analyst, 'SELECT * FROM servicedesk.v_data_freshness'), 'ok');
       assert.equal(await sqlStateAs(analyst, 'SELECT * FROM servicedesk.etl_metadata'), 'ok');
       const analystCannot = [
         await sqlStateAs(analyst, `UPDATE servicedesk.tickets SET "TKT-Status" = 'Closed'`),
-        await sqlStateAs(analyst, `INSERT INTO servicedesk.load_rejects (run_id, view_name, kind, reason) VALUES ('x', 'x', 'record', 'x')`),
+        await sqlStateAs(
+          analyst,
+          `INSERT INTO servicedesk.load_rejects (run_id, view_name, kind, reason) VALUES ('x', 'x', 'record', 'x')`,
+        ),
         await sqlStateAs(analyst, 'DELETE FROM servicedesk.etl_metadata'),
         await sqlStateAs(analyst, 'CREATE TABLE servicedesk.mine (a int)'),
       ];
@@ -158,7 +173,10 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await sqlStateAs(loader, 'INSERT INTO servicedesk.later_history VALUES (1)'), 'ok');
       assert.equal(await sqlStateAs(loader, 'DELETE FROM servicedesk.schema_migrations'), '42501');
       // The loader still syncs after the re-run.
-      const sync = await runCli(['sync', 'comments', '--json'], { env: { ...otc.env(), DATABASE_URL: loader, OTC_MIN_VOLUME_RATIO: '0' }, cwd: tdb.cwd });
+      const sync = await runCli(['sync', 'comments', '--json'], {
+        env: { ...otc.env(), DATABASE_URL: loader, OTC_MIN_VOLUME_RATIO: '0' },
+        cwd: tdb.cwd,
+      });
       assert.equal(sync.code, 0, sync.stdout + sync.stderr);
     });
 

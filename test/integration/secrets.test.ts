@@ -44,7 +44,11 @@ async function createPasswordRole(tdb: TestDatabase, password: string): Promise<
 }
 
 function assertNowhere(secrets: readonly string[], where: string, text: string): void {
-  for (const secret of secrets) assert.ok(!text.includes(secret), `a password appears in ${where}: …${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret) + 20)}`);
+  for (const secret of secrets)
+    assert.ok(
+      !text.includes(secret),
+      `a password appears in ${where}: …${text.slice(Math.max(0, text.indexOf(secret) - 80), text.indexOf(secret) + 20)}`,
+    );
 }
 
 for (const kind of DATABASE_KINDS) {
@@ -108,7 +112,11 @@ for (const kind of DATABASE_KINDS) {
       const echo = await startFixtureServer({
         tickets: [
           ticket(1),
-          { 'TKT-Ticket ID': 'not-an-id', 'TKT-Title': `pw ${FIXTURE_PASSWORD} b64 ${basic}`, 'TKT-Description': `"${FIXTURE_PASSWORD}"\\` },
+          {
+            'TKT-Ticket ID': 'not-an-id',
+            'TKT-Title': `pw ${FIXTURE_PASSWORD} b64 ${basic}`,
+            'TKT-Description': `"${FIXTURE_PASSWORD}"\\`,
+          },
           ...Array.from({ length: 30 }, (_, i) => ticket(i + 2)),
         ],
         comments: [],

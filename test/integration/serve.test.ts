@@ -18,7 +18,11 @@ function runs(metrics: Awaited<ReturnType<typeof getMetrics>>, view: string, sta
 async function countRuns(tdb: TestDatabase, view: string, status: string): Promise<number> {
   const db = await tdb.open();
   try {
-    const [r] = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE view_name = $1 AND load_status = $2`, [view, status]);
+    const [r] = await rows<{ n: number }>(
+      db,
+      `SELECT count(*)::int AS n FROM servicedesk.etl_metadata WHERE view_name = $1 AND load_status = $2`,
+      [view, status],
+    );
     return r!.n;
   } finally {
     await db.close();
@@ -55,7 +59,10 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(health.status, 503);
         const doc = JSON.parse(health.body) as { status: string; problems: Array<{ view: string | null; code: string; message: string }> };
         assert.equal(doc.status, 'problem');
-        assert.deepEqual(doc.problems.map((p) => [p.view, p.code]), [['tickets', 'never_synced']]);
+        assert.deepEqual(
+          doc.problems.map((p) => [p.view, p.code]),
+          [['tickets', 'never_synced']],
+        );
         assert.match(doc.problems[0]!.message, /tickets has never had a committed API sync/);
 
         const page = await getText(`${svc.url}/`);
@@ -73,13 +80,20 @@ for (const kind of DATABASE_KINDS) {
       otc.set('tickets', [ticket(1)]);
       assert.equal(code, 0, svc.stderr());
 
-      const lines = svc.stderr().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = svc
+        .stderr()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const started = lines.filter((l) => l.msg === 'scheduled sync starting');
       assert.ok(started.length >= 2);
       const runId = started[0]!.runId as string;
       const ofRun = lines.filter((l) => l.runId === runId).map((l) => l.msg);
       assert.ok(ofRun.includes('sync started') && ofRun.includes('scheduled sync finished'), ofRun.join(' | '));
-      assert.ok(ofRun.some((m) => typeof m === 'string' && m.startsWith('tickets: ')), 'the view lines carry the run id');
+      assert.ok(
+        ofRun.some((m) => typeof m === 'string' && m.startsWith('tickets: ')),
+        'the view lines carry the run id',
+      );
       assert.ok(!svc.stderr().includes(FIXTURE_PASSWORD) && !svc.stdout().includes(FIXTURE_PASSWORD));
       assert.ok(!svc.stderr().includes('comment 1'), 'no record text in the logs');
     });
@@ -102,7 +116,14 @@ for (const kind of DATABASE_KINDS) {
           `SELECT view_name, load_status, error_message FROM servicedesk.etl_metadata
            WHERE run_id = (SELECT run_id FROM servicedesk.etl_metadata ORDER BY id DESC LIMIT 1) ORDER BY id`,
         );
-        assert.deepEqual(last.map((r) => [r.view_name, r.load_status]), [['comments', 'success'], ['timesheets', 'cancelled'], ['tickets', 'cancelled']]);
+        assert.deepEqual(
+          last.map((r) => [r.view_name, r.load_status]),
+          [
+            ['comments', 'success'],
+            ['timesheets', 'cancelled'],
+            ['tickets', 'cancelled'],
+          ],
+        );
         assert.match(last[1]!.error_message ?? '', /SIGINT/);
         const running = await rows(db, `SELECT 1 FROM servicedesk.etl_metadata WHERE load_status = 'running'`);
         assert.equal(running.length, 0);

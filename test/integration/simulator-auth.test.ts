@@ -33,7 +33,9 @@ test('credentials wrong in any part or shape get the very same 401, headers incl
 test('without valid credentials, an unknown view GUID is not told apart from a known one', async () => {
   await withSimulator({}, async (sim) => {
     const known = await fetch(`${sim.url}?id=${getView('tickets').guid}`, { headers: { authorization: basicAuth(undefined, 'wrong') } });
-    const unknown = await fetch(`${sim.url}?id=00000000-0000-0000-0000-000000000000`, { headers: { authorization: basicAuth(undefined, 'wrong') } });
+    const unknown = await fetch(`${sim.url}?id=00000000-0000-0000-0000-000000000000`, {
+      headers: { authorization: basicAuth(undefined, 'wrong') },
+    });
     assert.deepEqual([known.status, await known.text()], [unknown.status, await unknown.text()]);
   });
 });

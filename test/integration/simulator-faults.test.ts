@@ -78,7 +78,10 @@ test('delayMs holds back the headers until its wait is over', async () => {
     const res = await response;
     assert.equal(res.status, 200);
     await res.text();
-    assert.deepEqual(sim.requests.map((r) => [r.view, r.status]), [['comments', 200]]);
+    assert.deepEqual(
+      sim.requests.map((r) => [r.view, r.status]),
+      [['comments', 200]],
+    );
   });
 });
 
@@ -138,39 +141,33 @@ test('the other envelopes wrap the same records', async () => {
 
 test('new-field adds a field named after the view to every record', async () => {
   const expected = { tickets: 'TKT-New Field', comments: 'TKTCT-New Field', timesheets: 'TS-New Field' };
-  await withSimulator(
-    { faults: { views: { tickets: 'new-field', comments: 'new-field', timesheets: 'new-field' } } },
-    async (sim) => {
-      for (const view of VIEW_NAMES) {
-        assert.equal(newFieldOf(getView(view)), expected[view]);
-        const records = await fetchRecords(sim, view);
-        assert.ok(
-          records.every((r) => expected[view] in r),
-          view,
-        );
-        assert.equal(Object.keys(records[0] ?? {}).length, getView(view).fields.length + 1);
-      }
-    },
-  );
+  await withSimulator({ faults: { views: { tickets: 'new-field', comments: 'new-field', timesheets: 'new-field' } } }, async (sim) => {
+    for (const view of VIEW_NAMES) {
+      assert.equal(newFieldOf(getView(view)), expected[view]);
+      const records = await fetchRecords(sim, view);
+      assert.ok(
+        records.every((r) => expected[view] in r),
+        view,
+      );
+      assert.equal(Object.keys(records[0] ?? {}).length, getView(view).fields.length + 1);
+    }
+  });
 });
 
 test('drop-field omits one known non-key field from every record', async () => {
-  await withSimulator(
-    { faults: { views: { tickets: 'drop-field', comments: 'drop-field', timesheets: 'drop-field' } } },
-    async (sim) => {
-      for (const view of VIEW_NAMES) {
-        const spec = getView(view);
-        const dropped = droppedFieldOf(spec);
-        const field = spec.fields.find((f) => f.api === dropped);
-        assert.ok(field && !spec.key.includes(field.column) && field.column !== spec.cursor, view);
-        const records = await fetchRecords(sim, view);
-        assert.ok(
-          records.every((r) => !(dropped in r) && Object.keys(r).length === spec.fields.length - 1),
-          view,
-        );
-      }
-    },
-  );
+  await withSimulator({ faults: { views: { tickets: 'drop-field', comments: 'drop-field', timesheets: 'drop-field' } } }, async (sim) => {
+    for (const view of VIEW_NAMES) {
+      const spec = getView(view);
+      const dropped = droppedFieldOf(spec);
+      const field = spec.fields.find((f) => f.api === dropped);
+      assert.ok(field && !spec.key.includes(field.column) && field.column !== spec.cursor, view);
+      const records = await fetchRecords(sim, view);
+      assert.ok(
+        records.every((r) => !(dropped in r) && Object.keys(r).length === spec.fields.length - 1),
+        view,
+      );
+    }
+  });
 });
 
 test('duplicate-keys repeats 1% of the records later in the payload with a later version', async () => {

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getView, VIEWS, type ViewName } from '../../src/registry.js';
 import { startCli, waitFor, type RunningCli } from '../support/cli.js';
-import { basicAuth, fetchRecords, NOW, parseSourceInstant, PASSWORD, withSimulator, type SourceRecord } from '../support/simulator-helpers.js';
+import {
+  basicAuth,
+  fetchRecords,
+  NOW,
+  parseSourceInstant,
+  PASSWORD,
+  withSimulator,
+  type SourceRecord,
+} from '../support/simulator-helpers.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -28,7 +36,9 @@ async function simulateProcess(cwd: string, args: string[]): Promise<{ cli: Runn
 async function bodyHash(url: string, view: ViewName): Promise<string> {
   const res = await fetch(`${url}?id=${getView(view).guid}`, { headers: { authorization: basicAuth() } });
   assert.equal(res.status, 200);
-  return createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
+  return createHash('sha256')
+    .update(Buffer.from(await res.arrayBuffer()))
+    .digest('hex');
 }
 
 describe('the simulator across restarts', () => {
@@ -83,9 +93,21 @@ describe('simulator steps', () => {
 
   test('step N+1 keeps step N and adds changes stamped one hour later, moving statuses as a service desk does', () => {
     const allowed = new Set([
-      'Open>In Progress', 'Open>Pending', 'Open>Closed', 'In Progress>Pending', 'In Progress>Resolved', 'In Progress>Incident Resolved',
-      'In Progress>Closed', 'Pending>In Progress', 'Pending>Resolved', 'Pending>Incident Resolved', 'Resolved>Closed',
-      'Resolved>In Progress', 'Incident Resolved>Closed', 'Incident Resolved>In Progress', 'Closed>In Progress',
+      'Open>In Progress',
+      'Open>Pending',
+      'Open>Closed',
+      'In Progress>Pending',
+      'In Progress>Resolved',
+      'In Progress>Incident Resolved',
+      'In Progress>Closed',
+      'Pending>In Progress',
+      'Pending>Resolved',
+      'Pending>Incident Resolved',
+      'Resolved>Closed',
+      'Resolved>In Progress',
+      'Incident Resolved>Closed',
+      'Incident Resolved>In Progress',
+      'Closed>In Progress',
     ]);
     const seen = new Set<string>();
     let reassigned = 0;

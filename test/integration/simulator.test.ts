@@ -145,17 +145,11 @@ test('mutate moves tickets on and revises timesheet hours with later modified ti
     const before = await Promise.all(VIEW_NAMES.map((v) => fetchRecords(sim, v)));
     sim.mutate(0.1);
     const after = await Promise.all(VIEW_NAMES.map((v) => fetchRecords(sim, v)));
-    const [commentsBefore, timesheetsBefore, ticketsBefore] = before as [
-      SourceRecord[],
-      SourceRecord[],
-      SourceRecord[],
-    ];
+    const [commentsBefore, timesheetsBefore, ticketsBefore] = before as [SourceRecord[], SourceRecord[], SourceRecord[]];
     const [commentsAfter, timesheetsAfter, ticketsAfter] = after as [SourceRecord[], SourceRecord[], SourceRecord[]];
 
     assert.equal(ticketsAfter.length, ticketsBefore.length);
-    const changedTickets = ticketsAfter.filter(
-      (t, i) => t['TKT-Modified Time'] !== ticketsBefore[i]?.['TKT-Modified Time'],
-    );
+    const changedTickets = ticketsAfter.filter((t, i) => t['TKT-Modified Time'] !== ticketsBefore[i]?.['TKT-Modified Time']);
     assert.equal(changedTickets.length, 60);
     for (const t of changedTickets) {
       const old = ticketsBefore.find((b) => b['TKT-Ticket ID'] === t['TKT-Ticket ID']);

@@ -34,7 +34,9 @@ function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>>
 }
 
 async function runsOf(db: Db, runId: string): Promise<MetaRow[]> {
-  return rows<MetaRow>(db, 'SELECT view_name, load_status, error_message FROM servicedesk.etl_metadata WHERE run_id = $1 ORDER BY id', [runId]);
+  return rows<MetaRow>(db, 'SELECT view_name, load_status, error_message FROM servicedesk.etl_metadata WHERE run_id = $1 ORDER BY id', [
+    runId,
+  ]);
 }
 
 const totalHits = (hits: Record<string, number>) => Object.values(hits).reduce((a, b) => a + b, 0);
@@ -55,13 +57,31 @@ for (const kind of DATABASE_KINDS) {
       const result = await sync(config({ OTC_PASSWORD: 'not-the-password', OTC_VIEW_GAP_MS: '30000', OTC_MAX_RETRIES: '3' }), { clock });
       assert.deepEqual(setup.otc.hits, { comments: 1 }, 'one bad login, not one per view');
       assert.deepEqual(clock.sleeps, [], 'no retry, and no pause before views that will not be requested');
-      assert.deepEqual(result.outcomes.map((o) => [o.view, o.status]), [['comments', 'failed'], ['timesheets', 'failed'], ['tickets', 'failed']]);
-      for (const o of result.outcomes) assert.match(o.error ?? '', /rejected the credentials .*\(401\): check OTC_USERNAME and OTC_PASSWORD/);
+      assert.deepEqual(
+        result.outcomes.map((o) => [o.view, o.status]),
+        [
+          ['comments', 'failed'],
+          ['timesheets', 'failed'],
+          ['tickets', 'failed'],
+        ],
+      );
+      for (const o of result.outcomes)
+        assert.match(o.error ?? '', /rejected the credentials .*\(401\): check OTC_USERNAME and OTC_PASSWORD/);
       assert.match(result.outcomes[1]!.error ?? '', /^timesheets was not requested: /);
 
       const stored = await runsOf(setup.db, result.runId);
-      assert.deepEqual(stored.map((r) => [r.view_name, r.load_status]), [['comments', 'failed'], ['timesheets', 'failed'], ['tickets', 'failed']]);
-      assert.deepEqual(stored.map((r) => r.error_message), result.outcomes.map((o) => o.error));
+      assert.deepEqual(
+        stored.map((r) => [r.view_name, r.load_status]),
+        [
+          ['comments', 'failed'],
+          ['timesheets', 'failed'],
+          ['tickets', 'failed'],
+        ],
+      );
+      assert.deepEqual(
+        stored.map((r) => r.error_message),
+        result.outcomes.map((o) => o.error),
+      );
       const [state] = await rows<{ breaker_state: string }>(setup.db, 'SELECT breaker_state FROM servicedesk.source_state');
       assert.equal(state!.breaker_state, 'closed', 'one bad login does not open the breaker');
     });
@@ -72,7 +92,14 @@ for (const kind of DATABASE_KINDS) {
       try {
         const result = await sync(config());
         assert.deepEqual(setup.otc.hits, { comments: 1, timesheets: 1 });
-        assert.deepEqual(result.outcomes.map((o) => [o.view, o.status]), [['comments', 'success'], ['timesheets', 'failed'], ['tickets', 'failed']]);
+        assert.deepEqual(
+          result.outcomes.map((o) => [o.view, o.status]),
+          [
+            ['comments', 'success'],
+            ['timesheets', 'failed'],
+            ['tickets', 'failed'],
+          ],
+        );
         assert.match(result.outcomes[2]!.error ?? '', /^tickets was not requested: OTC refused access to view timesheets \(403\)/);
         const stored = await runsOf(setup.db, result.runId);
         assert.equal(stored[2]!.error_message, result.outcomes[2]!.error);
@@ -93,7 +120,10 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(totalHits(setup.otc.hits), 0);
         assert.deepEqual(clock.sleeps, []);
         const stored = await runsOf(setup.db, result.runId);
-        assert.deepEqual(stored.map((r) => r.load_status), ['failed', 'failed', 'failed']);
+        assert.deepEqual(
+          stored.map((r) => r.load_status),
+          ['failed', 'failed', 'failed'],
+        );
         for (const [i, r] of stored.entries()) {
           assert.match(r.error_message ?? '', /circuit breaker is open after 3 consecutive failed requests/);
           assert.match(r.error_message ?? '', /until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
@@ -101,18 +131,21 @@ for (const kind of DATABASE_KINDS) {
           assert.equal((r.error_message ?? '').split(r.view_name).length - 1, 1, `row ${i} names its view once`);
         }
       } finally {
-        await setup.db.query(`UPDATE servicedesk.source_state SET breaker_state = 'closed', consecutive_failures = 0, opened_at = NULL, open_until = NULL`);
+        await setup.db.query(
+          `UPDATE servicedesk.source_state SET breaker_state = 'closed', consecutive_failures = 0, opened_at = NULL, open_until = NULL`,
+        );
       }
     });
 
-    test('the pause between views is logged at info and over before the next view\'s run starts', async () => {
+    test("the pause between views is logged at info and over before the next view's run starts", async () => {
       resetHits();
       const { log, lines } = capturingLogger();
       const seen: Array<{ ms: number; nextRunStarted: boolean }> = [];
       const names = ['comments', 'timesheets', 'tickets'];
       const fake = new FakeClock();
       const running = async (view: string) =>
-        (await rows(setup.db, `SELECT 1 FROM servicedesk.etl_metadata WHERE view_name = $1 AND load_status = 'running'`, [view])).length > 0;
+        (await rows(setup.db, `SELECT 1 FROM servicedesk.etl_metadata WHERE view_name = $1 AND load_status = 'running'`, [view])).length >
+        0;
       const clock = {
         now: () => fake.now(),
         sleep: async (ms: number, signal?: AbortSignal) => {
@@ -123,10 +156,22 @@ for (const kind of DATABASE_KINDS) {
         },
       };
       const result = await sync(config({ OTC_VIEW_GAP_MS: '30000' }), { log, clock });
-      assert.ok(result.outcomes.every((o) => o.status === 'success'), JSON.stringify(result.outcomes));
-      assert.deepEqual(seen, [{ ms: 30000, nextRunStarted: false }, { ms: 30000, nextRunStarted: false }]);
+      assert.ok(
+        result.outcomes.every((o) => o.status === 'success'),
+        JSON.stringify(result.outcomes),
+      );
+      assert.deepEqual(seen, [
+        { ms: 30000, nextRunStarted: false },
+        { ms: 30000, nextRunStarted: false },
+      ]);
       const gapLines = lines.filter((l) => /OTC_VIEW_GAP_MS/.test(String(l.msg)));
-      assert.deepEqual(gapLines.map((l) => [l.level, l.view, l.waitMs]), [[30, 'timesheets', 30000], [30, 'tickets', 30000]]);
+      assert.deepEqual(
+        gapLines.map((l) => [l.level, l.view, l.waitMs]),
+        [
+          [30, 'timesheets', 30000],
+          [30, 'tickets', 30000],
+        ],
+      );
       assert.match(String(gapLines[0]!.msg), /waiting 30 s before requesting timesheets/);
     });
   });

@@ -21,7 +21,16 @@ for (const kind of DATABASE_KINDS) {
       otc.set('comments', [comment(10, 1), comment(11, 1, { 'TKTCT-VisibleCustomer': 'No' }), comment(12, 2)]);
       otc.set('timesheets', [timesheet(), timesheet({ 'TS-Crm ID': '', 'TS-Time From': '13:00' })]);
       const result = await syncOnce(db, config());
-      assert.deepEqual(outcome(result, 'tickets').counts, { fetched: 3, inserted: 3, updated: 0, unchanged: 0, rejected: 0, duplicates: 0, valueErrors: 0, removed: 0 });
+      assert.deepEqual(outcome(result, 'tickets').counts, {
+        fetched: 3,
+        inserted: 3,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        duplicates: 0,
+        valueErrors: 0,
+        removed: 0,
+      });
       assert.equal(outcome(result, 'comments').counts.inserted, 3);
       assert.equal(outcome(result, 'timesheets').counts.inserted, 2);
       const meta = await rows<{ view_name: string; load_status: string; records_inserted: number }>(
@@ -29,11 +38,14 @@ for (const kind of DATABASE_KINDS) {
         'SELECT view_name, load_status, records_inserted FROM servicedesk.etl_metadata WHERE run_id = $1 ORDER BY id',
         [result.runId],
       );
-      assert.deepEqual(meta.map((m) => [m.view_name, m.load_status, Number(m.records_inserted)]), [
-        ['comments', 'success', 3],
-        ['timesheets', 'success', 2],
-        ['tickets', 'success', 3],
-      ]);
+      assert.deepEqual(
+        meta.map((m) => [m.view_name, m.load_status, Number(m.records_inserted)]),
+        [
+          ['comments', 'success', 3],
+          ['timesheets', 'success', 2],
+          ['tickets', 'success', 3],
+        ],
+      );
     });
 
     test('values are typed by the shared parser: day-first dates in OTC_TIMEZONE, comma decimals, booleans', async () => {
@@ -52,14 +64,20 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('an identical re-run reports every record unchanged and rewrites nothing', async () => {
-      const before = await rows<{ x: string }>(db, `SELECT string_agg(xmin::text, ',' ORDER BY "TKT-Ticket ID") AS x FROM servicedesk.tickets`);
+      const before = await rows<{ x: string }>(
+        db,
+        `SELECT string_agg(xmin::text, ',' ORDER BY "TKT-Ticket ID") AS x FROM servicedesk.tickets`,
+      );
       const result = await syncOnce(db, config());
       for (const view of ['tickets', 'comments', 'timesheets'] as const) {
         const c = outcome(result, view).counts;
         assert.equal(c.inserted + c.updated, 0, `${view} wrote rows`);
         assert.equal(c.unchanged, c.fetched);
       }
-      const afterRun = await rows<{ x: string }>(db, `SELECT string_agg(xmin::text, ',' ORDER BY "TKT-Ticket ID") AS x FROM servicedesk.tickets`);
+      const afterRun = await rows<{ x: string }>(
+        db,
+        `SELECT string_agg(xmin::text, ',' ORDER BY "TKT-Ticket ID") AS x FROM servicedesk.tickets`,
+      );
       assert.equal(afterRun[0]!.x, before[0]!.x);
     });
 
@@ -146,7 +164,13 @@ for (const kind of DATABASE_KINDS) {
         `SELECT kind, position, reason, raw_record->>'TKTCT-CommentID' AS raw FROM servicedesk.load_rejects WHERE run_id = $1 ORDER BY position`,
         [result.runId],
       );
-      assert.deepEqual(rejects.map((r) => [r.kind, Number(r.position), r.raw]), [['value', 2, '21'], ['record', 3, 'not-a-number']]);
+      assert.deepEqual(
+        rejects.map((r) => [r.kind, Number(r.position), r.raw]),
+        [
+          ['value', 2, '21'],
+          ['record', 3, 'not-a-number'],
+        ],
+      );
       assert.match(rejects[1]!.reason, /TKTCT-CommentID/);
       const [c] = await rows<{ t: string | null; raw: string }>(
         db,
@@ -173,7 +197,11 @@ for (const kind of DATABASE_KINDS) {
       );
       assert.equal(m!.s, 'failed');
       assert.equal(Number(m!.rej), 2);
-      const [r] = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM servicedesk.load_rejects WHERE run_id = $1 AND view_name = 'tickets'`, [result.runId]);
+      const [r] = await rows<{ n: number }>(
+        db,
+        `SELECT count(*)::int AS n FROM servicedesk.load_rejects WHERE run_id = $1 AND view_name = 'tickets'`,
+        [result.runId],
+      );
       assert.equal(r!.n, 2, 'rejects are kept although the load rolled back');
     });
 
@@ -182,7 +210,10 @@ for (const kind of DATABASE_KINDS) {
       await db.exec(`UPDATE servicedesk.tickets SET support_tier = 'gold' WHERE "TKT-Ticket ID" = 2`);
       otc.set('tickets', [ticket(2, { 'TKT-Status': 'Pending', 'TKT-Modified Time': '11/01/2025 09:00' })]);
       await syncOnce(db, config(), ['tickets']);
-      const [t] = await rows<{ tier: string; s: string }>(db, `SELECT support_tier AS tier, "TKT-Status" AS s FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 2`);
+      const [t] = await rows<{ tier: string; s: string }>(
+        db,
+        `SELECT support_tier AS tier, "TKT-Status" AS s FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 2`,
+      );
       assert.deepEqual(t, { tier: 'gold', s: 'Pending' });
     });
 
@@ -191,7 +222,14 @@ for (const kind of DATABASE_KINDS) {
         db,
         'SELECT view_name, is_stale, total_records FROM servicedesk.v_data_freshness',
       );
-      assert.deepEqual(fresh.map((f) => [f.view_name, f.is_stale]), [['comments', false], ['timesheets', false], ['tickets', false]]);
+      assert.deepEqual(
+        fresh.map((f) => [f.view_name, f.is_stale]),
+        [
+          ['comments', false],
+          ['timesheets', false],
+          ['tickets', false],
+        ],
+      );
       assert.ok(fresh.every((f) => Number(f.total_records) > 0));
       const [fcr] = await rows<{ visible: number }>(
         db,
@@ -199,7 +237,10 @@ for (const kind of DATABASE_KINDS) {
       );
       assert.equal(fcr!.visible, 3);
       const orphans = await rows<{ source: string; count: number }>(db, 'SELECT source, count FROM servicedesk.v_orphaned_data');
-      assert.deepEqual(orphans.map((o) => o.source), ['comments', 'timesheets']);
+      assert.deepEqual(
+        orphans.map((o) => o.source),
+        ['comments', 'timesheets'],
+      );
     });
   });
 }

@@ -68,7 +68,10 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('new content with the same modified time replaces that version instead of adding one', async () => {
-      otc.set('tickets', [ticket(7001, { 'TKT-Status': 'In Progress', 'TKT-Modified Time': '08/01/2025 10:00', 'TKT-Team': 'Cloud - Infrastructure' }), ticket(7002)]);
+      otc.set('tickets', [
+        ticket(7001, { 'TKT-Status': 'In Progress', 'TKT-Modified Time': '08/01/2025 10:00', 'TKT-Team': 'Cloud - Infrastructure' }),
+        ticket(7002),
+      ]);
       await syncOnce(db, config(), ['tickets']);
       const stored = await rows(
         db,
@@ -94,7 +97,10 @@ for (const kind of DATABASE_KINDS) {
         { status: 'Pending', from: '2025-01-07 07:00', to: '2025-01-08 02:00', source: 'tickets-2025-01-07.json' },
         { status: 'In Progress', from: '2025-01-08 02:00', to: null, source: 'api' },
       ]);
-      const [late] = await rows(db, `SELECT "TKT-Assigned To User" AS who, "TKT-Team" AS team FROM servicedesk.ticket_history WHERE "TKT-Status" = 'Pending'`);
+      const [late] = await rows(
+        db,
+        `SELECT "TKT-Assigned To User" AS who, "TKT-Team" AS team FROM servicedesk.ticket_history WHERE "TKT-Status" = 'Pending'`,
+      );
       assert.deepEqual(late, { who: 'Ali Khan', team: 'NOC' });
       // The stale guard on tickets holds: not a value, not the lineage, changed.
       assert.deepEqual(await rows(db, 'SELECT * FROM servicedesk.tickets WHERE "TKT-Ticket ID" = 7001'), ticketBefore);
@@ -139,7 +145,8 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a sync records OTC_TIMEZONE for backlog_daily when it changed since migrate', async () => {
-      const zone = async () => (await rows<{ value: string }>(db, `SELECT value FROM servicedesk.etl_settings WHERE name = 'timezone'`))[0]?.value;
+      const zone = async () =>
+        (await rows<{ value: string }>(db, `SELECT value FROM servicedesk.etl_settings WHERE name = 'timezone'`))[0]?.value;
       assert.equal(await zone(), 'Australia/Perth');
       otc.set('tickets', []);
       await syncOnce(db, config({ OTC_TIMEZONE: 'Australia/Sydney', OTC_MIN_VOLUME_RATIO: '0' }), ['comments']);
@@ -326,14 +333,23 @@ for (const kind of DATABASE_KINDS) {
       ]);
       const result = await importOnce(db, tdb.config(), [path]);
       assert.equal(fileOutcome(result).counts.duplicates, 1);
-      const stored = await rows(db, `SELECT "TKT-Ticket ID" AS id, "TKT-Status" AS status FROM servicedesk.tickets WHERE "TKT-Ticket ID" < 9000 ORDER BY 1`);
-      assert.deepEqual(stored, [{ id: 8001, status: 'In Progress' }, { id: 8002, status: 'Pending' }]);
+      const stored = await rows(
+        db,
+        `SELECT "TKT-Ticket ID" AS id, "TKT-Status" AS status FROM servicedesk.tickets WHERE "TKT-Ticket ID" < 9000 ORDER BY 1`,
+      );
+      assert.deepEqual(stored, [
+        { id: 8001, status: 'In Progress' },
+        { id: 8002, status: 'Pending' },
+      ]);
       const [counted] = await rows<{ n: number }>(db, 'SELECT count(*)::int AS n FROM servicedesk.ticket_history');
       assert.equal(counted!.n, 3000 + 2 + 1);
-      assert.deepEqual((await versions(db, 8001)).map((v) => [v.status, v.from, v.to]), [
-        ['Open', '2025-01-07 01:05', '2025-01-08 02:00'],
-        ['In Progress', '2025-01-08 02:00', null],
-      ]);
+      assert.deepEqual(
+        (await versions(db, 8001)).map((v) => [v.status, v.from, v.to]),
+        [
+          ['Open', '2025-01-07 01:05', '2025-01-08 02:00'],
+          ['In Progress', '2025-01-08 02:00', null],
+        ],
+      );
       assert.equal((await versions(db, 8002)).length, 1);
     });
   });

@@ -15,7 +15,10 @@ const booked = (login: string, fullName: string, from = '08:00') =>
   timesheet({ 'TS-User Username': login, 'TS-User Full Name': fullName, 'TS-Time From': from });
 
 /** 100 logins the timesheets give two full names each: every one of them ambiguous. */
-const CONFLICTS = Array.from({ length: 100 }, (_, i) => [booked(`user${i}`, `Person ${i}`, '09:00'), booked(`user${i}`, `Persona ${i}`, '10:00')]).flat();
+const CONFLICTS = Array.from({ length: 100 }, (_, i) => [
+  booked(`user${i}`, `Person ${i}`, '09:00'),
+  booked(`user${i}`, `Persona ${i}`, '10:00'),
+]).flat();
 
 interface LookupRow {
   short_username: string;
@@ -77,21 +80,33 @@ for (const kind of DATABASE_KINDS) {
       );
       assert.equal(manual!.untouched, true, 'a manual row is never written');
 
-      const legacyLine = sync.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string; legacy?: string[] })
+      const legacyLine = sync.stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: number; msg: string; legacy?: string[] })
         .find((l) => /legacy rows without evidence/.test(l.msg));
       assert.equal(legacyLine?.level, 40);
       assert.deepEqual(legacyLine?.legacy, ['lee: Mina Lee (evidence: mlee)']);
 
-      const users = JSON.parse((await cli('users', '--json')).stdout) as { legacy: unknown[]; sharedFullNames: Array<{ fullName: string }> };
+      const users = JSON.parse((await cli('users', '--json')).stdout) as {
+        legacy: unknown[];
+        sharedFullNames: Array<{ fullName: string }>;
+      };
       assert.deepEqual(users.legacy, [{ shortUsername: 'lee', fullName: 'Mina Lee', outrankedBy: ['mlee'] }]);
-      assert.deepEqual(users.sharedFullNames.map((s) => s.fullName), ['Karen Kleeman'], 'the manual row and the evidence still tie; the legacy guess does not');
+      assert.deepEqual(
+        users.sharedFullNames.map((s) => s.fullName),
+        ['Karen Kleeman'],
+        'the manual row and the evidence still tie; the legacy guess does not',
+      );
     });
 
     test('a log line lists a few dozen names at most and counts the rest', async () => {
       const r = await cli('users', '--log-format', 'json');
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stderr.split('\n').filter(Boolean);
-      const ambiguous = lines.map((l) => JSON.parse(l) as { msg: string; count?: number; ambiguous?: string[] }).find((l) => /more than one full name/.test(l.msg));
+      const ambiguous = lines
+        .map((l) => JSON.parse(l) as { msg: string; count?: number; ambiguous?: string[] })
+        .find((l) => /more than one full name/.test(l.msg));
       assert.equal(ambiguous?.count, 100);
       assert.equal(ambiguous?.ambiguous?.length, 31);
       assert.equal(ambiguous?.ambiguous?.at(-1), '… and 70 more');

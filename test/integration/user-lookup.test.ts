@@ -108,7 +108,19 @@ for (const kind of DATABASE_KINDS) {
 
     test('get_full_name and get_short_username read the lookup back, from any search_path', async () => {
       const names = ['lee', 'kleeman', 'csmith', 'csmith2', 'dsmith', 'mobrien', 'jdoe', 'nocomment', 'pwalsh', 'nobody', 'smith'];
-      const fulls = ['Lee Matthews', 'Karen Kleeman', 'Chris Smith', 'Dana Smith', "Michael O'Brien", "Mick O'Brien", 'Jane Doe', 'Jane Roe', 'Paddy Walsh', 'Smith', 'Lee'];
+      const fulls = [
+        'Lee Matthews',
+        'Karen Kleeman',
+        'Chris Smith',
+        'Dana Smith',
+        "Michael O'Brien",
+        "Mick O'Brien",
+        'Jane Doe',
+        'Jane Roe',
+        'Paddy Walsh',
+        'Smith',
+        'Lee',
+      ];
       const read = await db.transaction(async (tx) => {
         await tx.query('SET LOCAL search_path TO public');
         const short = await tx.query<{ k: string; v: string | null }>(
@@ -190,7 +202,10 @@ for (const kind of DATABASE_KINDS) {
       await db.exec('ALTER TABLE servicedesk.user_lookup RENAME TO user_lookup_away');
       try {
         const result = await syncOnce(db, config());
-        assert.ok(result.outcomes.every((o) => o.status === 'success'), JSON.stringify(result.outcomes));
+        assert.ok(
+          result.outcomes.every((o) => o.status === 'success'),
+          JSON.stringify(result.outcomes),
+        );
         assert.equal(result.userLookup?.status, 'failed');
         assert.ok(result.userLookup.status === 'failed');
         assert.match(result.userLookup.error, /user_lookup/);

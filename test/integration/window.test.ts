@@ -48,7 +48,10 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a comment deleted upstream inside the window is moved to comments_removed', async () => {
-      otc.set('comments', comments().filter((c) => c['TKTCT-CommentID'] !== 503));
+      otc.set(
+        'comments',
+        comments().filter((c) => c['TKTCT-CommentID'] !== 503),
+      );
       const result = await syncOnce(db, tdb.config(otc.env()), ['comments']);
       assert.equal(outcome(result, 'comments').counts.removed, 1);
       const [gone] = await rows<{ id: number }>(db, 'SELECT comment_id AS id FROM servicedesk.comments_removed');
@@ -58,7 +61,13 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('the earliest day of the payload is outside the checked window, so entries there are never removed', async () => {
-      otc.set('timesheets', week().slice(1).concat([timesheet({ 'TS-Date': '04/01/2025', 'TS-Time From': '10:00', 'TS-Hours': 2, 'TS-Modified Time': '05/01/2025 08:00' })]).filter((r) => !(r['TS-Date'] === '04/01/2025' && r['TS-Time From'] === '09:00')));
+      otc.set(
+        'timesheets',
+        week()
+          .slice(1)
+          .concat([timesheet({ 'TS-Date': '04/01/2025', 'TS-Time From': '10:00', 'TS-Hours': 2, 'TS-Modified Time': '05/01/2025 08:00' })])
+          .filter((r) => !(r['TS-Date'] === '04/01/2025' && r['TS-Time From'] === '09:00')),
+      );
       const result = await syncOnce(db, tdb.config(otc.env()), ['timesheets']);
       assert.equal(outcome(result, 'timesheets').counts.removed, 0);
       const [first] = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM servicedesk.timesheets WHERE "TS-Date" = '2025-01-01'`);

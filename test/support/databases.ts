@@ -53,7 +53,10 @@ const PGLITE_VERSION_TAG = 'pglite-0.5.16';
 /** A freshly initialised PGlite data directory, made once and copied per test (initdb takes seconds). */
 async function pgliteTemplate(): Promise<string> {
   const template = join(tmpdir(), `otc-etl-test-template-${PGLITE_VERSION_TAG}`);
-  const exists = await stat(join(template, 'PG_VERSION')).then(() => true, () => false);
+  const exists = await stat(join(template, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
   if (exists) return template;
   const building = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
   const db = await PGlite.create(building);

@@ -23,7 +23,7 @@ const sqlText = fc.constantFrom(
   '$$; SELECT pg_sleep(10); $$',
   '\\N',
   '\\.',
-  'E\'\\x00\'',
+  "E'\\x00'",
   '"TKT-Ticket ID"',
   '1 OR 1=1',
   '{"a":',
@@ -57,10 +57,12 @@ const dateLike = fc.oneof(
     'yesterday',
     'NaN',
   ),
-  fc.tuple(fc.integer({ min: -5, max: 40 }), fc.integer({ min: -2, max: 14 }), fc.integer({ min: -1, max: 10_001 })).map(
-    ([d, m, y]) => `${d}/${m}/${y}`,
-  ),
-  fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+  fc
+    .tuple(fc.integer({ min: -5, max: 40 }), fc.integer({ min: -2, max: 14 }), fc.integer({ min: -1, max: 10_001 }))
+    .map(([d, m, y]) => `${d}/${m}/${y}`),
+  fc
+    .date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true })
+    .map((d) => d.toISOString()),
 );
 
 const numberLike = fc.oneof(
@@ -130,7 +132,20 @@ export const hostileParserInput: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Field names that are hard to store or print: quotes, NUL, broken surrogates, very long. */
 export const hostileFieldName: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('"', "'", '""', '\u0000', 'a\u0000b', '\ud800', '__proto__', 'constructor', 'TKT-Ticket ID ', ' TKT-Title', '_raw', '"TS-Date"'),
+  fc.constantFrom(
+    '"',
+    "'",
+    '""',
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    '__proto__',
+    'constructor',
+    'TKT-Ticket ID ',
+    ' TKT-Title',
+    '_raw',
+    '"TS-Date"',
+  ),
   brokenText.filter((s) => s.length > 0),
   sqlText,
   fc.constantFrom('k'.repeat(10_000), '🔑'.repeat(500)),

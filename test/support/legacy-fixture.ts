@@ -39,26 +39,123 @@ function ticketsSql(): string {
   const fields = getView('tickets').fields.filter((f) => !LEGACY_MISSING_TICKET_COLUMNS.includes(f.column));
   const columns = fields.map((f) => `  ${q(f.column)} ${ticketColumnType(f.column, f.type)}`);
   const rowColumns = [
-    'TKT-Ticket ID', 'TKT-Title', 'TKT-Status', 'TKT-Category', 'TKT-Team', 'TKT-Assigned To User',
-    'TKT-Assigned To Userid', 'TKT-Account Id', 'TKT-Created Time', 'TKT-Modified Time', 'TKT-Due Date',
-    'TKT-Root Cause Category', 'support_tier', 'assigned_pod',
+    'TKT-Ticket ID',
+    'TKT-Title',
+    'TKT-Status',
+    'TKT-Category',
+    'TKT-Team',
+    'TKT-Assigned To User',
+    'TKT-Assigned To Userid',
+    'TKT-Account Id',
+    'TKT-Created Time',
+    'TKT-Modified Time',
+    'TKT-Due Date',
+    'TKT-Root Cause Category',
+    'support_tier',
+    'assigned_pod',
   ];
   return [
     `CREATE TABLE tickets (\n${columns.join(',\n')},\n  support_tier text,\n  assigned_pod text\n);`,
     'CREATE INDEX tickets_team_idx ON tickets ("TKT-Team");',
     'CREATE INDEX idx_tickets_pod ON tickets (assigned_pod);',
     insert('tickets', rowColumns, [
-      ['1001', 'Mail relay down', 'Closed', 'Incident', 'NOC', 'Dana Jewell', '501', 77, '2025-01-02 08:00:00', '07/01/2025 09:05', '2025-01-10 17:00:00', 'Config', 'gold', 'pod-a'],
-      ['1002', 'New laptop', 'Open', 'Service Request', 'Cloud - Infrastructure', ' PendingAssignment', null, 78, '2025-01-03 09:30:00', '2025-01-08 10:15:00', 'next tuesday', null, 'silver', null],
-      ['1003', 'VPN flapping', 'Incident Resolved', 'Incident', 'NOC', ' PendingAssignment', null, 77, '2025-01-04 10:00:00', '2025-01-08T11:00:00+08:00', null, 'Network', 'gold', 'pod-b'],
-      ['1004.0', 'Disk alert', 'Open', 'Alert', 'NOC', ' PendingAssignment', '', 79, '2025-01-05 11:00:00', '8/1/2025 1:30 PM', '', null, null, 'pod-a'],
-      ['1005', 'Password reset', 'Closed', 'Service Request', 'Service Desk', 'Kim Leeman', '502.0', 78, '2025-01-06 12:00:00', '2025-01-09 08:00:00', null, 'User', 'bronze', 'pod-c'],
+      [
+        '1001',
+        'Mail relay down',
+        'Closed',
+        'Incident',
+        'NOC',
+        'Dana Jewell',
+        '501',
+        77,
+        '2025-01-02 08:00:00',
+        '07/01/2025 09:05',
+        '2025-01-10 17:00:00',
+        'Config',
+        'gold',
+        'pod-a',
+      ],
+      [
+        '1002',
+        'New laptop',
+        'Open',
+        'Service Request',
+        'Cloud - Infrastructure',
+        ' PendingAssignment',
+        null,
+        78,
+        '2025-01-03 09:30:00',
+        '2025-01-08 10:15:00',
+        'next tuesday',
+        null,
+        'silver',
+        null,
+      ],
+      [
+        '1003',
+        'VPN flapping',
+        'Incident Resolved',
+        'Incident',
+        'NOC',
+        ' PendingAssignment',
+        null,
+        77,
+        '2025-01-04 10:00:00',
+        '2025-01-08T11:00:00+08:00',
+        null,
+        'Network',
+        'gold',
+        'pod-b',
+      ],
+      [
+        '1004.0',
+        'Disk alert',
+        'Open',
+        'Alert',
+        'NOC',
+        ' PendingAssignment',
+        '',
+        79,
+        '2025-01-05 11:00:00',
+        '8/1/2025 1:30 PM',
+        '',
+        null,
+        null,
+        'pod-a',
+      ],
+      [
+        '1005',
+        'Password reset',
+        'Closed',
+        'Service Request',
+        'Service Desk',
+        'Kim Leeman',
+        '502.0',
+        78,
+        '2025-01-06 12:00:00',
+        '2025-01-09 08:00:00',
+        null,
+        'User',
+        'bronze',
+        'pod-c',
+      ],
     ]),
   ].join('\n');
 }
 
 function commentsSql(): string {
-  const columns = ['comment_id', 'ticket_id', 'comment_text', 'user_id', 'user_name', 'owner_type', 'created_time', 'visible_to_customer', 'comment_type', 'team'];
+  const columns = [
+    'comment_id',
+    'ticket_id',
+    'comment_text',
+    'user_id',
+    'user_name',
+    'owner_type',
+    'created_time',
+    'visible_to_customer',
+    'comment_type',
+    'team',
+  ];
   return [
     `CREATE TABLE comments (comment_id text, ticket_id real, comment_text text, user_id text, user_name text,
       owner_type text, created_time timestamp, visible_to_customer text, comment_type text, team text);`,
@@ -81,9 +178,31 @@ function commentsSql(): string {
 function timesheetsSql(): string {
   const types: Record<string, string> = { 'TS-Costcentre ID': 'real', 'TS-Modified Time': 'timestamp' };
   const fields = getView('timesheets').fields.filter((f) => !LEGACY_MISSING_TIMESHEET_COLUMNS.includes(f.column));
-  const columns = ['TS-User Username', 'TS-User Full Name', 'TS-Date', 'TS-Time From', 'TS-Time To', 'TS-Hours', 'TS-Crm ID', 'TS-Costcentre ID', 'TS-Billable', 'TS-Approved', 'TS-Modified Time'];
-  const row = (user: Value, full: Value, date: Value, from: Value, to: Value, hours: Value, crm: Value, billable: Value, approved: Value, modified: Value): Value[] =>
-    [user, full, date, from, to, hours, crm, 12, billable, approved, modified];
+  const columns = [
+    'TS-User Username',
+    'TS-User Full Name',
+    'TS-Date',
+    'TS-Time From',
+    'TS-Time To',
+    'TS-Hours',
+    'TS-Crm ID',
+    'TS-Costcentre ID',
+    'TS-Billable',
+    'TS-Approved',
+    'TS-Modified Time',
+  ];
+  const row = (
+    user: Value,
+    full: Value,
+    date: Value,
+    from: Value,
+    to: Value,
+    hours: Value,
+    crm: Value,
+    billable: Value,
+    approved: Value,
+    modified: Value,
+  ): Value[] => [user, full, date, from, to, hours, crm, 12, billable, approved, modified];
   return [
     `CREATE TABLE timesheets (\n${fields.map((f) => `  ${q(f.column)} ${types[f.column] ?? 'text'}`).join(',\n')}\n);`,
     insert('timesheets', columns, [
@@ -110,22 +229,30 @@ function metadataSql(): string {
   return [
     `CREATE TABLE etl_metadata (view_name text, records_fetched integer, records_inserted integer, records_updated integer,
       load_duration_seconds real, load_status text, last_load_time timestamp);`,
-    insert('etl_metadata', ['view_name', 'records_fetched', 'records_inserted', 'records_updated', 'load_duration_seconds', 'load_status', 'last_load_time'], [
-      ['tickets', 0, 0, 0, null, 'timeout', '2025-01-11 06:01:00'],
-      ['tickets', 0, 0, 0, 0.25, 'error', '2025-01-12 06:01:00'],
-      ['comments', 2, 2, 0, 1.5, 'success', '2025-01-13 06:00:00'],
-      ['timesheets', 2, 1, 1, 2.25, 'SUCCESS', '2025-01-13 06:00:30'],
-      ['PowerBi-Tickets-All-3Years', 2, 1, 1, 3.5, 'completed', '2025-01-13 06:01:00'],
-    ]),
+    insert(
+      'etl_metadata',
+      ['view_name', 'records_fetched', 'records_inserted', 'records_updated', 'load_duration_seconds', 'load_status', 'last_load_time'],
+      [
+        ['tickets', 0, 0, 0, null, 'timeout', '2025-01-11 06:01:00'],
+        ['tickets', 0, 0, 0, 0.25, 'error', '2025-01-12 06:01:00'],
+        ['comments', 2, 2, 0, 1.5, 'success', '2025-01-13 06:00:00'],
+        ['timesheets', 2, 1, 1, 2.25, 'SUCCESS', '2025-01-13 06:00:30'],
+        ['PowerBi-Tickets-All-3Years', 2, 1, 1, 3.5, 'completed', '2025-01-13 06:01:00'],
+      ],
+    ),
     `CREATE TABLE user_lookup (short_username text, full_name text UNIQUE, source text, updated_at timestamp);`,
-    insert('user_lookup', ['short_username', 'full_name', 'source', 'updated_at'], [
-      ['djewell', 'Dana Jewell', 'manual', '2024-06-01 10:00:00'],
-      ['kleeman', 'Kim Leeman', 'timesheet', '2024-06-01 10:00:00'],
-      ['lee', 'Pat Lee', 'auto', null],
-      // A second row for kleeman: the manual one stays.
-      ['kleeman', 'K. Leeman', 'Manual', '2024-01-01 00:00:00'],
-      ['brian', 'Automation', 'manual', '2024-01-01 00:00:00'],
-    ]),
+    insert(
+      'user_lookup',
+      ['short_username', 'full_name', 'source', 'updated_at'],
+      [
+        ['djewell', 'Dana Jewell', 'manual', '2024-06-01 10:00:00'],
+        ['kleeman', 'Kim Leeman', 'timesheet', '2024-06-01 10:00:00'],
+        ['lee', 'Pat Lee', 'auto', null],
+        // A second row for kleeman: the manual one stays.
+        ['kleeman', 'K. Leeman', 'Manual', '2024-01-01 00:00:00'],
+        ['brian', 'Automation', 'manual', '2024-01-01 00:00:00'],
+      ],
+    ),
   ].join('\n');
 }
 

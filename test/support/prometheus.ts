@@ -58,7 +58,6 @@ export function parseExposition(text: string): Exposition {
 /** The value of the one sample with exactly these labels, or undefined. */
 export function sampleValue(exp: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
   const keys = Object.keys(labels);
-  return exp
-    .get(name)
-    ?.samples.find((s) => Object.keys(s.labels).length === keys.length && keys.every((k) => s.labels[k] === labels[k]))?.value;
+  return exp.get(name)?.samples.find((s) => Object.keys(s.labels).length === keys.length && keys.every((k) => s.labels[k] === labels[k]))
+    ?.value;
 }

@@ -51,7 +51,12 @@ export async function seedRuns(db: Queryable, schema: string, runs: readonly See
 }
 
 /** `count` daily runs of a view ending `endHoursAgo` before now, oldest first, with varying counts. */
-export function dailyRuns(view: SeededRun['view'], count: number, endHoursAgo: number, overrides: Record<number, Partial<SeededRun>> = {}): SeededRun[] {
+export function dailyRuns(
+  view: SeededRun['view'],
+  count: number,
+  endHoursAgo: number,
+  overrides: Record<number, Partial<SeededRun>> = {},
+): SeededRun[] {
   return Array.from({ length: count }, (_, i) => ({
     view,
     hoursAgo: endHoursAgo + (count - 1 - i) * 24,

@@ -32,9 +32,13 @@ function urlOf(firstLine: string): string {
 export async function startServe(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<Service> {
   const cli = startCliInProcess(['serve', '--json', '--port', '0', ...args], options);
   let ended: { code: number | null } | null = null;
-  void cli.result.then((r) => (ended = r), () => (ended = { code: null }));
+  void cli.result.then(
+    (r) => (ended = r),
+    () => (ended = { code: null }),
+  );
   while (!cli.stdout().includes('\n')) {
-    if (ended) throw new Error(`serve exited with ${(ended as { code: number | null }).code} before listening:\n${cli.stdout()}\n${cli.stderr()}`);
+    if (ended)
+      throw new Error(`serve exited with ${(ended as { code: number | null }).code} before listening:\n${cli.stdout()}\n${cli.stderr()}`);
     await sleep(5);
   }
   return {
@@ -49,7 +53,10 @@ export async function startServe(args: readonly string[], options: { env: Record
 }
 
 /** `otc-etl serve --json --port 0 ARGS` as a process of its own (bin/otc-etl.js). */
-export async function startServeProcess(args: readonly string[], options: { env: Record<string, string>; cwd: string }): Promise<ServeProcess> {
+export async function startServeProcess(
+  args: readonly string[],
+  options: { env: Record<string, string>; cwd: string },
+): Promise<ServeProcess> {
   // The service opens the embedded database itself, and one process at a time may.
   await closeSharedEmbedded();
   const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', ...args], { cwd: options.cwd, env: cliEnv(options.env) });

@@ -13,10 +13,7 @@ export function basicAuth(username: string = DEFAULT_USERNAME, password: string 
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
-export async function withSimulator(
-  opts: Partial<SimulatorOptions>,
-  run: (sim: Simulator) => Promise<void>,
-): Promise<void> {
+export async function withSimulator(opts: Partial<SimulatorOptions>, run: (sim: Simulator) => Promise<void>): Promise<void> {
   const sim = await startSimulator({ password: PASSWORD, now: NOW, ...opts });
   try {
     await run(sim);

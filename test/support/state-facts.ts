@@ -55,7 +55,12 @@ export function viewFacts(view: ViewName, overrides: Partial<ViewFacts> = {}): V
   };
 }
 
-export const CLOSED_SOURCE: SourceFacts = { breaker: { state: 'closed', failures: 0 }, lastError: null, recentRequests: [], maxPerHour: 100 };
+export const CLOSED_SOURCE: SourceFacts = {
+  breaker: { state: 'closed', failures: 0 },
+  lastError: null,
+  recentRequests: [],
+  maxPerHour: 100,
+};
 
 /** Everything fine: a current database, a closed breaker, three fresh views; `views` replaces some. */
 export function stateFacts(views: Partial<Record<ViewName, Partial<ViewFacts>>> = {}, extra: Partial<StateFacts> = {}): StateFacts {

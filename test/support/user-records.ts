@@ -33,24 +33,34 @@ export const USER_COMMENTS: Record<string, unknown>[] = [
 
 export const USER_TICKETS: Record<string, unknown>[] = [
   ticket(1, {
-    'TKT-Assigned To User': 'Lee Matthews', 'TKT-Assigned To Userid': 1023,
-    'TKT-Created By User': 'Karen Kleeman', 'TKT-Created By Userid': 1024,
+    'TKT-Assigned To User': 'Lee Matthews',
+    'TKT-Assigned To Userid': 1023,
+    'TKT-Created By User': 'Karen Kleeman',
+    'TKT-Created By Userid': 1024,
   }),
   // Unassigned, yet the source kept a user id on it: ` PendingAssignment` is not a name.
   ticket(2, {
-    'TKT-Assigned To User': ' PendingAssignment', 'TKT-Assigned To Userid': 1600,
-    'TKT-Created By User': "Mick O'Brien", 'TKT-Created By Userid': 1500,
+    'TKT-Assigned To User': ' PendingAssignment',
+    'TKT-Assigned To Userid': 1600,
+    'TKT-Created By User': "Mick O'Brien",
+    'TKT-Created By Userid': 1500,
   }),
   ticket(3, {
-    'TKT-Assigned To User': "Mick O'Brien", 'TKT-Assigned To Userid': 1500,
-    'TKT-Created By User': 'Karen Kleeman', 'TKT-Created By Userid': 1024,
+    'TKT-Assigned To User': "Mick O'Brien",
+    'TKT-Assigned To Userid': 1500,
+    'TKT-Created By User': 'Karen Kleeman',
+    'TKT-Created By Userid': 1024,
   }),
   ticket(4, {
-    'TKT-Assigned To User': 'Jane Roe', 'TKT-Assigned To Userid': 1700,
-    'TKT-Created By User': 'Lee Matthews', 'TKT-Created By Userid': 1023,
+    'TKT-Assigned To User': 'Jane Roe',
+    'TKT-Assigned To Userid': 1700,
+    'TKT-Created By User': 'Lee Matthews',
+    'TKT-Created By Userid': 1023,
   }),
   ticket(5, {
-    'TKT-Assigned To User': 'Paddy Walsh', 'TKT-Assigned To Userid': 1071,
-    'TKT-Created By User': '', 'TKT-Created By Userid': '',
+    'TKT-Assigned To User': 'Paddy Walsh',
+    'TKT-Assigned To Userid': 1071,
+    'TKT-Created By User': '',
+    'TKT-Created By Userid': '',
   }),
 ];

@@ -7,11 +7,20 @@ import { parse } from 'pg-connection-string';
 
 describe('DATABASE_URL', () => {
   test('a libpq key=value string becomes the URL it means, quotes and escapes included', () => {
-    const parsed = parseDatabaseUrl(String.raw`host=db.internal port=6543 dbname='service desk' user=etl password='it\'s a secret' sslmode=require`);
+    const parsed = parseDatabaseUrl(
+      String.raw`host=db.internal port=6543 dbname='service desk' user=etl password='it\'s a secret' sslmode=require`,
+    );
     assert.ok(parsed.ok);
     const driver = parse(parsed.url);
     assert.deepEqual(
-      { host: driver.host, port: driver.port, database: driver.database, user: driver.user, password: driver.password, sslmode: driver.sslmode },
+      {
+        host: driver.host,
+        port: driver.port,
+        database: driver.database,
+        user: driver.user,
+        password: driver.password,
+        sslmode: driver.sslmode,
+      },
       { host: 'db.internal', port: '6543', database: 'service desk', user: 'etl', password: "it's a secret", sslmode: 'require' },
     );
     assert.equal(endpointOf(parsed.url), 'db.internal:6543/service desk');
@@ -23,8 +32,12 @@ describe('DATABASE_URL', () => {
     assert.equal(parse(parsed.url).host, '/var/run/postgresql');
   });
 
-  test('URLs pass through unchanged, the driver\'s socket form included', () => {
-    for (const url of ['postgres://etl:pw@db:5432/servicedesk?sslmode=require', 'postgresql://db/servicedesk', 'postgres://etl:pw@/servicedesk?host=/tmp']) {
+  test("URLs pass through unchanged, the driver's socket form included", () => {
+    for (const url of [
+      'postgres://etl:pw@db:5432/servicedesk?sslmode=require',
+      'postgresql://db/servicedesk',
+      'postgres://etl:pw@/servicedesk?host=/tmp',
+    ]) {
       assert.deepEqual(parseDatabaseUrl(url), { ok: true, url });
     }
   });
@@ -47,7 +60,8 @@ describe('DATABASE_URL', () => {
   test('loadConfig lists a bad DATABASE_URL beside the other bad variables', () => {
     assert.throws(
       () => loadConfig({ env: { DATABASE_URL: 'postgres//oops', OTC_MAX_RETRIES: 'many' }, cwd: '/nonexistent' }),
-      (error: unknown) => error instanceof ConfigError && /DATABASE_URL: .*"postgres\/\/oops"/.test(error.message) && /OTC_MAX_RETRIES/.test(error.message),
+      (error: unknown) =>
+        error instanceof ConfigError && /DATABASE_URL: .*"postgres\/\/oops"/.test(error.message) && /OTC_MAX_RETRIES/.test(error.message),
     );
   });
 

@@ -7,7 +7,7 @@ import { describeHeaders, detectView } from '../../src/transform/detect-view.js'
 
 const apiNames = (view: string) => VIEWS.find((v) => v.name === view)!.fields.map((f) => f.api);
 
-describe('telling an export\'s view from its headers', () => {
+describe("telling an export's view from its headers", () => {
   test('each view is recognised from its current field names', () => {
     for (const view of VIEWS) assert.equal(detectView(apiNames(view.name))?.name, view.name);
   });
@@ -75,7 +75,11 @@ describe('spreadsheet cells as record values', () => {
     const headers = headerNames(['\uFEFFTKT-Ticket ID', ' TKT-Title ', '', 'TKT-Created Time']);
     assert.deepEqual(headers, ['TKT-Ticket ID', 'TKT-Title', null, 'TKT-Created Time']);
     const records = new RowRecords(headers, { date1904: true, rebase1904Columns: new Set([3]) });
-    assert.deepEqual(records.record([1, 'Disk full', 'ignored', 44202]), { 'TKT-Ticket ID': 1, 'TKT-Title': 'Disk full', 'TKT-Created Time': 45664 });
+    assert.deepEqual(records.record([1, 'Disk full', 'ignored', 44202]), {
+      'TKT-Ticket ID': 1,
+      'TKT-Title': 'Disk full',
+      'TKT-Created Time': 45664,
+    });
     assert.deepEqual(records.record([2]), { 'TKT-Ticket ID': 2, 'TKT-Title': '', 'TKT-Created Time': '' });
     assert.equal(records.record([null, ' ', 'only in an unnamed column']), null);
   });

@@ -23,12 +23,17 @@ describe('the ticket history on the status page', () => {
   test('the backlog chart has one line per team over every day, zero where a team had no open ticket', () => {
     const svg = backlogChart(summary());
     assert.match(svg, /data-days="3" data-teams="3"/);
-    const lines = [...svg.matchAll(/<polyline class="backlog-line" data-team="([^"]*)" data-last="(\d+)" data-peak="(\d+)" points="([^"]*)"/g)];
-    assert.deepEqual(lines.map((m) => [m[1], m[2], m[3], m[4]!.split(' ').length]), [
-      ['(no team)', '0', '7', 3],
-      ['NOC', '2', '4', 3],
-      ['&lt;b&gt;Ops &amp; &quot;Co&quot;&lt;/b&gt;', '0', '1', 3],
-    ]);
+    const lines = [
+      ...svg.matchAll(/<polyline class="backlog-line" data-team="([^"]*)" data-last="(\d+)" data-peak="(\d+)" points="([^"]*)"/g),
+    ];
+    assert.deepEqual(
+      lines.map((m) => [m[1], m[2], m[3], m[4]!.split(' ').length]),
+      [
+        ['(no team)', '0', '7', 3],
+        ['NOC', '2', '4', 3],
+        ['&lt;b&gt;Ops &amp; &quot;Co&quot;&lt;/b&gt;', '0', '1', 3],
+      ],
+    );
     assert.ok(!svg.includes('<b>'), 'team names are escaped');
   });
 

@@ -47,7 +47,10 @@ test('any list of records in any envelope, cut anywhere into chunks, reads back 
     fc.asyncProperty(fc.array(element, { maxLength: 25 }), envelope, cuts, async (records, wrap, at) => {
       const json = JSON.stringify(records);
       const batches = await readAll(Buffer.from(wrap(json)), at);
-      assert.deepEqual(batches.flatMap((b) => b.records), JSON.parse(json));
+      assert.deepEqual(
+        batches.flatMap((b) => b.records),
+        JSON.parse(json),
+      );
       let next = 1;
       for (const batch of batches) {
         assert.equal(batch.firstPosition, next);
@@ -65,19 +68,25 @@ test('a body damaged anywhere is read or refused with a data error, never anythi
     insert: fc.uint8Array({ maxLength: 5 }),
   });
   await assertProperty(
-    fc.asyncProperty(fc.array(record, { maxLength: 10 }), envelope, fc.array(damage, { minLength: 1, maxLength: 3 }), cuts, async (records, wrap, damages, at) => {
-      let body = Buffer.from(wrap(JSON.stringify(records)));
-      for (const d of damages) {
-        const pos = d.at % (body.length + 1);
-        body = Buffer.concat([body.subarray(0, pos), Buffer.from(d.insert), body.subarray(pos + d.remove)]);
-      }
-      try {
-        await readAll(body, at);
-      } catch (error) {
-        assert.ok(error instanceof SourceDataError, `not a data error: ${String(error).slice(0, 200)}`);
-        assert.ok(error.message.length < 1000, 'the message stays short');
-      }
-    }),
+    fc.asyncProperty(
+      fc.array(record, { maxLength: 10 }),
+      envelope,
+      fc.array(damage, { minLength: 1, maxLength: 3 }),
+      cuts,
+      async (records, wrap, damages, at) => {
+        let body = Buffer.from(wrap(JSON.stringify(records)));
+        for (const d of damages) {
+          const pos = d.at % (body.length + 1);
+          body = Buffer.concat([body.subarray(0, pos), Buffer.from(d.insert), body.subarray(pos + d.remove)]);
+        }
+        try {
+          await readAll(body, at);
+        } catch (error) {
+          assert.ok(error instanceof SourceDataError, `not a data error: ${String(error).slice(0, 200)}`);
+          assert.ok(error.message.length < 1000, 'the message stays short');
+        }
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -98,12 +107,19 @@ test('random bytes are refused with a data error', async () => {
 test('a cut-off or broken body never shows record contents in its error', async () => {
   const secretText = fc.string({ minLength: 1, maxLength: 12 }).map((s) => `SECRET${s.replace(/["\\]/g, '')}`);
   await assertProperty(
-    fc.asyncProperty(fc.array(fc.dictionary(fc.constantFrom('TKT-Title', 'TKT-Description', 'note'), secretText, { minKeys: 1 }), { minLength: 1, maxLength: 5 }), fc.nat(), async (records, cutAt) => {
-      const full = Buffer.from(`{"message":{"data":${JSON.stringify(records)}}}`);
-      const body = full.subarray(0, 1 + (cutAt % (full.length - 1)));
-      const error = await readError(body);
-      assert.ok(!error.message.includes('SECRET'), error.message);
-    }),
+    fc.asyncProperty(
+      fc.array(fc.dictionary(fc.constantFrom('TKT-Title', 'TKT-Description', 'note'), secretText, { minKeys: 1 }), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+      fc.nat(),
+      async (records, cutAt) => {
+        const full = Buffer.from(`{"message":{"data":${JSON.stringify(records)}}}`);
+        const body = full.subarray(0, 1 + (cutAt % (full.length - 1)));
+        const error = await readError(body);
+        assert.ok(!error.message.includes('SECRET'), error.message);
+      },
+    ),
     { numRuns: 100 },
   );
 });
@@ -129,7 +145,10 @@ test('deeply nested JSON inside a record is read, and deep nesting around the li
   for (const kind of ['array', 'object'] as const) {
     const deep = nestedJsonText(50_000, kind);
     const batches = await readAll(Buffer.from(`{"message":{"data":[{"TKT-Ticket ID":1,"x":${deep}},{"TKT-Ticket ID":2}]}}`), [3, 70_000]);
-    assert.deepEqual(batches.flatMap((b) => b.records).map((r) => (r as Record<string, unknown>)['TKT-Ticket ID']), [1, 2]);
+    assert.deepEqual(
+      batches.flatMap((b) => b.records).map((r) => (r as Record<string, unknown>)['TKT-Ticket ID']),
+      [1, 2],
+    );
     await readOrDataError(Buffer.from(`{"status":${deep},"message":{"data":[]}}`));
     await readOrDataError(Buffer.from(`{"message":{"data":[]},"trailer":${deep}}`));
     await readOrDataError(Buffer.from(`{"message":{"data":[]},"trailer":${deep.slice(0, deep.length / 2)}`));

@@ -26,15 +26,30 @@ function storableAs(type: FieldType, value: string | boolean): boolean {
       return m !== null && m[1]!.length <= 131_072 && (m[2] ?? '').length <= 16_383;
     }
     case 'instant':
-      return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) && !value.startsWith('0000') && !Number.isNaN(Date.parse(value));
+      return (
+        typeof value === 'string' &&
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) &&
+        !value.startsWith('0000') &&
+        !Number.isNaN(Date.parse(value))
+      );
     case 'date':
-      return typeof value === 'string' && /^\d{4}-\d\d-\d\d$/.test(value) && !value.startsWith('0000') && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+      return (
+        typeof value === 'string' &&
+        /^\d{4}-\d\d-\d\d$/.test(value) &&
+        !value.startsWith('0000') &&
+        new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
+      );
     case 'bool':
       return typeof value === 'boolean';
     case 'text':
     case 'clock':
       // PostgreSQL text holds neither NUL nor a lone surrogate (which cannot be encoded as UTF-8).
-      return typeof value === 'string' && value.trim() !== '' && !value.includes('\u0000') && (value as string & { isWellFormed(): boolean }).isWellFormed();
+      return (
+        typeof value === 'string' &&
+        value.trim() !== '' &&
+        !value.includes('\u0000') &&
+        (value as string & { isWellFormed(): boolean }).isWellFormed()
+      );
   }
 }
 

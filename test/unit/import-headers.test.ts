@@ -27,7 +27,10 @@ describe('headers in any case and spacing', () => {
     const renamer = new RecordRenamer(getView('tickets'));
     const exact = { 'TKT-Ticket ID': 1 };
     assert.equal(renamer.rename(exact), exact);
-    assert.deepEqual({ ...(renamer.rename({ 'tkt-ticket id': 1, 'TKT-Title ': 'x', Extra: 2 }) as object) }, { 'TKT-Ticket ID': 1, 'TKT-Title': 'x', Extra: 2 });
+    assert.deepEqual(
+      { ...(renamer.rename({ 'tkt-ticket id': 1, 'TKT-Title ': 'x', Extra: 2 }) as object) },
+      { 'TKT-Ticket ID': 1, 'TKT-Title': 'x', Extra: 2 },
+    );
   });
 });
 
@@ -82,10 +85,11 @@ describe('when rejects fail a load', () => {
     assert.equal(parseMaxRejectRate('0.2'), 0.2);
     assert.equal(parseMaxRejectRate('1'), 1);
     assert.equal(parseMaxRejectRate('0'), 0);
-    for (const bad of ['1.5', '-0.1', 'abc', '', '5%']) assert.match(String(parseMaxRejectRate(bad)), /--max-reject-rate must be a share from 0 to 1/);
+    for (const bad of ['1.5', '-0.1', 'abc', '', '5%'])
+      assert.match(String(parseMaxRejectRate(bad)), /--max-reject-rate must be a share from 0 to 1/);
   });
 
-  test('the query that lists a run\'s rejects names the configured schema, quoted only when it must be', () => {
+  test("the query that lists a run's rejects names the configured schema, quoted only when it must be", () => {
     assert.equal(
       rejectsQuery('servicedesk', 'abc'),
       "SELECT source, position, record_key, kind, reason FROM servicedesk.load_rejects WHERE run_id = 'abc' ORDER BY source, position;",

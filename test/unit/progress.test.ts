@@ -12,12 +12,23 @@ function terminal() {
     return true;
   };
   const stream = { isTTY: true, write } as unknown as NodeJS.WriteStream;
-  const lines = () => text.split(/\r|\n/).map((l) => l.replace(/\x1b\[2K/g, '')).filter(Boolean);
+  const lines = () =>
+    text
+      .split(/\r|\n/)
+      .map((l) => l.replace(/\x1b\[2K/g, ''))
+      .filter(Boolean);
   return { stream, lines };
 }
 
 const done = (view: string): ViewOutcome => ({
-  view, source: 'api', status: 'success', counts: { ...ZERO_COUNTS, fetched: 1 }, error: null, cursor: null, fieldsNew: [], fieldsMissing: [],
+  view,
+  source: 'api',
+  status: 'success',
+  counts: { ...ZERO_COUNTS, fetched: 1 },
+  error: null,
+  cursor: null,
+  fieldsNew: [],
+  fieldsMissing: [],
 });
 
 describe('the progress line', () => {
@@ -31,13 +42,16 @@ describe('the progress line', () => {
     assert.ok(!t.lines().some((l) => /timesheets +downloading 0\.0 MB/.test(l)), t.lines().join('\n'));
   });
 
-  test('a body fetched ahead while another view loads does not take over that view\'s line', () => {
+  test("a body fetched ahead while another view loads does not take over that view's line", () => {
     const t = terminal();
     const p = terminalProgress(t.stream)!;
     p.read('comments', 100);
     p.waiting!('timesheets', 30_000);
     p.downloaded('timesheets', 10);
-    assert.ok(t.lines().every((l) => l.startsWith('comments')), t.lines().join('\n'));
+    assert.ok(
+      t.lines().every((l) => l.startsWith('comments')),
+      t.lines().join('\n'),
+    );
     p.finished(done('comments'));
     p.downloaded('timesheets', 3_000_000);
     assert.match(t.lines().at(-1)!, /^timesheets +downloading 2\.9 MB$/);

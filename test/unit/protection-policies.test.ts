@@ -77,7 +77,10 @@ describe('pacing', () => {
 
   test('an open breaker refuses at once instead of waiting for its turn', () => {
     const breaker: BreakerState = { state: 'open', failures: 3, openedAt: 0, openUntil: 600_000 };
-    assert.deepEqual(decideAdmission({ now: 100_000, breaker, recentRequests: [99_000] }, pacing), { kind: 'blocked', remainingMs: 500_000 });
+    assert.deepEqual(decideAdmission({ now: 100_000, breaker, recentRequests: [99_000] }, pacing), {
+      kind: 'blocked',
+      remainingMs: 500_000,
+    });
   });
 
   test('admission waits, then sends with the breaker it will leave behind', () => {
@@ -93,7 +96,10 @@ describe('pacing', () => {
 describe('retry timing', () => {
   test('5xx, timeouts and dropped connections back off 10 s, 20 s, 40 s, then give up', () => {
     const dropped = new SourceError('connection reset', { view: 'tickets', transient: true });
-    assert.deepEqual([0, 1, 2, 3].map((n) => retryDelayMs(status(503), n, retryPolicy)), [10_000, 20_000, 40_000, null]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((n) => retryDelayMs(status(503), n, retryPolicy)),
+      [10_000, 20_000, 40_000, null],
+    );
     assert.equal(retryDelayMs(dropped, 0, retryPolicy), 10_000);
   });
 

@@ -10,7 +10,11 @@ async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8A
   for (let i = 0; i < bytes.length; i += step) yield bytes.slice(i, i + step);
 }
 
-async function read(body: string | Uint8Array, size = 0, opts: { batchSize?: number; maxRecordBytes?: number } = {}): Promise<RecordBatch[]> {
+async function read(
+  body: string | Uint8Array,
+  size = 0,
+  opts: { batchSize?: number; maxRecordBytes?: number } = {},
+): Promise<RecordBatch[]> {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const batches: RecordBatch[] = [];
   for await (const batch of readRecordBatches(chunksOf(bytes, size), { view: 'tickets', ...opts })) batches.push(batch);
@@ -26,7 +30,9 @@ const ticket = (id: number, extra: Record<string, unknown> = {}) => ({ 'TKT-Tick
 
 test('a record larger than the limit takes its place unread, with its size, first bytes and key fields, whatever the chunking', async () => {
   const big = 'x'.repeat(300_000);
-  const body = JSON.stringify({ message: { data: [ticket(1), { 'TKT-Description': big, 'TKT-Ticket ID': 2, 'TKT-Status': 'Open' }, ticket(3)] } });
+  const body = JSON.stringify({
+    message: { data: [ticket(1), { 'TKT-Description': big, 'TKT-Ticket ID': 2, 'TKT-Status': 'Open' }, ticket(3)] },
+  });
   for (const size of [0, 1000, 65_536]) {
     const batches = await read(body, size, { maxRecordBytes: 100_000, batchSize: 2 });
     const records = batches.flatMap((b) => b.records);
@@ -84,11 +90,11 @@ test('a field named twice with different values rejects the record; named twice 
 });
 
 test('a body with a record list at two known paths is refused, not guessed at', async () => {
-  for (const body of [
-    '{"data":[{"a":1}],"message":{"data":[{"b":2}]}}',
-    '{"message":{"data":[{"b":2}]},"data":[{"a":1}]}',
-  ]) {
-    await assert.rejects(read(body), (error: unknown) => error instanceof SourceDataError && /more than one record list/.test(error.message));
+  for (const body of ['{"data":[{"a":1}],"message":{"data":[{"b":2}]}}', '{"message":{"data":[{"b":2}]},"data":[{"a":1}]}']) {
+    await assert.rejects(
+      read(body),
+      (error: unknown) => error instanceof SourceDataError && /more than one record list/.test(error.message),
+    );
   }
   // A non-list beside the list is just another key.
   assert.equal((await read('{"data":[{"a":1}],"message":{"data":"none"}}')).flatMap((b) => b.records).length, 1);

@@ -81,7 +81,14 @@ test('a hash taken from the bytes as read always equals the hash of the record a
 
 test('records written as JSON.stringify writes them are hashed from their bytes, whatever the chunking', async () => {
   const canonical = TEXTS.filter((t) => t.startsWith('{"a":"plain"') || t === '{"a":"é raw, 😀 raw"}' || t.startsWith('{"a":"quote'));
-  canonical.push('{"a":"control \\u001f lower"}', '{"a":-0.5}', '{"a":0.000001}', '{"a":123456789012345}', '{"a":0.1}', '{"__proto__":"own","b":2}');
+  canonical.push(
+    '{"a":"control \\u001f lower"}',
+    '{"a":-0.5}',
+    '{"a":0.000001}',
+    '{"a":123456789012345}',
+    '{"a":0.1}',
+    '{"__proto__":"own","b":2}',
+  );
   for (const text of canonical) assert.equal(JSON.stringify(JSON.parse(text)), text);
   const hashes = await hashesRead(canonical, 1 << 16);
   assert.deepEqual(hashes, canonical.map(recordHash));
@@ -117,11 +124,17 @@ test('random records, as JSON.stringify writes them or respaced, never get a has
     state = (state * 1103515245 + 12345) % 2147483648;
     return state / 2147483648;
   };
-  const numbers = () => [rnd() * 100, -rnd(), Math.round(rnd() * 2 ** 53), rnd() * 1e-7, rnd() * 1e22, 0.1 + 0.2, Math.round(rnd() * 1000) / 100][Math.floor(rnd() * 7)]!;
-  const text = () => Array.from({ length: Math.floor(rnd() * 6) }, () => String.fromCharCode(Math.floor(rnd() * 2 ** (rnd() < 0.5 ? 7 : 16)))).join('');
+  const numbers = () =>
+    [rnd() * 100, -rnd(), Math.round(rnd() * 2 ** 53), rnd() * 1e-7, rnd() * 1e22, 0.1 + 0.2, Math.round(rnd() * 1000) / 100][
+      Math.floor(rnd() * 7)
+    ]!;
+  const text = () =>
+    Array.from({ length: Math.floor(rnd() * 6) }, () => String.fromCharCode(Math.floor(rnd() * 2 ** (rnd() < 0.5 ? 7 : 16)))).join('');
   const texts: string[] = [];
   for (let i = 0; i < 400; i++) {
-    const record = Object.fromEntries(Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => [text() || 'k', rnd() < 0.5 ? numbers() : text()]));
+    const record = Object.fromEntries(
+      Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => [text() || 'k', rnd() < 0.5 ? numbers() : text()]),
+    );
     const json = JSON.stringify(record);
     texts.push(rnd() < 0.2 ? json.replace(/:/g, ': ') : json);
   }

@@ -110,7 +110,10 @@ test('the reader agrees with JSON.parse on 1000 generated and damaged bodies, ho
     if (!utf8 && got === undefined) continue;
     // A record with such a byte is not parsed, so the JSON after it may be broken too.
     if (!utf8 && expected === undefined) {
-      assert.ok(got!.some((r) => r instanceof UnreadableRecord), context);
+      assert.ok(
+        got!.some((r) => r instanceof UnreadableRecord),
+        context,
+      );
       continue;
     }
     if (got === undefined || expected === undefined) {
@@ -126,6 +129,10 @@ test('the reader agrees with JSON.parse on 1000 generated and damaged bodies, ho
       // A record is unreadable for its bytes, or for a member named twice with different values.
       assert.ok(!utf8 || /named twice/.test(record.reason), `${context}: ${record.reason}`);
     });
-    if (!utf8) assert.ok(got.some((r) => r instanceof UnreadableRecord), context);
+    if (!utf8)
+      assert.ok(
+        got.some((r) => r instanceof UnreadableRecord),
+        context,
+      );
   }
 });

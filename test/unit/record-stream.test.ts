@@ -89,7 +89,10 @@ test('escaped quotes, backslashes and brackets inside strings do not confuse the
 test('1-byte, 7-byte and whole-body chunks give identical batches', async () => {
   const body = JSON.stringify({ message: { data: TRICKY } }, null, 2);
   const whole = await readBatches(body, 0, 4);
-  assert.deepEqual(whole.flatMap((batch) => batch.records), TRICKY);
+  assert.deepEqual(
+    whole.flatMap((batch) => batch.records),
+    TRICKY,
+  );
   assert.deepEqual(await readBatches(body, 1, 4), whole);
   assert.deepEqual(await readBatches(body, 7, 4), whole);
 });
@@ -202,9 +205,7 @@ test('an unknown envelope is refused, with advice and a preview of the body', as
 });
 
 test('an HTML error page is refused showing its first 120 characters, controls escaped', async () => {
-  const html =
-    '<!DOCTYPE html>\r\n<html><head><title>503 Service Unavailable</title></head>\n' +
-    `<body>${'x'.repeat(500)}</body></html>`;
+  const html = '<!DOCTYPE html>\r\n<html><head><title>503 Service Unavailable</title></head>\n' + `<body>${'x'.repeat(500)}</body></html>`;
   const error = await readError(html, 3);
   const expected = html.slice(0, 120).replace(/\r/g, '\\r').replace(/\n/g, '\\n');
   assert.ok(error.message.endsWith(`The body starts (text values hidden): ${expected}`), error.message);

@@ -16,7 +16,10 @@ test('simulate --fault VIEW=FAULT can be given once per view, with --delay-ms be
 });
 
 test('an unknown view or fault, or a badly formed --fail-next, is a usage error naming the choices', () => {
-  assert.throws(() => parseFaults({ fault: ['tickets=explode'] }), (e: unknown) => e instanceof ConfigError && /malformed, cutoff/.test(e.message));
+  assert.throws(
+    () => parseFaults({ fault: ['tickets=explode'] }),
+    (e: unknown) => e instanceof ConfigError && /malformed, cutoff/.test(e.message),
+  );
   assert.throws(() => parseFaults({ fault: ['users=empty'] }), ConfigError);
   assert.throws(() => parseFaults({ failNext: '503' }), /STATUS:COUNT/);
   assert.throws(() => parseFaults({ delayMs: '-5' }), /--delay-ms/);

@@ -45,16 +45,8 @@ test('about one ticket in ten is unassigned, spelled with a leading space and a 
 test('tickets use the source’s categories, queues and statuses, and only changes carry change fields', () => {
   const values = (field: string) => new Set(tickets.map((t) => t[field]));
   assert.deepEqual([...values('TKT-Category')].sort(), ['Alert', 'Change', 'Incident', 'Problem', 'Service Request']);
-  assert.deepEqual([...values('TKT-Status')].sort(), [
-    'Closed',
-    'In Progress',
-    'Incident Resolved',
-    'Open',
-    'Pending',
-    'Resolved',
-  ]);
-  for (const team of ['Cloud - Infrastructure', 'NOC', 'Service Desk', 'Network', 'Security'])
-    assert.ok(values('TKT-Team').has(team));
+  assert.deepEqual([...values('TKT-Status')].sort(), ['Closed', 'In Progress', 'Incident Resolved', 'Open', 'Pending', 'Resolved']);
+  for (const team of ['Cloud - Infrastructure', 'NOC', 'Service Desk', 'Network', 'Security']) assert.ok(values('TKT-Team').has(team));
   for (const t of tickets) {
     const isChange = t['TKT-Category'] === 'Change';
     assert.equal(t['Chg-Planned Start Date'] !== '', isChange);
@@ -87,12 +79,7 @@ function naturalKey(t: Record<string, unknown>): string {
     typeof from === 'number'
       ? `${String(Math.floor(from / 100)).padStart(2, '0')}:${String(from % 100).padStart(2, '0')}`
       : String(from).padStart(5, '0');
-  return [
-    t['TS-User Username'],
-    `${y}-${m?.padStart(2, '0')}-${d?.padStart(2, '0')}`,
-    clock,
-    String(t['TS-Crm ID']),
-  ].join('|');
+  return [t['TS-User Username'], `${y}-${m?.padStart(2, '0')}-${d?.padStart(2, '0')}`, clock, String(t['TS-Crm ID'])].join('|');
 }
 
 test('timesheet natural keys are unique within a payload, also after normalising their shapes', () => {

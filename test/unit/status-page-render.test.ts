@@ -86,18 +86,38 @@ describe('text on the page', () => {
 describe('the status page', () => {
   const gap = { from: '2024-11-01T00:00:00.000Z', to: '2024-11-20T00:00:00.000Z', days: 19 };
   const drifted = runRow('comments', 3_600_000, { fields_new: ['TKTCT-Mood'], fields_missing: ['TKTCT-Team'] });
-  const state = decideState(stateFacts({
-    comments: { orphans: 3, lastApiRun: drifted, lastCommittedApiRun: drifted, lastDriftRun: drifted },
-    tickets: { lastCommittedApiRun: runRow('tickets', 20 * DAY), gaps: [gap] },
-    timesheets: { orphans: 0 },
-  }));
+  const state = decideState(
+    stateFacts({
+      comments: { orphans: 3, lastApiRun: drifted, lastCommittedApiRun: drifted, lastDriftRun: drifted },
+      tickets: { lastCommittedApiRun: runRow('tickets', 20 * DAY), gaps: [gap] },
+      timesheets: { orphans: 0 },
+    }),
+  );
   const data: ReportData = {
     generatedAt: new Date(NOW).toISOString(),
     timezone: 'Australia/Perth',
     state,
     runs: { comments: [run(1), run(2)], timesheets: [run(1)], tickets: [run(1, { status: 'failed' })] },
-    failures: [{ view: 'tickets', runId: 'run-1', source: 'api', status: 'failed', start: '2025-01-02T00:00:00.000Z', error: 'OTC answered 503 for view tickets <b>' }],
-    rejects: [{ view: 'comments', kind: 'record', field: 'TKTCT-CommentID', count: 4, exampleKey: 'abc', exampleReason: 'key TKTCT-CommentID: expected an id, got "abc"' }],
+    failures: [
+      {
+        view: 'tickets',
+        runId: 'run-1',
+        source: 'api',
+        status: 'failed',
+        start: '2025-01-02T00:00:00.000Z',
+        error: 'OTC answered 503 for view tickets <b>',
+      },
+    ],
+    rejects: [
+      {
+        view: 'comments',
+        kind: 'record',
+        field: 'TKTCT-CommentID',
+        count: 4,
+        exampleKey: 'abc',
+        exampleReason: 'key TKTCT-CommentID: expected an id, got "abc"',
+      },
+    ],
   };
 
   test('is one HTML document without scripts or external references', () => {

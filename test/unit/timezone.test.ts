@@ -33,7 +33,10 @@ function formatFor(zone: string): Intl.DateTimeFormat {
 
 test('an unknown zone name is a RangeError that says what to use', () => {
   for (const name of ['Nowhere/City', '', '+08:00', 'Australia/Pert']) {
-    assert.throws(() => new Zone(name), (error: unknown) => error instanceof RangeError && /IANA/.test(error.message));
+    assert.throws(
+      () => new Zone(name),
+      (error: unknown) => error instanceof RangeError && /IANA/.test(error.message),
+    );
   }
 });
 

@@ -16,7 +16,14 @@ describe('the state model on hand-built etl_metadata rows', () => {
     const s = decideState(stateFacts());
     assert.equal(s.status, 'ok');
     assert.deepEqual([s.problems, s.warnings], [[], []]);
-    assert.deepEqual(s.views.map((v) => [v.view, v.fresh, v.freshness.level]), [['comments', true, 'green'], ['timesheets', true, 'green'], ['tickets', true, 'green']]);
+    assert.deepEqual(
+      s.views.map((v) => [v.view, v.fresh, v.freshness.level]),
+      [
+        ['comments', true, 'green'],
+        ['timesheets', true, 'green'],
+        ['tickets', true, 'green'],
+      ],
+    );
   });
 
   test('an empty database after migrate: every view is a never_synced problem', () => {
@@ -29,14 +36,23 @@ describe('the state model on hand-built etl_metadata rows', () => {
 
   test('a committed sync older than the window is a stale problem; one inside it is not', () => {
     const old = runRow('tickets', 11 * DAY);
-    const s = decideState(stateFacts({ tickets: { lastCommittedApiRun: old, lastApiRun: old }, timesheets: { lastCommittedApiRun: runRow('timesheets', 400 * DAY) } }));
+    const s = decideState(
+      stateFacts({
+        tickets: { lastCommittedApiRun: old, lastApiRun: old },
+        timesheets: { lastCommittedApiRun: runRow('timesheets', 400 * DAY) },
+      }),
+    );
     assert.deepEqual(codes(s.problems), ['tickets:stale']);
     assert.match(s.problems[0]!.message, /10-day window/);
     assert.equal(s.views[1]!.freshness.level, 'amber', 'over half of the 548-day window used');
   });
 
   test('an open breaker while every view is fresh is a warning (breaker_open), not a problem', () => {
-    const source = { ...CLOSED_SOURCE, breaker: { state: 'open' as const, failures: 3, openedAt: NOW - 60_000, openUntil: NOW + 540_000 }, lastError: 'OTC answered 503' };
+    const source = {
+      ...CLOSED_SOURCE,
+      breaker: { state: 'open' as const, failures: 3, openedAt: NOW - 60_000, openUntil: NOW + 540_000 },
+      lastError: 'OTC answered 503',
+    };
     const s = decideState(stateFacts({}, { source }));
     assert.equal(s.status, 'ok');
     assert.deepEqual(codes(s.warnings), ['-:breaker_open']);
@@ -44,7 +60,10 @@ describe('the state model on hand-built etl_metadata rows', () => {
   });
 
   test('an open breaker past its cooldown reads as half-open, without a warning', () => {
-    const source = { ...CLOSED_SOURCE, breaker: { state: 'open' as const, failures: 3, openedAt: NOW - 700_000, openUntil: NOW - 100_000 } };
+    const source = {
+      ...CLOSED_SOURCE,
+      breaker: { state: 'open' as const, failures: 3, openedAt: NOW - 700_000, openUntil: NOW - 100_000 },
+    };
     const s = decideState(stateFacts({}, { source }));
     assert.equal(s.source?.breaker.state, 'half-open');
     assert.deepEqual(s.warnings, []);
@@ -58,7 +77,11 @@ describe('the state model on hand-built etl_metadata rows', () => {
   });
 
   test('a failed last API run while the committed sync is within the window is a warning, exit-0 material', () => {
-    const failed = runRow('comments', HOUR / 2, { load_status: 'failed', error_message: 'OTC answered 503 for comments', records_inserted: 0 });
+    const failed = runRow('comments', HOUR / 2, {
+      load_status: 'failed',
+      error_message: 'OTC answered 503 for comments',
+      records_inserted: 0,
+    });
     const s = decideState(stateFacts({ comments: { lastApiRun: failed } }));
     assert.equal(s.status, 'ok');
     assert.deepEqual(codes(s.warnings), ['comments:last_run_failed']);
@@ -103,12 +126,20 @@ describe('the state model on hand-built etl_metadata rows', () => {
   test('rejects, value errors, orphans, a recent gap and an interrupted load are warnings', () => {
     const partial = runRow('timesheets', HOUR, { load_status: 'partial', records_errors: '4', records_value_errors: '2' });
     const gap = { from: new Date(NOW - 40 * DAY).toISOString(), to: new Date(NOW - 20 * DAY).toISOString(), days: 20 };
-    const s = decideState(stateFacts({
-      timesheets: { lastApiRun: partial, lastCommittedApiRun: partial, orphans: 120 },
-      tickets: { gaps: [gap], running: [{ row: runRow('tickets', 0, { load_status: 'running' }), alive: false }] },
-    }));
+    const s = decideState(
+      stateFacts({
+        timesheets: { lastApiRun: partial, lastCommittedApiRun: partial, orphans: 120 },
+        tickets: { gaps: [gap], running: [{ row: runRow('tickets', 0, { load_status: 'running' }), alive: false }] },
+      }),
+    );
     assert.equal(s.status, 'ok');
-    assert.deepEqual(codes(s.warnings), ['timesheets:rejects', 'timesheets:value_errors', 'timesheets:orphans', 'tickets:coverage_gap', 'tickets:interrupted']);
+    assert.deepEqual(codes(s.warnings), [
+      'timesheets:rejects',
+      'timesheets:value_errors',
+      'timesheets:orphans',
+      'tickets:coverage_gap',
+      'tickets:interrupted',
+    ]);
     assert.match(s.warnings[2]!.message, /otc-etl import/);
   });
 
@@ -120,16 +151,43 @@ describe('the state model on hand-built etl_metadata rows', () => {
   });
 
   test('pending migrations and an unreachable database are problems about no view', () => {
-    const behind = decideState({ ...stateFacts(), views: [], source: null, database: { reachable: true, label: null, schema: 'servicedesk', migrations: 'behind', pendingMigrations: [7], error: null } });
-    assert.deepEqual(behind.problems.map((p) => [p.view, p.code]), [[null, 'migrations_pending']]);
+    const behind = decideState({
+      ...stateFacts(),
+      views: [],
+      source: null,
+      database: { reachable: true, label: null, schema: 'servicedesk', migrations: 'behind', pendingMigrations: [7], error: null },
+    });
+    assert.deepEqual(
+      behind.problems.map((p) => [p.view, p.code]),
+      [[null, 'migrations_pending']],
+    );
     assert.match(behind.problems[0]!.message, /otc-etl migrate/);
-    const down = decideState({ ...stateFacts(), views: [], source: null, database: { reachable: false, label: null, schema: 'servicedesk', migrations: null, pendingMigrations: [], error: 'connect ECONNREFUSED' } });
-    assert.deepEqual(down.problems.map((p) => [p.view, p.code]), [[null, 'database_unreachable']]);
+    const down = decideState({
+      ...stateFacts(),
+      views: [],
+      source: null,
+      database: {
+        reachable: false,
+        label: null,
+        schema: 'servicedesk',
+        migrations: null,
+        pendingMigrations: [],
+        error: 'connect ECONNREFUSED',
+      },
+    });
+    assert.deepEqual(
+      down.problems.map((p) => [p.view, p.code]),
+      [[null, 'database_unreachable']],
+    );
   });
 
   test('a failed probe is a problem; a slow, rate-limited or unsent one is a warning', () => {
     assert.deepEqual(codes(decideState(stateFacts({}, { probe: { outcome: 'failed', message: '401' } })).problems), ['-:probe_failed']);
-    for (const [outcome, code] of [['slow', 'probe_slow'], ['rate_limited', 'probe_rate_limited'], ['not_sent', 'probe_not_sent']] as const) {
+    for (const [outcome, code] of [
+      ['slow', 'probe_slow'],
+      ['rate_limited', 'probe_rate_limited'],
+      ['not_sent', 'probe_not_sent'],
+    ] as const) {
       const s = decideState(stateFacts({}, { probe: { outcome, message: 'x' } }));
       assert.deepEqual([s.status, codes(s.warnings)], ['ok', [`-:${code}`]]);
     }
@@ -147,11 +205,28 @@ describe('`otc-etl breaker` and the state model read the source alike', () => {
   for (const [expected, breaker] of breakers) {
     test(`a breaker that reads ${expected} reads so in both, with the same failures, times and requests`, () => {
       const report = breakerReport({ now: NOW, breaker, lastError: 'OTC answered 503', recentRequests }, config);
-      const model = decideState(stateFacts({}, { source: { ...CLOSED_SOURCE, breaker, lastError: 'OTC answered 503', recentRequests } })).source!;
+      const model = decideState(stateFacts({}, { source: { ...CLOSED_SOURCE, breaker, lastError: 'OTC answered 503', recentRequests } }))
+        .source!;
       assert.equal(report.state, expected);
       assert.deepEqual(
-        [report.state, report.failures, report.openedAt, report.reopensAt, report.lastError, report.requests.lastHour, report.requests.lastRequestAt],
-        [model.breaker.state, model.breaker.consecutiveFailures, model.breaker.openedAt, model.breaker.openUntil, model.breaker.lastError, model.requests.lastHour, model.requests.lastRequestAt],
+        [
+          report.state,
+          report.failures,
+          report.openedAt,
+          report.reopensAt,
+          report.lastError,
+          report.requests.lastHour,
+          report.requests.lastRequestAt,
+        ],
+        [
+          model.breaker.state,
+          model.breaker.consecutiveFailures,
+          model.breaker.openedAt,
+          model.breaker.openUntil,
+          model.breaker.lastError,
+          model.requests.lastHour,
+          model.requests.lastRequestAt,
+        ],
       );
     });
   }
@@ -164,7 +239,10 @@ describe('exit codes and /healthz come from the same split', () => {
     assert.equal(stateExitCode(s), 0);
     const reply = healthzOf(s);
     assert.equal(reply.httpStatus, 200);
-    assert.deepEqual([reply.doc.status, reply.doc.problems, (reply.doc.warnings as Array<{ code: string }>).map((w) => w.code)], ['ok', [], ['breaker_open']]);
+    assert.deepEqual(
+      [reply.doc.status, reply.doc.problems, (reply.doc.warnings as Array<{ code: string }>).map((w) => w.code)],
+      ['ok', [], ['breaker_open']],
+    );
   });
   test('a view problem: exit 1 and 503', () => {
     const s = decideState(stateFacts({ tickets: { lastCommittedApiRun: null } }));
@@ -187,7 +265,10 @@ describe('words for operators', () => {
   test('a run summary says what happened in words', () => {
     const counts = { fetched: 500, inserted: 12, updated: 3, unchanged: 485, rejected: 0, duplicates: 0, valueErrors: 0, removed: 0 };
     assert.equal(runInWords({ status: 'success', counts }), '500 records read: 12 new, 3 updated, 485 unchanged');
-    assert.equal(runInWords({ status: 'failed', counts: { ...counts, inserted: 0, updated: 0, rejected: 40 } }), '500 records read, nothing stored (40 rejected)');
+    assert.equal(
+      runInWords({ status: 'failed', counts: { ...counts, inserted: 0, updated: 0, rejected: 40 } }),
+      '500 records read, nothing stored (40 rejected)',
+    );
   });
   test('a list of names on one line stops after a few dozen and counts the rest', () => {
     const names = Array.from({ length: 100 }, (_, i) => `F${i}`);

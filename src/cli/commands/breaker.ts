@@ -10,7 +10,9 @@ import { withDb, type Runtime } from '../runtime.js';
 export function breakerText(b: BreakerReport): string {
   const lines: string[] = [];
   if (b.state === 'open') {
-    lines.push(`breaker: open since ${b.openedAt} after ${b.failures} consecutive failed requests; no request is sent to OTC until ${b.reopensAt}`);
+    lines.push(
+      `breaker: open since ${b.openedAt} after ${b.failures} consecutive failed requests; no request is sent to OTC until ${b.reopensAt}`,
+    );
   } else if (b.state === 'half-open') {
     lines.push('breaker: half-open: the cooldown is over and the next request is the trial');
   } else {

@@ -85,50 +85,57 @@ export async function demoCommand(rt: Runtime, flags: { scale?: string; seed?: s
     password,
     source: Object.freeze({ ...rt.config.source, minIntervalMs: 0, viewGapMs: 0, backoffInitialMs: 100 }),
   });
-  return withDb({ ...rt, config: demoConfig }, async (db) => {
-    const step = await syncsSoFar(db, demoConfig.schema);
-    const sim = await startSimulator({
-      port: 0,
-      seed: parseIntFlag('--seed', flags.seed, DEFAULT_SEED),
-      scale: parseScale(flags.scale),
-      step,
-      timezone: rt.config.timezone,
-      username: rt.config.username,
-      password,
-    });
-    try {
-      const config: Config = Object.freeze({ ...demoConfig, baseUrl: sim.url });
-      rt.log.info({ simulator: sim.url, database: dataDir, step }, 'demo: syncing the simulator into the embedded database');
-      const deps = { db, config, log: rt.log };
-      const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
-        runSync({ ...deps, source: otcSource(config, { log: rt.log })(db) }, { progress: terminalProgress(rt.io.stderr, flags) }),
-      );
-      const status = await readState(db, config);
-      const numbers = await analystNumbers(db, config.schema);
-      const history = { step, ...(await historyNumbers(db, config.schema)) };
-      rt.print({ runId: result.runId, database: dataDir, status, analysts: numbers, history }, () =>
-        [
-          `Synced the OTC simulator into ${dataDir} (run ${result.runId}).`,
-          '',
-          outcomesTable(result.outcomes),
-          '',
-          statusText(status),
-          '',
-          `First-contact resolution: ${numbers.firstContactResolution ?? '-'}% of ${String(numbers.closedTickets)} closed tickets`,
-          `Unassigned backlog: ${String(numbers.unassignedBacklog)} tickets`,
-          'Hours per team (top 5):',
-          table(['team', 'hours'], (numbers.hoursPerTeam as Array<{ team: string; hours: number }>).map((h) => [h.team, h.hours])),
-          '',
-          `Ticket history: ${String(history.versions)} versions of ${String(history.tickets)} tickets, ${String(history.moved)} of them ` +
-            `seen to change (simulator step ${String(step)}); run npm start again to see tickets move.`,
-          '',
-          `Query it yourself: OTC_DATA_DIR=${DEMO_DATA_DIR} npx otc-etl status, or open it with PGlite`,
-          `(new PGlite('${DEMO_DATA_DIR}/pgdata')) and SELECT * FROM ${config.schema}.v_data_freshness;`,
-        ].join('\n'),
-      );
-      return exitCodeOf(result.outcomes);
-    } finally {
-      await sim.close();
-    }
-  }, { dataDir });
+  return withDb(
+    { ...rt, config: demoConfig },
+    async (db) => {
+      const step = await syncsSoFar(db, demoConfig.schema);
+      const sim = await startSimulator({
+        port: 0,
+        seed: parseIntFlag('--seed', flags.seed, DEFAULT_SEED),
+        scale: parseScale(flags.scale),
+        step,
+        timezone: rt.config.timezone,
+        username: rt.config.username,
+        password,
+      });
+      try {
+        const config: Config = Object.freeze({ ...demoConfig, baseUrl: sim.url });
+        rt.log.info({ simulator: sim.url, database: dataDir, step }, 'demo: syncing the simulator into the embedded database');
+        const deps = { db, config, log: rt.log };
+        const result = await withRunLock(deps, 'demo', { autoMigrate: true, migratePending: true }, () =>
+          runSync({ ...deps, source: otcSource(config, { log: rt.log })(db) }, { progress: terminalProgress(rt.io.stderr, flags) }),
+        );
+        const status = await readState(db, config);
+        const numbers = await analystNumbers(db, config.schema);
+        const history = { step, ...(await historyNumbers(db, config.schema)) };
+        rt.print({ runId: result.runId, database: dataDir, status, analysts: numbers, history }, () =>
+          [
+            `Synced the OTC simulator into ${dataDir} (run ${result.runId}).`,
+            '',
+            outcomesTable(result.outcomes),
+            '',
+            statusText(status),
+            '',
+            `First-contact resolution: ${numbers.firstContactResolution ?? '-'}% of ${String(numbers.closedTickets)} closed tickets`,
+            `Unassigned backlog: ${String(numbers.unassignedBacklog)} tickets`,
+            'Hours per team (top 5):',
+            table(
+              ['team', 'hours'],
+              (numbers.hoursPerTeam as Array<{ team: string; hours: number }>).map((h) => [h.team, h.hours]),
+            ),
+            '',
+            `Ticket history: ${String(history.versions)} versions of ${String(history.tickets)} tickets, ${String(history.moved)} of them ` +
+              `seen to change (simulator step ${String(step)}); run npm start again to see tickets move.`,
+            '',
+            `Query it yourself: OTC_DATA_DIR=${DEMO_DATA_DIR} npx otc-etl status, or open it with PGlite`,
+            `(new PGlite('${DEMO_DATA_DIR}/pgdata')) and SELECT * FROM ${config.schema}.v_data_freshness;`,
+          ].join('\n'),
+        );
+        return exitCodeOf(result.outcomes);
+      } finally {
+        await sim.close();
+      }
+    },
+    { dataDir },
+  );
 }

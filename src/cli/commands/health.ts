@@ -15,13 +15,30 @@ export function healthText(r: HealthReport): string {
   lines.push(`database: ${d.reachable ? `reachable (${d.label ?? d.schema})` : 'unreachable'}, migrations ${d.migrations ?? 'unknown'}`);
   if (r.breaker) {
     const b = r.breaker;
-    const detail = b.state === 'open' ? `, ${duration(b.cooldownRemainingSeconds)} of cooldown left (until ${b.openUntil})` : `, ${b.consecutiveFailures} consecutive failures`;
+    const detail =
+      b.state === 'open'
+        ? `, ${duration(b.cooldownRemainingSeconds)} of cooldown left (until ${b.openUntil})`
+        : `, ${b.consecutiveFailures} consecutive failures`;
     lines.push(`breaker: ${b.state}${detail}`);
     if (b.lastError) lines.push(`last source error: ${b.lastError}`);
   }
-  if (r.requests) lines.push(`requests: ${r.requests.lastHour} of ${r.requests.maxPerHour} in the last hour (last ${r.requests.lastRequestAt ?? 'never'})`);
+  if (r.requests)
+    lines.push(
+      `requests: ${r.requests.lastHour} of ${r.requests.maxPerHour} in the last hour (last ${r.requests.lastRequestAt ?? 'never'})`,
+    );
   if (r.views.length > 0) {
-    lines.push(table(['view', 'last committed API sync', 'age', 'window', 'fresh'], r.views.map((v) => [v.view, v.lastSuccess ?? 'never', v.lastSuccess ? duration(v.ageSeconds) : '-', `${v.windowDays}d`, v.fresh ? 'ok' : 'NO'])));
+    lines.push(
+      table(
+        ['view', 'last committed API sync', 'age', 'window', 'fresh'],
+        r.views.map((v) => [
+          v.view,
+          v.lastSuccess ?? 'never',
+          v.lastSuccess ? duration(v.ageSeconds) : '-',
+          `${v.windowDays}d`,
+          v.fresh ? 'ok' : 'NO',
+        ]),
+      ),
+    );
   }
   if (r.probe) lines.push(`probe (${r.probe.view}): ${r.probe.outcome}: ${r.probe.message}`);
   lines.push(...findingLines(r));

@@ -48,7 +48,10 @@ function importText(result: ImportResult, skipped: readonly SkippedSheet[], sche
   const rejectLines =
     rejects === 0
       ? []
-      : [`${rejects} ${rejects === 1 ? 'reject' : 'rejects'} kept for run ${result.runId}; list them with:`, `  ${rejectsQuery(schema, result.runId)}`];
+      : [
+          `${rejects} ${rejects === 1 ? 'reject' : 'rejects'} kept for run ${result.runId}; list them with:`,
+          `  ${rejectsQuery(schema, result.runId)}`,
+        ];
   return [`run ${result.runId}`, table(['file', ...OUTCOME_HEADERS], rows), ...errors, ...notes, ...rejectLines].join('\n');
 }
 

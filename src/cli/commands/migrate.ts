@@ -59,13 +59,15 @@ export async function migrateCommand(rt: Runtime, flags: { dryRun?: boolean; kee
       const result = await applyMigrations(db, { schema, timezone, adoptTimezone: rt.config.timezone });
       const { adoption } = result;
       const { freedBytes } = result;
-      rt.print({ dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone, timezoneBefore, adoption, freedBytes }, () =>
-        [
-          ...(adoption ? [adoptionText(adoption), ''] : []),
-          result.applied.length ? `applied: ${result.applied.join(', ')}` : `schema ${schema} is up to date`,
-          ...(result.applied.length ? [`space freed: ${formatBytes(freedBytes)}`] : []),
-          timezoneText(timezone, timezoneBefore, 'set'),
-        ].join('\n'),
+      rt.print(
+        { dryRun: false, schema, state: result.stateBefore, applied: result.applied, timezone, timezoneBefore, adoption, freedBytes },
+        () =>
+          [
+            ...(adoption ? [adoptionText(adoption), ''] : []),
+            result.applied.length ? `applied: ${result.applied.join(', ')}` : `schema ${schema} is up to date`,
+            ...(result.applied.length ? [`space freed: ${formatBytes(freedBytes)}`] : []),
+            timezoneText(timezone, timezoneBefore, 'set'),
+          ].join('\n'),
       );
       return EXIT.ok;
     } finally {

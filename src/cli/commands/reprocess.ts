@@ -11,13 +11,10 @@ export async function reprocessCommand(rt: Runtime, args: readonly string[], sig
   return withDb(rt, async (db) => {
     const deps = { db, config: rt.config, log: rt.log };
     const result = await withRunLock(deps, 'reprocess', { autoMigrate: true }, () => runReprocess(deps, { views, signal }));
-    rt.print(
-      { runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) },
-      () => {
-        const errors = result.outcomes.filter((o) => o.error).map((o) => o.error!);
-        return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors].join('\n');
-      },
-    );
+    rt.print({ runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) }, () => {
+      const errors = result.outcomes.filter((o) => o.error).map((o) => o.error!);
+      return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors].join('\n');
+    });
     return exitCodeOf(result.outcomes);
   });
 }

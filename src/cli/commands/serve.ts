@@ -93,7 +93,12 @@ function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string)
         reply = healthzOf(reading.value, { readAt: reading.at.toISOString(), fresh: reading.fresh, service });
       } catch (error) {
         const migrate = error instanceof MigrationRequiredError;
-        reply = healthzOf(unusableDatabaseState(config, migrate ? unavailable(error) : `database unreachable: ${unavailable(error)}`, { reachable: migrate }), { service });
+        reply = healthzOf(
+          unusableDatabaseState(config, migrate ? unavailable(error) : `database unreachable: ${unavailable(error)}`, {
+            reachable: migrate,
+          }),
+          { service },
+        );
       }
       return jsonReply(reply.httpStatus, reply.doc);
     },
@@ -109,7 +114,10 @@ function routes(rt: Runtime, db: Db, scheduler: SyncScheduler, schedule: string)
         // A sync of another process (cron beside the service, with a server database) is a run in progress too.
         const release = scheduler.syncing ? null : await db.tryAdvisoryLock(runLockKey(config.schema));
         if (!scheduler.syncing && !release) {
-          return jsonReply(409, { error: 'another otc-etl sync, import or migrate is running against this database; try again when it is done', runId: null });
+          return jsonReply(409, {
+            error: 'another otc-etl sync, import or migrate is running against this database; try again when it is done',
+            runId: null,
+          });
         }
         await release?.();
         const run = scheduler.runNow('request');
@@ -173,8 +181,10 @@ async function serveUntil(
       if (options.runNow) scheduler.runNow('start');
       const nextRun = scheduler.nextRun()?.toISOString() ?? null;
       rt.log.info({ url: http.url, schedule, timezone: rt.config.timezone, nextRun, database: db.label }, 'serving');
-      rt.print({ url: http.url, schedule, timezone: rt.config.timezone, nextRun }, () =>
-        `otc-etl serving ${http.url} (/healthz, /metrics, /, POST /sync, POST /breaker/reset): schedule '${schedule}' in ${rt.config.timezone}, next sync ${nextRun ?? 'never'}`,
+      rt.print(
+        { url: http.url, schedule, timezone: rt.config.timezone, nextRun },
+        () =>
+          `otc-etl serving ${http.url} (/healthz, /metrics, /, POST /sync, POST /breaker/reset): schedule '${schedule}' in ${rt.config.timezone}, next sync ${nextRun ?? 'never'}`,
       );
       const signal = await stopSignal;
       rt.log.info({ signal }, 'stopping');

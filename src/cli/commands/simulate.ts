@@ -28,7 +28,10 @@ export function parseFaults(flags: Pick<SimulateFlags, 'failNext' | 'delayMs' | 
   const faults: { failNext?: Faults['failNext']; delayMs?: number; views?: NonNullable<Faults['views']> } = {};
   if (flags.failNext !== undefined) {
     const match = /^(\d{3}):(\d+)(?::(\d+))?$/.exec(flags.failNext);
-    if (!match) throw new ConfigError(`--fail-next must be STATUS:COUNT or STATUS:COUNT:RETRY_AFTER_SECONDS (e.g. 503:3, 429:1:30), not ${flags.failNext}`);
+    if (!match)
+      throw new ConfigError(
+        `--fail-next must be STATUS:COUNT or STATUS:COUNT:RETRY_AFTER_SECONDS (e.g. 503:3, 429:1:30), not ${flags.failNext}`,
+      );
     const [, status, count, retryAfter] = match;
     faults.failNext = { status: Number(status), count: Number(count), ...(retryAfter ? { retryAfterSeconds: Number(retryAfter) } : {}) };
   }
@@ -36,7 +39,9 @@ export function parseFaults(flags: Pick<SimulateFlags, 'failNext' | 'delayMs' | 
   for (const entry of flags.fault ?? []) {
     const [view, fault] = entry.split('=');
     if (!view || !isViewName(view) || !VIEW_FAULTS.includes(fault as ViewFault)) {
-      throw new ConfigError(`--fault must be VIEW=FAULT with VIEW one of ${VIEW_NAMES.join(', ')} and FAULT one of ${VIEW_FAULTS.join(', ')}; not ${entry}`);
+      throw new ConfigError(
+        `--fault must be VIEW=FAULT with VIEW one of ${VIEW_NAMES.join(', ')} and FAULT one of ${VIEW_FAULTS.join(', ')}; not ${entry}`,
+      );
     }
     faults.views = { ...faults.views, [view]: fault as ViewFault };
   }

@@ -57,15 +57,16 @@ export async function syncCommand(
         exitCode = EXIT.failed;
       }
     }
-    rt.print(
-      { runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) },
-      () => {
-        const errors = result.outcomes.filter((o) => o.error).map((o) => o.error!);
-        const users = result.userLookup;
-        const usersLine = !users ? [] : users.status === 'success' ? [userLookupSummary(users.result)] : [`user lookup: failed: ${users.error}`];
-        return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors, ...usersLine].join('\n');
-      },
-    );
+    rt.print({ runId: result.runId, views: Object.fromEntries(result.outcomes.map((o) => [o.view, outcomeJson(o)])) }, () => {
+      const errors = result.outcomes.filter((o) => o.error).map((o) => o.error!);
+      const users = result.userLookup;
+      const usersLine = !users
+        ? []
+        : users.status === 'success'
+          ? [userLookupSummary(users.result)]
+          : [`user lookup: failed: ${users.error}`];
+      return [`run ${result.runId}`, outcomesTable(result.outcomes), ...errors, ...usersLine].join('\n');
+    });
     return exitCode;
   });
 }

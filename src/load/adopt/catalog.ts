@@ -108,9 +108,7 @@ export async function readCatalog(db: Queryable, schema: string): Promise<Catalo
 export async function countRows(db: Queryable, schema: string, tables: readonly string[]): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of tables) {
-    const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::bigint AS n FROM ${qualified(schema, table)}`,
-    );
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${qualified(schema, table)}`);
     counts[table] = Number(rows[0]!.n);
   }
   return counts;

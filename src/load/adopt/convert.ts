@@ -19,7 +19,10 @@ export interface Conversion {
 type Family = 'text' | 'int' | 'float' | 'numeric' | 'bool' | 'timestamp' | 'timestamptz' | 'date' | 'json' | 'jsonb' | 'other';
 
 function familyOf(type: string): Family {
-  const base = type.replace(/\(.*?\)/g, '').replace(/\s+/g, ' ').trim();
+  const base = type
+    .replace(/\(.*?\)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (['text', 'character varying', 'character', 'name', 'citext', 'bpchar'].includes(base)) return 'text';
   if (['smallint', 'integer', 'bigint'].includes(base)) return 'int';
   if (['real', 'double precision'].includes(base)) return 'float';

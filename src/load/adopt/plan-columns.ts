@@ -87,7 +87,12 @@ async function planDefaultAndNulls(ctx: PlanContext, table: string, target: Colu
   const col = ident(column);
   const steps: PlannedStep[] = [];
   if (old?.default != null && old.default !== target.default) {
-    steps.push({ step: { action: 'drop-default', table, column, default: old.default }, phase: 'detach', table, alter: `ALTER COLUMN ${col} DROP DEFAULT` });
+    steps.push({
+      step: { action: 'drop-default', table, column, default: old.default },
+      phase: 'detach',
+      table,
+      alter: `ALTER COLUMN ${col} DROP DEFAULT`,
+    });
   }
   if (target.default !== null && (old?.default ?? null) !== target.default) {
     steps.push({

@@ -53,7 +53,13 @@ export function planConstraints(ctx: PlanContext, table: string): PlannedStep[] 
     if (same?.definition === old.definition) continue;
     if (!same && !(old.unique && owned(old.columns))) continue;
     steps.push({
-      step: { action: 'drop-index', table, name: old.name, definition: old.definition, why: same ? "replaced by the product's definition" : WHY_DROP.u! },
+      step: {
+        action: 'drop-index',
+        table,
+        name: old.name,
+        definition: old.definition,
+        why: same ? "replaced by the product's definition" : WHY_DROP.u!,
+      },
       phase: 'detach',
       table,
       statements: [{ sql: `DROP INDEX ${qualified(ctx.schema, old.name)}` }],

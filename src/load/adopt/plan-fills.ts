@@ -84,7 +84,11 @@ async function planEtlMetadata(ctx: PlanContext): Promise<PlannedStep[]> {
   );
   if (!hasColumn(ctx, table, 'load_end')) fill('load_end', last, 'last_load_time');
   if (!hasColumn(ctx, table, 'load_start')) {
-    fill('load_start', `coalesce(${last} - make_interval(secs => ${duration}::float8), ${last}, now())`, 'last_load_time minus load_duration_seconds');
+    fill(
+      'load_start',
+      `coalesce(${last} - make_interval(secs => ${duration}::float8), ${last}, now())`,
+      'last_load_time minus load_duration_seconds',
+    );
   }
   return steps;
 }

@@ -38,9 +38,7 @@ export async function planMoves(ctx: PlanContext, table: string): Promise<Planne
   // Statistics, so the counts that skip these rows hash-join on ctid instead of looping over them.
   await ctx.tx.exec(`ANALYZE ${moving}`);
   ctx.moving.set(table, moving);
-  const { rows } = await ctx.tx.query<{ reason: string; n: number }>(
-    `SELECT reason, count(*)::bigint AS n FROM ${moving} GROUP BY reason`,
-  );
+  const { rows } = await ctx.tx.query<{ reason: string; n: number }>(`SELECT reason, count(*)::bigint AS n FROM ${moving} GROUP BY reason`);
   const counts = new Map(rows.map((r) => [r.reason, Number(r.n)]));
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   ctx.rowsAfter.set(table, (ctx.rowsAfter.get(table) ?? 0) - total);
@@ -66,7 +64,14 @@ export async function planMoves(ctx: PlanContext, table: string): Promise<Planne
     const n = counts.get(reason) ?? 0;
     if (n === 0) continue;
     steps.push({
-      step: { action: 'move-rows', table, into: side, rows: n, reason, kept: reason === 'duplicate' ? dedup.kept : 'no copy (the key is missing or not a whole number)' },
+      step: {
+        action: 'move-rows',
+        table,
+        into: side,
+        rows: n,
+        reason,
+        kept: reason === 'duplicate' ? dedup.kept : 'no copy (the key is missing or not a whole number)',
+      },
       phase: 'move',
       table,
       countsRows: true,
@@ -98,9 +103,7 @@ export function planRawAndLineage(ctx: PlanContext, table: string): PlannedStep[
   const missing = (column: string) => !legacy.columns.some((c) => c.name === column);
   const sets: string[] = [];
   if (missing('_raw')) {
-    const pairs = view.fields
-      .filter((f) => !missing(f.column))
-      .map((f) => `'${f.api.replace(/'/g, "''")}', t.${ident(f.column)}`);
+    const pairs = view.fields.filter((f) => !missing(f.column)).map((f) => `'${f.api.replace(/'/g, "''")}', t.${ident(f.column)}`);
     const calls: string[] = [];
     for (let i = 0; i < pairs.length; i += PAIRS_PER_CALL) {
       calls.push(`jsonb_build_object(${pairs.slice(i, i + PAIRS_PER_CALL).join(', ')})`);

@@ -61,12 +61,19 @@ export async function planViews(ctx: PlanContext, convertedTables: readonly stri
   const replaced = productViews.filter((v) => ctx.legacy.get(v.name)?.kind === 'v').map((v) => v.name);
   for (const view of productViews) {
     const kind = ctx.legacy.get(view.name)?.kind;
-    if (kind !== undefined && kind !== 'v') ctx.blockers.push(`${view.name} exists but is not a view; rename it so the product's view can be created`);
+    if (kind !== undefined && kind !== 'v')
+      ctx.blockers.push(`${view.name} exists but is not a view; rename it so the product's view can be created`);
   }
-  const dependents = (await readDependentViews(ctx.tx, [...convertedTables, ...replaced].map((t) => qualified(ctx.schema, t))))
-    .filter((v) => !(v.schema === ctx.schema && replaced.includes(v.name)));
+  const dependents = (
+    await readDependentViews(
+      ctx.tx,
+      [...convertedTables, ...replaced].map((t) => qualified(ctx.schema, t)),
+    )
+  ).filter((v) => !(v.schema === ctx.schema && replaced.includes(v.name)));
   for (const view of dependents.filter((v) => v.kind !== 'v')) {
-    ctx.blockers.push(`materialized view ${view.schema}.${view.name} reads columns the adoption converts; drop it before migrate and recreate it after`);
+    ctx.blockers.push(
+      `materialized view ${view.schema}.${view.name} reads columns the adoption converts; drop it before migrate and recreate it after`,
+    );
   }
   const plain = dependents.filter((v) => v.kind === 'v');
   const steps: PlannedStep[] = [];

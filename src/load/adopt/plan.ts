@@ -13,7 +13,10 @@ import { SCHEMA_MIGRATIONS_DDL } from '../migration-lock.js';
 
 export async function planAdoption(ctx: PlanContext, adopted: readonly Migration[]): Promise<PlannedStep[]> {
   const planned: PlannedStep[] = [];
-  const tables = [...ctx.target.values()].filter((r) => r.kind === 'r').map((r) => r.name).sort();
+  const tables = [...ctx.target.values()]
+    .filter((r) => r.kind === 'r')
+    .map((r) => r.name)
+    .sort();
   for (const table of tables) {
     const legacy = ctx.legacy.get(table);
     if (!legacy) {

@@ -44,7 +44,9 @@ function viewRole(view: ViewSpec): TableRole {
       keyRequired: !view.keyNullable,
       nullsDistinct: false,
       order: (converted) => (cursor ? [`${converted(cursor)} DESC NULLS LAST`] : []),
-      kept: cursor ? `the copy with the latest "${cursor}", then the one stored last (highest ctid)` : 'the copy stored last (highest ctid)',
+      kept: cursor
+        ? `the copy with the latest "${cursor}", then the one stored last (highest ctid)`
+        : 'the copy stored last (highest ctid)',
       alwaysCreateSide: view.keyNullable,
     },
     semantic: (column) => {
@@ -63,7 +65,10 @@ const USER_LOOKUP: TableRole = {
     key: ['short_username'],
     keyRequired: false,
     nullsDistinct: true,
-    order: (converted) => [`(lower(btrim(${converted('source')})) = 'manual') DESC NULLS LAST`, `${converted('updated_at')} DESC NULLS LAST`],
+    order: (converted) => [
+      `(lower(btrim(${converted('source')})) = 'manual') DESC NULLS LAST`,
+      `${converted('updated_at')} DESC NULLS LAST`,
+    ],
     kept: 'a manual row first, then the latest updated_at, then the one stored last (highest ctid)',
     alwaysCreateSide: false,
   },
