@@ -48,18 +48,11 @@ function toCivil(days: number): void {
 export function isoDateOfDay(days: number): string {
   toCivil(days);
   const { year, month, day } = civil;
-  // prettier-ignore
+  // biome-ignore format: the characters grouped as the text they write
   return String.fromCharCode(
-    digit(year, 1000),
-    digit(year, 100),
-    digit(year, 10),
-    digit(year, 1),
-    DASH,
-    digit(month, 10),
-    digit(month, 1),
-    DASH,
-    digit(day, 10),
-    digit(day, 1),
+    digit(year, 1000), digit(year, 100), digit(year, 10), digit(year, 1),
+    DASH, digit(month, 10), digit(month, 1),
+    DASH, digit(day, 10), digit(day, 1),
   );
 }
 
@@ -75,31 +68,15 @@ export function isoInstantOf(utcMs: number): string {
   const minute = minuteOfDay - hour * 60;
   const second = secondOfDay - minuteOfDay * 60;
   const ms = msOfDay - secondOfDay * 1000;
-  // prettier-ignore
+  // biome-ignore format: the characters grouped as the text they write
   return String.fromCharCode(
-    digit(year, 1000),
-    digit(year, 100),
-    digit(year, 10),
-    digit(year, 1),
-    DASH,
-    digit(month, 10),
-    digit(month, 1),
-    DASH,
-    digit(day, 10),
-    digit(day, 1),
-    84 /* T */,
-    digit(hour, 10),
-    digit(hour, 1),
-    COLON,
-    digit(minute, 10),
-    digit(minute, 1),
-    COLON,
-    digit(second, 10),
-    digit(second, 1),
-    46 /* . */,
-    digit(ms, 100),
-    digit(ms, 10),
-    digit(ms, 1),
+    digit(year, 1000), digit(year, 100), digit(year, 10), digit(year, 1),
+    DASH, digit(month, 10), digit(month, 1),
+    DASH, digit(day, 10), digit(day, 1),
+    84 /* T */, digit(hour, 10), digit(hour, 1),
+    COLON, digit(minute, 10), digit(minute, 1),
+    COLON, digit(second, 10), digit(second, 1),
+    46 /* . */, digit(ms, 100), digit(ms, 10), digit(ms, 1),
     90 /* Z */,
   );
 }
