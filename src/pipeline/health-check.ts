@@ -9,9 +9,9 @@ import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import type { ViewName } from '../registry.js';
 import type { ViewSource } from '../source/view-source.js';
-import { HttpStatusError } from '../source/http-get.js';
+import { HttpStatusError } from '../source/http-status-error.js';
 import { readState, unusableDatabaseState } from './read-view-state.js';
-import { otcSource, type OpenSource } from './source.js';
+import type { OpenSource } from './source.js';
 import type { ProbeFacts, SourceState, StateReport } from './view-state.js';
 
 /** The smallest view: the cheapest whole-view call the probe can make. */
@@ -52,8 +52,12 @@ export async function checkHealth(db: Db, config: Config, options: { probe?: Ope
   return withDetails(state, probe);
 }
 
-/** The protective client as the probe uses it: one call, no retries. Requires the password. */
-export function probeSource(config: Config, log: Logger): OpenSource {
+/**
+ * The protective client as the probe uses it: one call, no retries. Requires the password. Loaded only
+ * for a probe: without one, health sends no request and needs no HTTP client.
+ */
+export async function probeSource(config: Config, log: Logger): Promise<OpenSource> {
+  const { otcSource } = await import('./source.js');
   return otcSource({ ...config, source: { ...config.source, maxRetries: 0 } }, { log });
 }
 

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { API_SOURCE } from '../load/source-kind.js';
 import type { ViewName } from '../registry.js';
 import { chunksOfFile } from '../source/file-chunks.js';
-import { HttpStatusError } from '../source/http-get.js';
+import { HttpStatusError } from '../source/http-status-error.js';
 import type { Spool } from '../source/spool.js';
 import type { FetchedBody, ViewSource } from '../source/view-source.js';
 import { readRecordBatches, type RecordBatch } from '../transform/record-stream.js';

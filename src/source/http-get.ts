@@ -11,6 +11,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { request } from 'undici';
 import { SourceError } from '../errors.js';
 import { guidVariable } from '../registry.js';
+import { HttpStatusError } from './http-status-error.js';
 import { makeSpoolDir, removeDeadSpools, Spool } from './spool.js';
 import type { FetchedBody } from './view-source.js';
 
@@ -42,17 +43,6 @@ export class BodyTooLargeError extends SourceError {
         'If the view really is that large, raise OTC_MAX_BODY_BYTES.',
       { view, transient: false },
     );
-  }
-}
-
-/** A failed response, with what the protective client needs to decide on a retry. */
-export class HttpStatusError extends SourceError {
-  constructor(
-    message: string,
-    fields: { view: string; status: number; transient: boolean },
-    readonly retryAfterMs: number | null,
-  ) {
-    super(message, fields);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { BreakerOpenError, SourceError } from '../errors.js';
 import { gate, type BreakerState } from './breaker-policy.js';
-import { HttpStatusError } from './http-get.js';
+import { HttpStatusError } from './http-status-error.js';
 
 export const HOUR_MS = 3_600_000;
 

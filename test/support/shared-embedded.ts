@@ -53,7 +53,7 @@ export async function openSharedEmbedded(dataDir: string, options: { lockTimeout
     const current = await openInstance(dataDir, slot);
     if (current !== opened) {
       makePrivateDir(dataDir);
-      await tightenTree(dataDir);
+      tightenTree(dataDir);
       await current.exec('RESET ALL');
       await applySessionSettings(current, options);
       opened = current;
@@ -87,7 +87,7 @@ export async function openSharedEmbedded(dataDir: string, options: { lockTimeout
     close: async () => {
       // Closing a session releases its locks.
       for (const release of [...held.values()]) await release().catch(() => undefined);
-      if (slot.db) await tightenTree(dataDir);
+      if (slot.db) tightenTree(dataDir);
     },
   };
 }

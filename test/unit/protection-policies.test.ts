@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BreakerOpenError, SourceError } from '../../src/errors.js';
 import { afterFailure, afterSuccess, CLOSED, gate, type BreakerState } from '../../src/source/breaker-policy.js';
-import { HttpStatusError } from '../../src/source/http-get.js';
+import { HttpStatusError } from '../../src/source/http-status-error.js';
 import { decideAdmission, HOUR_MS, pacingWaitMs, retryDelayMs } from '../../src/source/pacing.js';
 
 const breakerPolicy = { breakerThreshold: 3, breakerCooldownMs: 600_000, breakerHalfOpenSuccesses: 2 };

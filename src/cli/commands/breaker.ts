@@ -26,17 +26,21 @@ export function breakerText(b: BreakerReport): string {
 
 export async function breakerCommand(rt: Runtime, flags: { reset?: boolean }): Promise<ExitCode> {
   try {
-    return await withDb(rt, async (db) => {
-      requireCurrent(await inspectSchema(db, rt.config.schema), rt.config.schema);
-      if (!flags.reset) {
-        const report = await readBreaker(db, rt.config);
-        rt.print({ ...report, reset: null }, () => breakerText(report));
+    return await withDb(
+      rt,
+      async (db) => {
+        requireCurrent(await inspectSchema(db, rt.config.schema), rt.config.schema);
+        if (!flags.reset) {
+          const report = await readBreaker(db, rt.config);
+          rt.print({ ...report, reset: null }, () => breakerText(report));
+          return EXIT.ok;
+        }
+        const { before, after } = await resetBreaker(db, rt.config, rt.log, 'otc-etl breaker --reset');
+        rt.print({ ...after, reset: { was: before } }, () => `breaker reset (it was ${before.state})\n${breakerText(after)}`);
         return EXIT.ok;
-      }
-      const { before, after } = await resetBreaker(db, rt.config, rt.log, 'otc-etl breaker --reset');
-      rt.print({ ...after, reset: { was: before } }, () => `breaker reset (it was ${before.state})\n${breakerText(after)}`);
-      return EXIT.ok;
-    });
+      },
+      { brief: true },
+    );
   } catch (error) {
     if (!(error instanceof LockHeldError) || !flags.reset) throw error;
     // A running service holds the embedded database: it resets the breaker itself when asked.

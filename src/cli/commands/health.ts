@@ -47,10 +47,10 @@ export function healthText(r: HealthReport): string {
 
 export async function healthCommand(rt: Runtime, flags: { probe?: boolean }): Promise<ExitCode> {
   // The probe calls the source: without a password it is a configuration error (exit 2), not a problem.
-  const probe = flags.probe ? probeSource(rt.config, rt.log) : undefined;
+  const probe = flags.probe ? await probeSource(rt.config, rt.log) : undefined;
   let report: HealthReport;
   try {
-    report = await withDb(rt, (db) => checkHealth(db, rt.config, { probe }));
+    report = await withDb(rt, (db) => checkHealth(db, rt.config, { probe }), { brief: true });
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError || error instanceof MigrationRequiredError)) throw error;
     report = databaseProblemReport(rt.config, error.message, { reachable: error instanceof MigrationRequiredError });

@@ -12,7 +12,7 @@ import { stateExitCode, statusText } from '../state-output.js';
 export async function statusCommand(rt: Runtime): Promise<ExitCode> {
   let report: StateReport;
   try {
-    report = await withDb(rt, (db) => readState(db, rt.config));
+    report = await withDb(rt, (db) => readState(db, rt.config), { brief: true });
   } catch (error) {
     if (!(error instanceof DatabaseUnavailableError || error instanceof MigrationRequiredError)) throw error;
     report = unusableDatabaseState(rt.config, error.message, { reachable: error instanceof MigrationRequiredError });
