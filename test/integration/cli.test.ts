@@ -15,7 +15,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       otc = await startFixtureServer({ tickets: [ticket(1), ticket(2)], comments: [comment(1, 1)], timesheets: [timesheet()] });
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
     });
     after(async () => {
       await tdb.drop();

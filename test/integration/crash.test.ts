@@ -92,7 +92,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       sim = await startSimulator({ password: PASSWORD, now: NOW, scale: SCALE });
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       // Spools go to the test's own directory, where waitForLoading looks for them.
       env = () => ({
         ...tdb.env,
@@ -185,7 +185,7 @@ for (const kind of DATABASE_KINDS) {
       assert.match(killed!.error_message, /interrupted/);
 
       // The new complete state: the same as a clean load of the same source data into a fresh database.
-      const reference = await createTestDatabase(kind);
+      const reference = await createTestDatabase(kind, {}, { migrated: true });
       try {
         const clean = await runCli(['sync', 'timesheets'], { env: { ...env(), ...reference.env }, cwd: reference.cwd });
         assert.equal(clean.code, 0, clean.stderr);

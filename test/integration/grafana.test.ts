@@ -65,7 +65,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       otc = await startFixtureServer({ tickets: [ticket(1)], comments: [comment(1, 1)], timesheets: [timesheet()] });
-      tdb = await createTestDatabase(kind, otc.env());
+      tdb = await createTestDatabase(kind, otc.env(), { migrated: true });
       db = await tdb.open();
       await applyMigrations(db, { schema: 'servicedesk', timezone: null });
       await syncOnce(db, tdb.config());

@@ -58,7 +58,7 @@ for (const kind of DATABASE_KINDS) {
     let tdb: TestDatabase;
     let db: Db;
     before(async () => {
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       db = await tdb.open();
     });
     after(async () => {

@@ -53,7 +53,7 @@ for (const kind of DATABASE_KINDS) {
     let tdb: TestDatabase;
     let echo: { url: string; close(): Promise<void> };
     before(async () => {
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       echo = await startEchoServer();
     });
     after(async () => {
@@ -124,7 +124,7 @@ describe('files otc-etl leaves on disk', () => {
   const umask = process.umask();
   before(async () => {
     otc = await startFixtureServer({ tickets: [ticket(1)] });
-    tdb = await createTestDatabase('embedded');
+    tdb = await createTestDatabase('embedded', {}, { migrated: true });
     spoolRoot = await mkdtemp(join(tmpdir(), 'otc-etl-test-spools-'));
     // Children inherit it: the most permissive umask there is.
     process.umask(0o000);

@@ -110,7 +110,7 @@ for (const kind of DATABASE_KINDS) {
     let config: Config;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       // Every record may be hostile here: the reject-rate guard has its own tests.
       config = tdb.config({ OTC_MAX_REJECT_RATE: '1' });
       db = await tdb.open();

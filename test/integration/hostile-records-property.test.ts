@@ -84,7 +84,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       registerSecret(PASSWORD, USER);
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       config = tdb.config({ OTC_MAX_REJECT_RATE: '1', OTC_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES) });
       db = await tdb.open();
       await applyMigrations(db, { schema: 'servicedesk', timezone: null });

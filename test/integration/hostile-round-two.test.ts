@@ -53,7 +53,7 @@ for (const kind of DATABASE_KINDS) {
     let otc: FixtureServer;
     let tdb: TestDatabase;
     let db: Db;
-    const fixture = useFixtureDatabase(kind, (setup) => ({ otc, tdb, db } = setup));
+    const fixture = useFixtureDatabase(kind, (setup) => ({ otc, tdb, db } = setup), {}, { migrated: true });
     // Each test sends a payload of its own size: the volume guard has its own tests.
     const config = (extra: Record<string, string> = {}) =>
       tdb.config({ ...otc.env(), OTC_MAX_REJECT_RATE: '0.5', OTC_MIN_VOLUME_RATIO: '0', ...extra });

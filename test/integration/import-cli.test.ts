@@ -24,7 +24,7 @@ for (const kind of DATABASE_KINDS) {
     const cli = (...args: string[]) => runCli(args, { env: tdb.env, cwd: tdb.cwd });
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       await writeCsv(
         tdb.cwd,
         'tickets.csv',

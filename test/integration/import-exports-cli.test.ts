@@ -47,7 +47,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       otc = await startFixtureServer({});
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       const many = Array.from({ length: 22 }, (_, i) => [8100 + i, `t${i}`]);
       await writeCsv(tdb.cwd, 'four.csv', TICKET_HEADERS, [
         [8001, 'a'],

@@ -49,7 +49,7 @@ for (const kind of DATABASE_KINDS) {
       );
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       db = await tdb.open();
       dir = await mkdtemp(join(tmpdir(), 'otc-etl-exports-'));
     });

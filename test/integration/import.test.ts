@@ -51,7 +51,7 @@ for (const kind of DATABASE_KINDS) {
     let dir: string;
     const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
 
-    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
+    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s), {}, { migrated: true });
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'otc-etl-import-'));
     });

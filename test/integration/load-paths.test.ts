@@ -32,7 +32,7 @@ for (const kind of DATABASE_KINDS) {
     let otc: FixtureServer;
     const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
 
-    const fixture = useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
+    const fixture = useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s), {}, { migrated: true });
     // Each test starts from empty tables (the first sync of the file creates them).
     beforeEach(async () => {
       await db.exec(`DO $$ BEGIN

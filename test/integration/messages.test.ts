@@ -140,7 +140,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a refused load prints its error once, without "tickets: tickets:"', async () => {
-      const tdb = await createTestDatabase(kind);
+      const tdb = await createTestDatabase(kind, {}, { migrated: true });
       const otc = await startFixtureServer({ tickets: [ticket(1), ticket(2)] });
       try {
         const env = { ...tdb.env, ...otc.env() };
@@ -181,7 +181,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('log lines carry the full UTC date-time, and a cancelled sync is logged at warn, never error', async () => {
-      const tdb = await createTestDatabase(kind);
+      const tdb = await createTestDatabase(kind, {}, { migrated: true });
       const otc = await startFixtureServer({ comments: [comment(1, 1)], timesheets: [timesheet()], tickets: [ticket(1)] });
       try {
         const env = { ...tdb.env, ...otc.env() };

@@ -60,7 +60,7 @@ for (const kind of DATABASE_KINDS) {
 
     beforeEach(async () => {
       otc = await startFixtureServer({ tickets: [ticket(1)], comments: [comment(1, 1)], timesheets: [timesheet({ 'TS-Crm ID': 1 })] });
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
     });
     afterEach(async () => {
       await tdb.drop();
@@ -247,7 +247,7 @@ for (const kind of DATABASE_KINDS) {
   describe(`the page counts a rejected record once however often it is rejected (${kind} database)`, () => {
     let tdb: TestDatabase;
     before(async () => {
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
     });
     after(async () => {
       await tdb.drop();

@@ -50,7 +50,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       otc = await startFixtureServer({ tickets: [ticket(1)], comments: [comment(1, 1)], timesheets: [timesheet()] });
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       assert.equal((await cli(['migrate'])).code, 0);
     });
     after(async () => {

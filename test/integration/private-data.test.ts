@@ -24,7 +24,7 @@ for (const kind of DATABASE_KINDS) {
     let db: Db;
 
     before(async () => {
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       db = await tdb.open();
     });
     after(async () => {
@@ -82,7 +82,7 @@ for (const kind of DATABASE_KINDS) {
     let db: Db;
     let otc: FixtureServer;
 
-    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s), { tickets: [ticket(1)] });
+    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s), { tickets: [ticket(1)] }, { migrated: true });
 
     test('a sync deletes rejects and runs older than OTC_RETENTION_DAYS but keeps the latest success of each view', async () => {
       const config = tdb.config({ ...otc.env(), OTC_RETENTION_DAYS: '400', OTC_MIN_VOLUME_RATIO: '0' });

@@ -66,7 +66,7 @@ for (const kind of DATABASE_KINDS) {
 
     test(`${kind === 'server' ? 'with a server database the next body downloads while a view loads' : 'the embedded database fetches each body when its load starts'}`, async () => {
       const otc = await startFixtureServer({ comments: [comment(1, 1)], timesheets: [timesheet()], tickets: [ticket(1)] });
-      const tdb = await createTestDatabase(kind);
+      const tdb = await createTestDatabase(kind, {}, { migrated: true });
       const db = await tdb.open();
       // With a server database comments' rows cannot be written while another session holds this lock,
       // so its load cannot end before timesheets is asked for — unless that request waits for it.

@@ -48,7 +48,7 @@ for (const kind of DATABASE_KINDS) {
     let otc: FixtureServer;
     const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
 
-    const fixture = useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
+    const fixture = useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s), {}, { migrated: true });
 
     test('the stored _raw of a typical record holds only the source values the columns do not give back as sent', async () => {
       otc.set('tickets', [ticket(1)]);

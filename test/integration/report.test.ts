@@ -31,7 +31,7 @@ for (const kind of DATABASE_KINDS) {
         ],
         timesheets: [timesheet()],
       });
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       assert.equal((await cli('sync')).code, 0);
       // A failure whose error would quote the body, and so the marker.
       otc.set('timesheets', { status: 200, body: JSON.stringify({ unexpected: `${MARKER} body` }) });

@@ -35,7 +35,7 @@ for (const kind of DATABASE_KINDS) {
           timesheet({ 'TS-Time From': '15:00', 'TS-Time To': '16:00', 'TS-Hours': '1', 'TS-Crm ID': '' }),
         ],
       });
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       db = await tdb.open();
       dir = await mkdtemp(join(tmpdir(), 'otc-etl-reprocess-'));
       await syncOnce(db, config());

@@ -122,7 +122,7 @@ for (const kind of DATABASE_KINDS) {
         comments: [],
         timesheets: [],
       });
-      const echoDb = await createTestDatabase(kind);
+      const echoDb = await createTestDatabase(kind, {}, { migrated: true });
       try {
         const r = await runCli(['sync', 'tickets', '--json'], { env: { ...echoDb.env, ...echo.env() }, cwd: echoDb.cwd });
         assert.equal(r.code, 0, r.stderr);

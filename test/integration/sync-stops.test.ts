@@ -44,7 +44,12 @@ const totalHits = (hits: Record<string, number>) => Object.values(hits).reduce((
 for (const kind of DATABASE_KINDS) {
   describe(`a sync that cannot ask the source any more, on the ${kind} database`, () => {
     let setup: FixtureDatabase;
-    useFixtureDatabase(kind, (s) => (setup = s), { comments: [comment(1, 1)], timesheets: [timesheet()], tickets: [ticket(1)] });
+    useFixtureDatabase(
+      kind,
+      (s) => (setup = s),
+      { comments: [comment(1, 1)], timesheets: [timesheet()], tickets: [ticket(1)] },
+      { migrated: true },
+    );
     const config = (extra: Record<string, string> = {}) => setup.tdb.config({ ...setup.otc.env(), OTC_MIN_VOLUME_RATIO: '0', ...extra });
     const sync = (c: Config, options: SyncOnceOptions = {}) => syncOnce(setup.db, c, undefined, options);
     const resetHits = () => {

@@ -14,7 +14,7 @@ for (const kind of DATABASE_KINDS) {
     // These tests send deliberately small payloads; the volume guard has its own tests.
     const config = () => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0' });
 
-    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
+    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s), {}, { migrated: true });
 
     test('a first load inserts every record and the counts add up', async () => {
       otc.set('tickets', [ticket(1), ticket(2), ticket(3)]);

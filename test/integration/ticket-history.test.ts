@@ -38,7 +38,7 @@ for (const kind of DATABASE_KINDS) {
     let dir: string;
     const config = (extra: Record<string, string> = {}) => tdb.config({ ...otc.env(), OTC_MIN_VOLUME_RATIO: '0', ...extra });
 
-    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s));
+    useFixtureDatabase(kind, (s) => ({ otc, tdb, db } = s), {}, { migrated: true });
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'otc-etl-history-'));
     });

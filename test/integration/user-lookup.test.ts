@@ -34,7 +34,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       otc = await startFixtureServer({ tickets: USER_TICKETS, comments: USER_COMMENTS, timesheets: USER_TIMESHEETS });
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       db = await tdb.open();
       await applyMigrations(db, { schema: 'servicedesk', timezone: null });
       // What the previous loader left: a manual mapping that differs from the evidence, a wrong guess

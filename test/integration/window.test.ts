@@ -18,7 +18,7 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       otc = await startFixtureServer({ tickets: [ticket(1), ticket(2)], comments: comments(), timesheets: week() });
-      tdb = await createTestDatabase(kind);
+      tdb = await createTestDatabase(kind, {}, { migrated: true });
       db = await tdb.open();
       await syncOnce(db, tdb.config(otc.env()));
     });

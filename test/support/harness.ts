@@ -7,7 +7,7 @@ import { withRunLock } from '../../src/pipeline/guard.js';
 import { otcSource, type SourceClock } from '../../src/pipeline/source.js';
 import { runSync, type SyncOptions, type SyncResult } from '../../src/pipeline/sync.js';
 import type { ViewName } from '../../src/registry.js';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase, type TestDatabaseOptions } from './databases.js';
 import { FakeClock } from './fake-clock.js';
 import { startFixtureServer, type FixtureServer } from './fixture-server.js';
 
@@ -55,11 +55,12 @@ export function useFixtureDatabase(
   kind: DatabaseKind,
   assign: (setup: FixtureDatabase) => void,
   initial: Partial<Record<ViewName, unknown[]>> = {},
+  options: TestDatabaseOptions = {},
 ): { whileClosed<T>(fn: () => Promise<T>): Promise<T> } {
   let setup: FixtureDatabase;
   before(async () => {
     const otc = await startFixtureServer(initial);
-    const tdb = await createTestDatabase(kind);
+    const tdb = await createTestDatabase(kind, {}, options);
     setup = { otc, tdb, db: await tdb.open() };
     assign(setup);
   });

@@ -47,7 +47,7 @@ export interface Setup {
 }
 
 export async function withSetup(kind: DatabaseKind, faults: Faults, run: (s: Setup) => Promise<void>): Promise<void> {
-  const tdb = await createTestDatabase(kind);
+  const tdb = await createTestDatabase(kind, {}, { migrated: true });
   try {
     await withSimulator({ faults }, async (sim) => {
       const env = { ...tdb.env, ...FAST, OTC_BASE_URL: sim.url, OTC_PASSWORD: PASSWORD };
