@@ -71,6 +71,15 @@ for (const kind of DATABASE_KINDS) {
       assert.doesNotMatch(html, /<script|<link|<img|src="http|href="http|@import|url\(/i);
     });
 
+    test('a relative --out or --metrics-file is taken from the directory the command runs in', async () => {
+      const r = await cli('report', '--out', 'relative.html', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { out: string }).out, 'relative.html');
+      assert.match(readFileSync(join(tdb.cwd, 'relative.html'), 'utf8'), /^<!DOCTYPE html>/);
+      assert.equal((await cli('sync', 'tickets', '--metrics-file', 'otc.prom')).code, 0);
+      assert.match(readFileSync(join(tdb.cwd, 'otc.prom'), 'utf8'), /^# HELP otc_etl_/m);
+    });
+
     test('no record contents reach the page: no comment text, description, rejected record or body preview', () => {
       assert.ok(!html.includes(MARKER));
     });

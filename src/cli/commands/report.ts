@@ -17,7 +17,7 @@ export async function reportCommand(rt: Runtime, flags: ReportFlags): Promise<Ex
   return withDb(rt, async (db) => {
     requireCurrent(await inspectSchema(db, rt.config.schema), rt.config.schema);
     const html = renderPage(await readReport(db, rt.config, { runs }));
-    await writeFileAtomic(flags.out, html);
+    await writeFileAtomic(rt.io.cwd, flags.out, html);
     rt.print({ out: flags.out, bytes: Buffer.byteLength(html) }, () => `Wrote the status page to ${flags.out}.`);
     return EXIT.ok;
   });

@@ -1,7 +1,7 @@
 /** `otc-etl sync [view…]`: fetch and load the views, report counts, exit 1 if any view failed. */
 import { randomUUID } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ConfigError, EXIT, type ExitCode } from '../../errors.js';
 import { withRunLock } from '../../pipeline/guard.js';
 import { runSync } from '../../pipeline/sync.js';
@@ -15,10 +15,10 @@ import { exitCodeOf, outcomeJson, outcomesTable } from '../outcome-output.js';
 import { userLookupSummary } from '../user-lookup-text.js';
 
 /** Refuses a metrics file whose directory cannot be written before the run, not after it. */
-async function checkMetricsFile(path: string | undefined): Promise<void> {
+async function checkMetricsFile(cwd: string, path: string | undefined): Promise<void> {
   if (path === undefined) return;
   try {
-    await access(dirname(path), constants.W_OK);
+    await access(dirname(resolve(cwd, path)), constants.W_OK);
   } catch {
     throw new ConfigError(`--metrics-file ${path}: its directory does not exist or is not writable.`);
   }
@@ -35,7 +35,7 @@ export async function syncCommand(
   const views = parseViews(args);
   // Built before the database is opened: a missing password is a configuration error (exit 2).
   const openSource = otcSource(rt.config, { log: rt.log });
-  await checkMetricsFile(flags.metricsFile);
+  await checkMetricsFile(rt.io.cwd, flags.metricsFile);
   const progress = terminalProgress(rt.io.stderr, { logFormat: flags.logFormat });
   // Chosen here so the lines logged before the run starts (lock, cleanup) carry it too.
   const runId = randomUUID();
@@ -50,7 +50,7 @@ export async function syncCommand(
     let exitCode = exitCodeOf(result.outcomes);
     if (flags.metricsFile !== undefined) {
       try {
-        await writeMetricsFile(db, rt.config, flags.metricsFile);
+        await writeMetricsFile(db, rt.config, rt.io.cwd, flags.metricsFile);
       } catch (error) {
         // The data is loaded; only the file is missing. Say so, and let the exit code show it.
         log.error({ err: error instanceof Error ? error.message : String(error) }, 'metrics file not written');
