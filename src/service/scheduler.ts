@@ -19,10 +19,11 @@ export interface TickResult {
 /** What started a sync: the cron timer, `POST /sync`, or `serve --run-now`. */
 export type SyncTrigger = 'schedule' | 'request' | 'start';
 
-const TRIGGER_WORDS: Record<SyncTrigger, string> = {
-  schedule: 'scheduled sync starting',
-  request: 'sync starting (POST /sync)',
-  start: 'sync starting (serve --run-now)',
+/** How the log names a sync's start and end, after what started it. */
+export const TRIGGER_WORDS: Readonly<Record<SyncTrigger, { readonly starting: string; readonly finished: string }>> = {
+  schedule: { starting: 'scheduled sync starting', finished: 'scheduled sync finished' },
+  request: { starting: 'sync starting (POST /sync)', finished: 'sync finished (POST /sync)' },
+  start: { starting: 'sync starting (serve --run-now)', finished: 'sync finished (serve --run-now)' },
 };
 
 export interface LastTick extends TickResult {
@@ -34,7 +35,7 @@ export interface SchedulerOptions {
   readonly timezone: string;
   readonly log: Logger;
   /** One full sync under the given run id; resolves with its outcome, rejects if it could not run. */
-  readonly sync: (runId: string, signal: AbortSignal) => Promise<TickResult>;
+  readonly sync: (runId: string, signal: AbortSignal, trigger: SyncTrigger) => Promise<TickResult>;
 }
 
 function cronOf(schedule: string, timezone: string, fn?: () => void): Cron {
@@ -115,9 +116,9 @@ export class SyncScheduler {
   private async runTick(runId: string, signal: AbortSignal, trigger: SyncTrigger): Promise<void> {
     const log = this.options.log.child({ runId });
     const at = new Date().toISOString();
-    log.info({ trigger }, TRIGGER_WORDS[trigger]);
+    log.info({ trigger }, TRIGGER_WORDS[trigger].starting);
     try {
-      const result = await this.options.sync(runId, signal);
+      const result = await this.options.sync(runId, signal, trigger);
       this.last = { at, ...result };
     } catch (error) {
       const message = scrub(error instanceof Error ? error.message : String(error));

@@ -117,7 +117,23 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(started.status, 202, started.body);
         const runId = (JSON.parse(started.body) as { runId: string }).runId;
         await waitFor(async () => ((await successes(next.url, 'tickets')) > before ? true : null));
-        assert.match(next.stderr(), new RegExp(`sync starting \\(POST /sync\\).*${runId}|${runId}.*sync starting \\(POST /sync\\)`));
+        // The service's own word that this run is over: its last tick on /healthz.
+        const lastTick = async () =>
+          (JSON.parse((await getText(`${next.url}/healthz`)).body) as { service: { lastTick: { runId: string } | null } }).service.lastTick;
+        await waitFor(async () => ((await lastTick())?.runId === runId ? true : null));
+        const ofRun = next
+          .stderr()
+          .split('\n')
+          .filter((line) => line.includes(runId));
+        assert.ok(
+          ofRun.some((line) => line.includes('sync starting (POST /sync)')),
+          ofRun.join('\n'),
+        );
+        assert.ok(
+          ofRun.some((line) => line.includes('sync finished (POST /sync)')),
+          ofRun.join('\n'),
+        );
+        assert.ok(!ofRun.some((line) => line.includes('scheduled sync')), ofRun.join('\n'));
       } finally {
         assert.equal(await next.stop('SIGTERM'), 0, next.stderr());
       }

@@ -23,7 +23,7 @@ import { shownError } from '../../report/page-text.js';
 import { FreshOrLast } from '../../service/fresh-or-last.js';
 import { healthzOf } from '../../service/healthz.js';
 import { jsonReply, startHttp, type Route } from '../../service/http.js';
-import { checkSchedule, SyncScheduler, type TickResult } from '../../service/scheduler.js';
+import { checkSchedule, SyncScheduler, TRIGGER_WORDS, type SyncTrigger, type TickResult } from '../../service/scheduler.js';
 import type { ViewSource } from '../../source/view-source.js';
 import { scrub } from '../../log.js';
 import { DEFAULT_CHART_RUNS, DEFAULT_HOST, DEFAULT_SCHEDULE, DEFAULT_SERVE_PORT, parseIntFlag } from '../flags.js';
@@ -54,13 +54,13 @@ async function prepareSchema(rt: Runtime, db: Db): Promise<void> {
 }
 
 function scheduledSync(rt: Runtime, db: Db, source: ViewSource) {
-  return async (runId: string, signal: AbortSignal): Promise<TickResult> => {
+  return async (runId: string, signal: AbortSignal, trigger: SyncTrigger): Promise<TickResult> => {
     const log = rt.log.child({ runId });
     const result = await withRunLock({ db, config: rt.config, log }, 'serve', { autoMigrate: true }, () =>
       runSync({ db, config: rt.config, log: rt.log, source }, { signal, runId }),
     );
     const bad = unloadedOutcomes(result.outcomes);
-    log.info({ views: Object.fromEntries(result.outcomes.map((o) => [o.view, o.status])) }, 'scheduled sync finished');
+    log.info({ trigger, views: Object.fromEntries(result.outcomes.map((o) => [o.view, o.status])) }, TRIGGER_WORDS[trigger].finished);
     return {
       outcome: bad.length ? `${bad.map((o) => `${o.view} ${o.status}`).join(', ')}` : 'completed',
       runId: result.runId,
