@@ -121,7 +121,7 @@ for (const kind of DATABASE_KINDS) {
       const body = Buffer.from(JSON.stringify({ message: { data: records } }));
       let requests = 0;
       // The first answer sends two thirds of the body (more than a batch, so the early read takes some of
-      // it), waits, and drops the connection; the retry gets the whole body.
+      // it) and drops the connection once those bytes are on their way; the retry gets the whole body.
       const server = createServer((req, res) => {
         requests++;
         if (new URL(req.url ?? '/', 'http://x').searchParams.get('id') !== getView('timesheets').guid) {
@@ -133,8 +133,7 @@ for (const kind of DATABASE_KINDS) {
           res.end(body);
           return;
         }
-        res.write(body.subarray(0, Math.floor((body.length * 2) / 3)));
-        setTimeout(() => res.destroy(), 300);
+        res.write(body.subarray(0, Math.floor((body.length * 2) / 3)), () => res.destroy());
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
@@ -148,7 +147,6 @@ for (const kind of DATABASE_KINDS) {
           OTC_BACKOFF_INITIAL_MS: '1',
           OTC_BACKOFF_MAX_MS: '5',
         };
-        // The CLI is a process of its own, and the embedded database is opened by one process at a time.
         const r = await fixture.whileClosed(() => runCli(['sync', 'timesheets', '--json'], { env, cwd: tdb.cwd }));
         assert.equal(r.code, 0, r.stderr);
         assert.equal(requests, 2);
