@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { runCli, startCli, waitFor } from '../support/cli.js';
+import { runCli, startCliInProcess, waitFor } from '../support/cli.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import { startFixtureServer } from '../support/fixture-server.js';
 import { json, withSetup, type SyncDoc } from '../support/protection-setup.js';
@@ -197,12 +197,12 @@ for (const kind of DATABASE_KINDS) {
             return new Promise<void>(() => undefined);
           };
         });
-        const run = await startCli(['sync', '--log-format', 'json'], { env, cwd: tdb.cwd });
+        const run = startCliInProcess(['sync', '--log-format', 'json'], { env, cwd: tdb.cwd });
         await timesheetsAsked;
         // With a server database timesheets is asked for while comments still loads: let that load end
         // (the second success of comments, after the run above).
         if (kind === 'server') await waitFor('comments to load', async () => (await commentsLoaded(tdb)) === 2);
-        run.child.kill('SIGINT');
+        run.signal('SIGINT');
         const r = await run.result;
         assert.equal(r.code, 1);
         const lines = r.stderr
