@@ -65,12 +65,14 @@ export function keyText(view: ViewSpec): (values: readonly KeyValue[]) => string
   }
   const parts = view.key.map((column) => partEncoding(view, column).text);
   return (values) => {
-    let key = '';
+    const texts = new Array<string>(slots.length);
     for (let i = 0; i < slots.length; i++) {
       const value = values[slots[i]!] ?? null;
-      key += (i > 0 ? SEPARATOR : '') + (value === null ? NULL_PART : parts[i]!(String(value)));
+      texts[i] = value === null ? NULL_PART : parts[i]!(String(value));
     }
-    return key;
+    // Joined, not concatenated: a key is kept for every row of a payload, and a concatenated string
+    // keeps the tree of its pieces (about 240 bytes a timesheet key, against about 100 for one flat string).
+    return texts.join(SEPARATOR);
   };
 }
 
