@@ -115,11 +115,17 @@ for (const kind of DATABASE_KINDS) {
     }
 
     /**
-     * The size of the timesheets body the CLI is about to download, asked for before it starts: this
-     * process also serves that body, and serving it twice at once is not what these tests are about.
+     * Changes the source, starts `sync timesheets` with `args` and resolves once its load is under way;
+     * returns the state stored before. The size of the body the CLI waits for is asked for before it
+     * starts: this process also serves that body, and serving it twice at once is not what these tests
+     * are about.
      */
-    async function timesheetsBytes(): Promise<number> {
-      return (await (await fetchView(sim, 'timesheets')).arrayBuffer()).byteLength;
+    async function loadUnderWay(args: string[]): Promise<{ previous: Content; cli: RunningCli }> {
+      const previous = await changeSource();
+      const bytes = (await (await fetchView(sim, 'timesheets')).arrayBuffer()).byteLength;
+      const cli = await startCli(args, { env: env(), cwd: tdb.cwd });
+      await waitForLoading(cli, tdb.cwd, bytes);
+      return { previous, cli };
     }
     after(async () => {
       await tdb.drop();
@@ -127,10 +133,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('SIGTERM in the middle of loading a view rolls it back, records it cancelled and exits 1', async () => {
-      const previous = await changeSource();
-      const bytes = await timesheetsBytes();
-      const cli = await startCli(['sync', 'timesheets', '--json'], { env: env(), cwd: tdb.cwd });
-      await waitForLoading(cli, tdb.cwd, bytes);
+      const { previous, cli } = await loadUnderWay(['sync', 'timesheets', '--json']);
       cli.child.kill('SIGTERM');
       const r = await cli.result;
       assert.equal(r.code, 1, r.stderr);
@@ -149,10 +152,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     test('a sync killed in the middle of a load leaves the previous state; the next run marks it failed and loads the new state', async () => {
-      const previous = await changeSource();
-      const bytes = await timesheetsBytes();
-      const cli = await startCli(['sync', 'timesheets'], { env: env(), cwd: tdb.cwd });
-      await waitForLoading(cli, tdb.cwd, bytes);
+      const { previous, cli } = await loadUnderWay(['sync', 'timesheets']);
       cli.child.kill('SIGKILL');
       assert.equal((await cli.result).signal, 'SIGKILL');
       if (kind === 'server') {
