@@ -42,20 +42,84 @@ const HASH_MARGIN_DAYS = 31;
 const DEDUPED = 'otc_stage_dedup';
 
 /**
- * Hashes of the stored rows, by key, so records identical to what is stored never travel to the
- * database. Read beside the fetch, before the view's transaction: only this process writes the view
- * (the run lock), so they are still what is stored when the load begins. Limited to rows the source can still send (a margin beyond the window) to bound memory;
- * a record outside that range simply goes through the merge, which decides the same way.
+ * The stored rows a load compares its payload with, read beside the fetch, before the view's
+ * transaction: only this process writes the view (the run lock), so they are still what is stored
+ * when the load begins. A record whose hash is stored for its key never travels to the database, and
+ * the window of each row says, once the payload is read, which stored rows it lacks (see `missingFrom`).
+ * Limited to rows the source can still send (a margin beyond the window) to bound memory; a record
+ * outside that range simply goes through the merge, which decides the same way.
  */
-export async function storedHashes(db: Queryable, schema: string, view: ViewSpec): Promise<Map<string, string>> {
+export class StoredRows {
+  static none(): StoredRows {
+    return new StoredRows(new Map(), new Float64Array(0), null);
+  }
+
+  constructor(
+    /** Record hash by key; '' for a row stored without one, which no record matches. */
+    readonly hashes: Map<string, string>,
+    /** Per row, in the order of `hashes`: its window value in epoch ms (`windowMsSql`). */
+    private readonly windows: Float64Array,
+    /** The rows were read from this instant of the window column on (ISO); null when every row was read. */
+    readonly since: string | null,
+  ) {}
+
+  get size(): number {
+    return this.hashes.size;
+  }
+
+  /** Keys of the rows whose window value lies in `[fromMs, toMs]` and which `has` does not hold. */
+  missingFrom(has: (key: string) => boolean, fromMs: number, toMs: number): string[] {
+    const missing: string[] = [];
+    let i = 0;
+    for (const key of this.hashes.keys()) {
+      const ms = this.windows[i++]!;
+      if (ms >= fromMs && ms <= toMs && !has(key)) missing.push(key);
+    }
+    return missing;
+  }
+
+  /** Lets go of the rows once the load no longer needs them. */
+  clear(): void {
+    this.hashes.clear();
+  }
+}
+
+/** A window value as epoch ms, the same for a column and a bound (a date counts from its midnight, UTC). */
+function windowMsSql(value: string): string {
+  return `(extract(epoch FROM ${value}) * 1000)::float8`;
+}
+
+/** Reads the stored rows of `view` (see `StoredRows`); `nowMs` places the window. */
+export async function readStoredRows(db: Queryable, schema: string, view: ViewSpec, nowMs: number): Promise<StoredRows> {
   const table = qualified(schema, view.table);
-  const recent = view.windowColumn
-    ? `AND t.${ident(view.windowColumn)} >= now() - make_interval(days => ${view.windowDays + HASH_MARGIN_DAYS})`
-    : '';
-  const { rows } = await db.query<{ k: string; h: string }>(
-    `SELECT (${keyExpr(view, 't')})::text AS k, _record_hash::text AS h FROM ${table} t WHERE _record_hash IS NOT NULL ${recent}`,
+  const key = `(${keyExpr(view, 't')})::text AS k, coalesce(_record_hash::text, '') AS h`;
+  if (!view.windowColumn) {
+    const { rows } = await db.query<{ k: string; h: string }>(`SELECT ${key} FROM ${table} t`);
+    return new StoredRows(new Map(rows.map((r) => [r.k, r.h])), new Float64Array(0), null);
+  }
+  const column = `t.${ident(view.windowColumn)}`;
+  const since = new Date(nowMs - (view.windowDays + HASH_MARGIN_DAYS) * 86_400_000).toISOString();
+  const { rows } = await db.query<{ k: string; h: string; w: number }>(
+    `SELECT ${key}, ${windowMsSql(column)} AS w FROM ${table} t WHERE ${column} >= $1::timestamptz`,
+    [since],
   );
-  return new Map(rows.map((r) => [r.k, r.h]));
+  const hashes = new Map<string, string>();
+  const windows = new Float64Array(rows.length);
+  for (const row of rows) {
+    windows[hashes.size] = row.w;
+    hashes.set(row.k, row.h);
+  }
+  return new StoredRows(hashes, windows, since);
+}
+
+/**
+ * The window a payload checks for missing rows (one day after its earliest value to its latest, SPEC
+ * §10) in epoch ms, and whether `since` (where the stored rows were read from) lies before it.
+ */
+export interface WindowBounds {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly coveredSince: boolean;
 }
 
 export class TableLoad {
@@ -199,18 +263,37 @@ export class TableLoad {
     return { inserted: this.inserted + inserted, updated: this.emptyAtStart ? 0 : replaced };
   }
 
-  /** Keys of stored rows whose window column lies in [from + 1 day, to]. */
-  async storedKeysInWindow(from: string, to: string): Promise<string[]> {
-    const { view } = this;
-    if (!view.windowColumn) return [];
-    const wc = ident(view.windowColumn);
-    const type = SQL_TYPES[fieldByColumn(view, view.windowColumn).type];
+  /**
+   * The payload's checked window (see `WindowBounds`) for its earliest and latest window values, as the
+   * database reads them: a day is added in the session's time zone.
+   */
+  async windowBounds(earliest: string, latest: string, since: string | null): Promise<WindowBounds> {
+    const type = this.windowType();
+    const from = `$1::${type} + interval '1 day'`;
+    const { rows } = await this.tx.query<{ from_ms: number; to_ms: number; covered: boolean }>(
+      `SELECT ${windowMsSql(from)} AS from_ms, ${windowMsSql(`$2::${type}`)} AS to_ms,
+              $3::timestamptz IS NOT NULL AND ${from} >= $3::timestamptz AS covered`,
+      [earliest, latest, since],
+    );
+    const [row] = rows;
+    return { fromMs: row!.from_ms, toMs: row!.to_ms, coveredSince: row!.covered };
+  }
+
+  /** Keys of the stored rows inside the payload's checked window (see `windowBounds`). */
+  async storedKeysInWindow(earliest: string, latest: string): Promise<string[]> {
+    const type = this.windowType();
     const { rows } = await this.tx.query<{ k: string }>(
-      `SELECT (${keyExpr(view, 't')})::text AS k FROM ${qualified(this.schema, view.table)} t
-       WHERE t.${wc} >= $1::${type} + interval '1 day' AND t.${wc} <= $2::${type}`,
-      [from, to],
+      `SELECT (${keyExpr(this.view, 't')})::text AS k FROM ${qualified(this.schema, this.view.table)} t
+       WHERE t.${ident(this.view.windowColumn!)} >= $1::${type} + interval '1 day' AND t.${ident(this.view.windowColumn!)} <= $2::${type}`,
+      [earliest, latest],
     );
     return rows.map((r) => r.k);
+  }
+
+  private windowType(): string {
+    const { view } = this;
+    if (!view.windowColumn) throw new Error(`${view.name} has no window column`);
+    return SQL_TYPES[fieldByColumn(view, view.windowColumn).type];
   }
 
   /** Moves rows (by key) to the view's `_removed` side table with every column; returns how many. */

@@ -4,33 +4,34 @@
  * wait in memory (up to EARLY_MAX_RAW_CHARS) for the transaction. The network stays out of the
  * transaction, and the load no longer waits for the whole body before it starts parsing.
  */
+import type { StoredRows } from '../load/table-load.js';
 import type { NormalizedRow } from '../transform/normalize.js';
 import type { RecordBatch } from '../transform/record-stream.js';
-import type { PayloadReading, StoredHashes, ToSend } from './payload-reading.js';
+import type { PayloadReading, ToSend } from './payload-reading.js';
 
 /** How much the early read may hold (about the rows' length as JSON text, see `rowChars`) before it waits for the transaction. */
 const EARLY_MAX_RAW_CHARS = 16 << 20;
 /** What a field costs a held row beyond its value's text (about its name and punctuation as JSON). */
 const FIELD_CHARS = 20;
 
-/** What the transaction starts from: the stored hashes, and the rows read early that must travel. */
+/** What the transaction starts from: the stored rows, and the rows read early that must travel. */
 export interface ReadEarly {
-  readonly stored: Map<string, string>;
+  readonly stored: StoredRows;
   readonly toSend: ToSend;
 }
 
 /**
  * Reads a view's payload for one load. Each download attempt the source reports gets a reading of its
- * own, started at once; the stored hashes the readings compare with are read once, when first needed.
+ * own, started at once; the stored rows the readings compare with are read once, when first needed.
  */
 export class PayloadReader {
   private current: PayloadReading;
   private early: EarlyRead | null = null;
-  private storedRead: Promise<Map<string, string>> | null = null;
+  private storedRead: Promise<StoredRows> | null = null;
 
   constructor(
     private readonly newReading: () => PayloadReading,
-    private readonly readStored: () => Promise<Map<string, string>>,
+    private readonly readStored: () => Promise<StoredRows>,
   ) {
     this.current = newReading();
   }
@@ -63,7 +64,7 @@ export class PayloadReader {
    * Read once the source has answered (so no database work delays the request itself), while the body
    * downloads.
    */
-  private stored(): Promise<Map<string, string>> {
+  private stored(): Promise<StoredRows> {
     if (this.storedRead) return this.storedRead;
     this.storedRead = this.readStored();
     this.storedRead.catch(() => undefined);
@@ -82,7 +83,7 @@ class EarlyRead {
   constructor(
     private readonly batches: AsyncIterator<RecordBatch>,
     private readonly reading: PayloadReading,
-    stored: Promise<StoredHashes>,
+    stored: Promise<StoredRows>,
   ) {
     this.done = this.run(stored);
   }
@@ -100,7 +101,7 @@ class EarlyRead {
     void this.done.then(() => this.batches.return?.()).catch(() => undefined);
   }
 
-  private async run(storedRead: Promise<StoredHashes>): Promise<void> {
+  private async run(storedRead: Promise<StoredRows>): Promise<void> {
     try {
       const stored = await storedRead;
       const { fresh, repeats } = this.toSend;
@@ -108,7 +109,7 @@ class EarlyRead {
         const next = await this.batches.next();
         if (next.done === true) return;
         const [freshBefore, repeatsBefore] = [fresh.length, repeats.length];
-        this.reading.take(next.value, stored, this.toSend);
+        this.reading.take(next.value, stored.hashes, this.toSend);
         this.held += rowChars(fresh, freshBefore) + rowChars(repeats, repeatsBefore);
       }
     } catch (error) {

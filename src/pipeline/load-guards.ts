@@ -7,7 +7,7 @@
 import { LoadRefusedError } from '../errors.js';
 import { qualified, type Queryable } from '../load/db.js';
 import { COMMITTED_API_RUNS } from '../load/runs.js';
-import type { TableLoad } from '../load/table-load.js';
+import type { StoredRows, TableLoad } from '../load/table-load.js';
 import type { ViewSpec } from '../registry.js';
 import type { PayloadIndex } from './payload-index.js';
 
@@ -117,11 +117,15 @@ export function refuseRekeying(view: string, rekeyed: number): void {
 /**
  * Timesheets and comments come back whole for their window: a stored row inside the payload's window
  * (one day after its earliest value to its latest) that the payload lacks was edited or deleted
- * upstream, and is moved to the side table so its hours are not counted twice.
+ * upstream, and is moved to the side table so its hours are not counted twice. The stored rows read
+ * before the load say which those are; only a payload reaching back before them asks the table.
  */
-export async function removeMissing(table: TableLoad, payload: PayloadIndex, runId: string): Promise<number> {
+export async function removeMissing(table: TableLoad, payload: PayloadIndex, stored: StoredRows, runId: string): Promise<number> {
   if (payload.windowMin === null || payload.windowMax === null) return 0;
-  const inWindow = await table.storedKeysInWindow(payload.windowMin, payload.windowMax);
-  const missing = inWindow.filter((key) => !payload.has(key));
+  const has = (key: string) => payload.has(key);
+  const window = await table.windowBounds(payload.windowMin, payload.windowMax, stored.since);
+  const missing = window.coveredSince
+    ? stored.missingFrom(has, window.fromMs, window.toMs)
+    : (await table.storedKeysInWindow(payload.windowMin, payload.windowMax)).filter((key) => !has(key));
   return table.moveToRemoved(missing, runId);
 }

@@ -57,6 +57,7 @@ class PayloadLoad {
     await this.guard();
     const merged = await this.merge();
     const removed = await this.removeMissing();
+    this.payload.stored.clear();
     await this.table.analyzeIfLarge(merged);
     this.log.debug({ ms: this.phase(), removed }, 'removed missing rows and analyzed');
     // The embedded database cannot interrupt a statement: a signal during the merge is seen here.
@@ -74,9 +75,8 @@ class PayloadLoad {
     }
     for await (const batch of batches) {
       await checkpoint(this.ctx, this.view);
-      await this.sendPart(this.reading.take(batch, stored));
+      await this.sendPart(this.reading.take(batch, stored.hashes));
     }
-    stored.clear();
     await this.table.endStaging();
     this.log.debug(
       { ms: this.phase(), staged: this.table.stagedCount, copied: this.table.insertedCount },
@@ -119,7 +119,7 @@ class PayloadLoad {
   private async removeMissing(): Promise<number> {
     // A table that started empty has no row from before this load.
     if (this.source.kind !== 'api' || this.table.startedEmpty) return 0;
-    return removeMissing(this.table, this.reading.payload, this.ctx.runId);
+    return removeMissing(this.table, this.reading.payload, this.payload.stored, this.ctx.runId);
   }
 
   private counts(merged: MergeCounts, removed: number): ViewCounts {

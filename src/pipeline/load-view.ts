@@ -13,7 +13,7 @@ import { CancelledError, LoadRefusedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../load/db.js';
 import { type LoadStatus, RunRecorder, type ViewCounts, writeRejects, ZERO_COUNTS } from '../load/runs.js';
-import { storedHashes } from '../load/table-load.js';
+import { readStoredRows, StoredRows } from '../load/table-load.js';
 import type { ViewSpec } from '../registry.js';
 import { Normalizer } from '../transform/normalize.js';
 import { Zone } from '../transform/values.js';
@@ -76,15 +76,16 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
 function payloadReader(ctx: LoadContext, view: ViewSpec, source: RecordSource): PayloadReader {
   const zone = new Zone(ctx.config.timezone);
   // A created time or cursor more than a day ahead cannot be real (clocks drift, not by days).
-  const latestMs = (ctx.now ?? Date.now)() + PLAUSIBLE_AHEAD_MS;
+  const nowMs = (ctx.now ?? Date.now)();
+  const latestMs = nowMs + PLAUSIBLE_AHEAD_MS;
   const newReading = () => new PayloadReading(new Normalizer(view, { zone, serialDates: source.serialDates ?? false, latestMs }));
   // Reprocess must re-derive every row, also those whose stored hash matches (a column changed by hand,
   // or a parser fix without a PARSER_VERSION bump), so it skips the "unchanged never travels" check.
   // The read has a transaction of its own, so a signal cancels it like any statement of the load.
-  const readStored = (): Promise<Map<string, string>> =>
+  const readStored = (): Promise<StoredRows> =>
     source.kind === 'reprocess'
-      ? Promise.resolve(new Map<string, string>())
-      : ctx.db.transaction((tx) => storedHashes(tx, ctx.config.schema, view), { signal: ctx.signal });
+      ? Promise.resolve(StoredRows.none())
+      : ctx.db.transaction((tx) => readStoredRows(tx, ctx.config.schema, view, nowMs), { signal: ctx.signal });
   return new PayloadReader(newReading, readStored);
 }
 
