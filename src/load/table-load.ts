@@ -40,6 +40,9 @@ const STAGE = 'otc_stage';
 /** Stored hashes are read for rows this many days beyond the window, for records at its edge. */
 const HASH_MARGIN_DAYS = 31;
 const DEDUPED = 'otc_stage_dedup';
+/** A load that changes at least this many rows, and this share of its payload's, refreshes the statistics. */
+const ANALYZE_MIN_ROWS = 1000;
+const ANALYZE_MIN_SHARE = 0.1;
 
 /**
  * The stored rows a load compares its payload with, read beside the fetch, before the view's
@@ -350,11 +353,13 @@ export class TableLoad {
    * Refreshes planner statistics after a large change, so the analysts' queries plan well: for the
    * columns they filter and join on (the indexed ones, the key, the cursor and the window). Leaving out
    * `_raw` and the free-text columns makes it about three times quicker; autovacuum's own ANALYZE covers
-   * the rest later.
+   * the rest later. A change is large from a thousand rows and a tenth of the payload's (autovacuum's
+   * own share): a re-sync that changes 5% of 150,000 timesheets leaves the statistics as good as they
+   * were, and its ANALYZE took 0.2 s.
    */
-  async analyzeIfLarge(counts: MergeCounts): Promise<void> {
+  async analyzeIfLarge(counts: MergeCounts, payloadRows: number): Promise<void> {
     const changed = counts.inserted + counts.updated;
-    if (changed < 1000) return;
+    if (changed < Math.max(ANALYZE_MIN_ROWS, ANALYZE_MIN_SHARE * payloadRows)) return;
     const { view } = this;
     const columns = new Set([...view.key, ...view.indexed, view.cursor, view.windowColumn].filter((c): c is string => c !== null));
     await this.tx.exec(`ANALYZE ${qualified(this.schema, view.table)} (${[...columns].map(ident).join(', ')})`);

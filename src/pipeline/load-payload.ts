@@ -58,7 +58,7 @@ class PayloadLoad {
     const merged = await this.merge();
     const removed = await this.removeMissing();
     this.payload.stored.clear();
-    await this.table.analyzeIfLarge(merged);
+    await this.table.analyzeIfLarge(merged, this.reading.payload.size);
     this.log.debug({ ms: this.phase(), removed }, 'removed missing rows and analyzed');
     // The embedded database cannot interrupt a statement: a signal during the merge is seen here.
     await checkpoint(this.ctx, this.view);

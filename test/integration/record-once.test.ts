@@ -161,6 +161,33 @@ for (const kind of DATABASE_KINDS) {
       );
     });
 
+    test('a load that changes a tenth of its payload refreshes the planner statistics, a smaller change leaves them', async () => {
+      // Only the load's own ANALYZE may move the estimate here, not autovacuum's.
+      if (tdb.kind === 'server') await db.exec('ALTER TABLE servicedesk.timesheets SET (autovacuum_enabled = false)');
+      const estimate = async () => {
+        const [r] = await rows<{ estimated: number; stored: number }>(
+          db,
+          `SELECT reltuples::int AS estimated, (SELECT count(*)::int FROM servicedesk.timesheets) AS stored
+           FROM pg_class WHERE oid = 'servicedesk.timesheets'::regclass`,
+        );
+        return r!;
+      };
+      otc.set('timesheets', manyTimesheets(12_000));
+      await syncOnce(db, config(), ['timesheets']);
+      const first = await estimate();
+      assert.equal(first.estimated, first.stored);
+      // 1,100 new rows in a payload of 13,100: over a thousand, under a tenth.
+      otc.set('timesheets', manyTimesheets(13_100));
+      assert.equal(outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets').counts.inserted, 1_100);
+      assert.deepEqual(await estimate(), { estimated: first.estimated, stored: first.stored + 1_100 });
+      // 1,500 new rows in a payload of 14,600: over a tenth.
+      otc.set('timesheets', manyTimesheets(14_600));
+      await syncOnce(db, config(), ['timesheets']);
+      const last = await estimate();
+      assert.equal(last.stored, first.stored + 2_600);
+      assert.equal(last.estimated, last.stored);
+    });
+
     test('an unchanged re-sync writes no tuple', async () => {
       otc.set('tickets', [ticket(1), ticket(3)]);
       otc.set('comments', [comment(10, 1), comment(11, 3)]);
