@@ -25,3 +25,33 @@ export function copyFields(values: ReadonlyArray<string | number | boolean | nul
 export function textArrayLiteral(items: readonly string[]): string {
   return `{${items.map((s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
+
+/** A new buffer starts at this size, and grows by doubling. */
+const LINE_BYTES_INITIAL = 64 << 10;
+/** Most UTF-8 bytes one UTF-16 code unit can take. */
+const MAX_BYTES_PER_CHAR = 3;
+
+/**
+ * COPY lines gathered as their UTF-8 bytes, each line encoded as it is added. Encoding a batch as one
+ * joined string was four times slower: a string of megabytes is flattened before it is encoded, out of
+ * the CPU's cache, and a single letter outside ASCII makes all of it two bytes a character.
+ */
+export class LineBytes {
+  private buffer = Buffer.allocUnsafe(LINE_BYTES_INITIAL);
+  private length = 0;
+
+  add(line: string): void {
+    const room = line.length * MAX_BYTES_PER_CHAR;
+    if (this.length + room > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + room));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    this.length += this.buffer.write(line, this.length);
+  }
+
+  /** The lines added, as bytes; the buffer is not reused, so they stay valid while a COPY sends them. */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+}

@@ -21,11 +21,12 @@ export interface Queryable {
 /** An open bulk load (COPY … FROM STDIN, text format) into one table. */
 export interface CopyWriter {
   /**
-   * Sends rows: tab-separated lines ending in "\n", escaped as in copy-format.ts. Resolves once the
-   * previous write has reached the database, so the caller prepares the next batch while the database
-   * takes this one; rejects if the COPY failed (a failure may also surface at the next write or `finish`).
+   * Sends rows: tab-separated lines ending in "\n", escaped as in copy-format.ts, as text or as its UTF-8
+   * bytes (which the caller must not change afterwards). Resolves once the previous write has reached
+   * the database, so the caller prepares the next batch while the database takes this one; rejects if
+   * the COPY failed (a failure may also surface at the next write or `finish`).
    */
-  write(lines: string): Promise<void>;
+  write(lines: string | Uint8Array): Promise<void>;
   /** Completes the COPY; resolves once every row is in the table. */
   finish(): Promise<void>;
 }

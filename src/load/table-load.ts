@@ -6,7 +6,7 @@
  */
 import { LoadRefusedError } from '../errors.js';
 import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
-import { copyFields, copyValue, textArrayLiteral } from './copy-format.js';
+import { copyFields, copyValue, LineBytes, textArrayLiteral } from './copy-format.js';
 import { ident, qualified, type CopyWriter, type Queryable, type Tx } from './db.js';
 import { hasSimpleKey } from '../transform/natural-key.js';
 import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, type LoadTarget, stageColumns, updateSql } from './merge-sql.js';
@@ -197,24 +197,24 @@ export class TableLoad {
 
   private async copyDirect(rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    let lines = '';
-    for (const r of rows) lines += `${copyFields(r.values)}\t${copyValue(r.raw)}\t${storedHash(r.hash)}${this.lineageSuffix}\n`;
-    await this.writer(true).write(lines);
+    const lines = new LineBytes();
+    for (const r of rows) lines.add(`${copyFields(r.values)}\t${copyValue(r.raw)}\t${storedHash(r.hash)}${this.lineageSuffix}\n`);
+    await this.writer(true).write(lines.bytes());
     this.inserted += rows.length;
   }
 
   private async stage(rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    let lines = '';
+    const lines = new LineBytes();
     const nullable = this.view.keyNullable;
     for (const r of rows) {
       const keep = r.keep ? copyValue(textArrayLiteral(r.keep)) : '\\N';
       const carried = r.carried ? copyValue(textArrayLiteral(r.carried)) : '\\N';
-      lines += `${r.position}\t${copyFields(r.values)}\t${copyValue(r.raw)}\t${keep}\t${carried}\t${storedHash(r.hash)}\n`;
+      lines.add(`${r.position}\t${copyFields(r.values)}\t${copyValue(r.raw)}\t${keep}\t${carried}\t${storedHash(r.hash)}\n`);
       if (nullable) this.nullMasks.add(this.nullMaskOf(r.values));
     }
     if (this.copyIsDirect) await this.endStaging();
-    await this.writer(false).write(lines);
+    await this.writer(false).write(lines.bytes());
     this.staged += rows.length;
   }
 
