@@ -26,10 +26,10 @@ export function textArrayLiteral(items: readonly string[]): string {
   return `{${items.map((s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
-/** A new buffer starts at this size, and grows by doubling. */
-const LINE_BYTES_INITIAL = 64 << 10;
 /** Most UTF-8 bytes one UTF-16 code unit can take. */
 const MAX_BYTES_PER_CHAR = 3;
+/** Room for the lines expected, sized from the first: lines of one view are much alike. */
+const FIRST_LINE_SHARE = 1.25;
 
 /**
  * COPY lines gathered as their UTF-8 bytes, each line encoded as it is added. Encoding a batch as one
@@ -37,11 +37,15 @@ const MAX_BYTES_PER_CHAR = 3;
  * the CPU's cache, and a single letter outside ASCII makes all of it two bytes a character.
  */
 export class LineBytes {
-  private buffer = Buffer.allocUnsafe(LINE_BYTES_INITIAL);
+  private buffer: Buffer | null = null;
   private length = 0;
+
+  /** `expected`: about how many lines will be added. */
+  constructor(private readonly expected: number) {}
 
   add(line: string): void {
     const room = line.length * MAX_BYTES_PER_CHAR;
+    this.buffer ??= Buffer.allocUnsafe(Math.ceil(line.length * this.expected * FIRST_LINE_SHARE) + room);
     if (this.length + room > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + room));
       this.buffer.copy(grown, 0, 0, this.length);
@@ -52,6 +56,6 @@ export class LineBytes {
 
   /** The lines added, as bytes; the buffer is not reused, so they stay valid while a COPY sends them. */
   bytes(): Buffer {
-    return this.buffer.subarray(0, this.length);
+    return this.buffer?.subarray(0, this.length) ?? Buffer.alloc(0);
   }
 }

@@ -197,7 +197,7 @@ export class TableLoad {
 
   private async copyDirect(rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const lines = new LineBytes();
+    const lines = new LineBytes(rows.length);
     for (const r of rows) lines.add(`${copyFields(r.values)}\t${copyValue(r.raw)}\t${storedHash(r.hash)}${this.lineageSuffix}\n`);
     await this.writer(true).write(lines.bytes());
     this.inserted += rows.length;
@@ -205,7 +205,7 @@ export class TableLoad {
 
   private async stage(rows: readonly StagedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const lines = new LineBytes();
+    const lines = new LineBytes(rows.length);
     const nullable = this.view.keyNullable;
     for (const r of rows) {
       const keep = r.keep ? copyValue(textArrayLiteral(r.keep)) : '\\N';
