@@ -6,7 +6,7 @@ import { readRecordBatches, type RecordBatch } from '../../src/transform/record-
 
 const VIEW = 'timesheets';
 
-/** The body as chunks of `size` bytes (plain Uint8Arrays, as undici yields them); 0 = one chunk. */
+/** The body as chunks of `size` bytes (plain Uint8Arrays, as a body source may yield them); 0 = one chunk. */
 async function* chunksOf(body: string | Uint8Array, size = 0): AsyncGenerator<Uint8Array> {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   const step = size === 0 ? Math.max(bytes.length, 1) : size;
