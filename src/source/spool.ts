@@ -130,18 +130,21 @@ export class Spool {
 
   /**
    * The body's bytes from the start, as they arrive; ends when the body is complete. Throws
-   * `SpoolAbandonedError` if the download fails first.
+   * `SpoolAbandonedError` if the download fails first. Every chunk is read into the same buffer, so a
+   * chunk is valid until the next is asked for: a new megabyte for each chunk was freed only by full
+   * garbage collections, a third more of them on a re-sync.
    */
   async *chunks(): AsyncGenerator<Uint8Array> {
     let handle: FileHandle | null = null;
     let position = 0;
+    let buffer: Buffer | null = null;
     try {
       for (;;) {
         if (this.state === 'failed') throw new SpoolAbandonedError();
         if (position < this.bytes) {
           handle ??= await open(this.file, 'r');
-          const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, this.bytes - position));
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+          buffer ??= Buffer.allocUnsafe(READ_CHUNK_BYTES);
+          const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, this.bytes - position), position);
           position += bytesRead;
           yield buffer.subarray(0, bytesRead);
           continue;
