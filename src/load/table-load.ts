@@ -61,7 +61,7 @@ export class StoredRows {
     /** Record hash by key; '' for a row stored without one, which no record matches. */
     readonly hashes: Map<string, string>,
     /** Per row, in the order of `hashes`: its window value in epoch ms (`windowMsSql`). */
-    private readonly windows: Float64Array,
+    private windows: Float64Array,
     /** The rows were read from this instant of the window column on (ISO); null when every row was read. */
     readonly since: string | null,
   ) {}
@@ -84,6 +84,7 @@ export class StoredRows {
   /** Lets go of the rows once the load no longer needs them. */
   clear(): void {
     this.hashes.clear();
+    this.windows = new Float64Array(0);
   }
 }
 

@@ -2,7 +2,8 @@
  * A tiny real HTTP server playing OTC with records the test chooses (the simulator generates its
  * own). Same endpoint shape: GET ?id=GUID with Basic auth, `{"message":{"data":[...]}}`.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { VIEWS, type ViewName } from '../../src/registry.js';
 
@@ -14,6 +15,8 @@ export interface FixtureServer {
   /** Replaces what a view returns: records (wrapped in the usual envelope), or a raw status/body. */
   set(view: ViewName, response: unknown[] | { status: number; body?: string | Buffer; headers?: Record<string, string> }): void;
   readonly hits: Record<string, number>;
+  /** Connections accepted so far (an https one counts even when its handshake fails). */
+  readonly connections: number;
   /** Told of each request for a view as it arrives; the answer waits for what it returns. */
   onRequest: ((view: ViewName) => void | Promise<void>) | null;
   /** Env for a config or CLI pointing at this server. */
@@ -21,12 +24,19 @@ export interface FixtureServer {
   close(): Promise<void>;
 }
 
-export async function startFixtureServer(initial: Partial<Record<ViewName, unknown[]>> = {}): Promise<FixtureServer> {
+/** The certificate and key of an https source (the tests' own, in test/support/tls). */
+export interface FixtureTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** `tls`: serve over https with that certificate, as OTC is reached in production. */
+export async function startFixtureServer(initial: Partial<Record<ViewName, unknown[]>> = {}, tls?: FixtureTls): Promise<FixtureServer> {
   const responses = new Map<string, unknown>();
   const hits: Record<string, number> = {};
   for (const view of VIEWS) responses.set(view.guid, initial[view.name] ?? []);
   const expected = `Basic ${Buffer.from(`${FIXTURE_USER}:${FIXTURE_PASSWORD}`).toString('base64')}`;
-  const server: Server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const id = new URL(req.url ?? '/', 'http://x').searchParams.get('id') ?? '';
     const view = VIEWS.find((v) => v.guid === id);
     if (view) hits[view.name] = (hits[view.name] ?? 0) + 1;
@@ -46,12 +56,18 @@ export async function startFixtureServer(initial: Partial<Record<ViewName, unkno
     }
     const raw = response as { status: number; body?: string | Buffer; headers?: Record<string, string> };
     res.writeHead(raw.status, raw.headers ?? {}).end(raw.body ?? '');
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, handle) : createServer(handle);
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/OTC/Data/View/data`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}/OTC/Data/View/data`;
   const fixture: FixtureServer = {
     url,
     hits,
+    get connections() {
+      return connections;
+    },
     onRequest: null,
     set: (view, response) => responses.set(VIEWS.find((v) => v.name === view)!.guid, response),
     env: () => ({
