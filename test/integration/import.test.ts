@@ -165,11 +165,17 @@ for (const kind of DATABASE_KINDS) {
       );
       const result = await importOnce(db, config(), [t1900, t1904, ts1904]);
       assert.deepEqual(
-        result.files.map((f) => [f.outcome.view, f.outcome.status, f.outcome.counts.inserted, f.outcome.counts.valueErrors]),
+        result.files.map((f) => [
+          f.outcome.view,
+          f.outcome.status,
+          f.outcome.counts.inserted,
+          f.outcome.counts.valueErrors,
+          f.outcome.error,
+        ]),
         [
-          ['tickets', 'success', 1, 0],
-          ['tickets', 'success', 1, 0],
-          ['timesheets', 'success', 1, 0],
+          ['tickets', 'success', 1, 0, null],
+          ['tickets', 'success', 1, 0, null],
+          ['timesheets', 'success', 1, 0, null],
         ],
       );
       const tickets = await rows(
