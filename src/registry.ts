@@ -287,6 +287,14 @@ function problemsOf(entry: ViewEntry): string[] {
   // The versions go to ticket_history (migration 006), whose columns are the tickets view's.
   if (entry.history && entry.name !== 'tickets') problems.push('history is kept only for tickets, in ticket_history');
   if (!(entry.windowDays > 0)) problems.push('its window must be a positive number of days');
+  // Their stored values are read back as instants or dates (see `StoredRows`).
+  for (const [role, column] of [
+    ['cursor', entry.cursor],
+    ['window column', entry.windowColumn],
+  ] as const) {
+    const type = entry.fields.find((f) => f.column === column)?.type;
+    if (type !== undefined && type !== 'instant' && type !== 'date') problems.push(`its ${role} must be an instant or a date`);
+  }
   return problems;
 }
 

@@ -8,7 +8,9 @@ import { LoadRefusedError } from '../errors.js';
 import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
 import { copyFields, copyValue, LineBytes, textArrayLiteral } from './copy-format.js';
 import { ident, qualified, type CopyWriter, type Queryable, type Tx } from './db.js';
+import { DAY_MS, isoDateOfDay, isoInstantOf } from '../transform/calendar.js';
 import { hasSimpleKey } from '../transform/natural-key.js';
+import type { StoredLookup } from '../transform/normalize.js';
 import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, type LoadTarget, stageColumns, updateSql } from './merge-sql.js';
 
 /** One record ready to stage: typed values in registry order, plus what the merge needs. */
@@ -44,76 +46,126 @@ const DEDUPED = 'otc_stage_dedup';
 const ANALYZE_MIN_ROWS = 1000;
 const ANALYZE_MIN_SHARE = 0.1;
 
+/** In `StoredRows.byHash`: more than one stored row has this hash (see `StoredRows`). */
+const SHARED_HASH = -1;
+
 /**
  * The stored rows a load compares its payload with, read beside the fetch, before the view's
  * transaction: only this process writes the view (the run lock), so they are still what is stored
- * when the load begins. A record whose hash is stored for its key never travels to the database, and
- * the window of each row says, once the payload is read, which stored rows it lacks (see `missingFrom`).
- * Limited to rows the source can still send (a margin beyond the window) to bound memory; a record
- * outside that range simply goes through the merge, which decides the same way.
+ * when the load begins. A record whose hash a stored row has is that row, unchanged: it never travels
+ * to the database, and its key, cursor and window are the row's, so it need not be parsed (the hash
+ * is of the record's whole text, so equal hashes mean equal records). The window of each row says,
+ * once the payload is read, which stored rows it lacks (see `missingFrom`). Limited to rows the source
+ * can still send (a margin beyond the window) to bound memory; a record outside that range simply goes
+ * through the merge, which decides the same way.
+ *
+ * Two rows can share a hash only when the same record was stored under two keys (OTC_TIMEZONE changed
+ * between the loads, and the record's date carried an offset); a record with such a hash is parsed, and
+ * its key decides.
  */
 export class StoredRows {
   static none(): StoredRows {
-    return new StoredRows(new Map(), new Float64Array(0), null);
+    return new StoredRows(null, 0);
   }
+
+  /** Row index by record hash (`SHARED_HASH` when rows share it); a row stored without a hash is not here. */
+  private readonly byHash = new Map<string, number>();
+  private keys: string[] = [];
+  /** Per row: its window and cursor values in epoch ms (`msSql`), NaN for none. */
+  private windows: Float64Array;
+  private cursors: Float64Array;
+  private readonly cursorText: (ms: number) => string;
+  private readonly windowText: (ms: number) => string;
 
   constructor(
-    /** Record hash by key; '' for a row stored without one, which no record matches. */
-    readonly hashes: Map<string, string>,
-    /** Per row, in the order of `hashes`: its window value in epoch ms (`windowMsSql`). */
-    private windows: Float64Array,
+    view: ViewSpec | null,
+    rows: number,
     /** The rows were read from this instant of the window column on (ISO); null when every row was read. */
-    readonly since: string | null,
-  ) {}
+    readonly since: string | null = null,
+  ) {
+    this.windows = new Float64Array(rows);
+    this.cursors = new Float64Array(rows);
+    this.cursorText = textOfMs(view, view?.cursor ?? null);
+    this.windowText = textOfMs(view, view?.windowColumn ?? null);
+  }
 
   get size(): number {
-    return this.hashes.size;
+    return this.keys.length;
   }
+
+  /** Adds a row as read: its key, its record hash ('' for none), its window and cursor values in epoch ms. */
+  add(key: string, hash: string, windowMs: number, cursorMs: number): void {
+    const row = this.keys.length;
+    this.keys.push(key);
+    this.windows[row] = windowMs;
+    this.cursors[row] = cursorMs;
+    if (hash === '') return;
+    this.byHash.set(hash, this.byHash.has(hash) ? SHARED_HASH : row);
+  }
+
+  /** See `StoredLookup`. */
+  readonly lookup: StoredLookup = (hash) => {
+    const row = this.byHash.get(hash);
+    if (row === undefined || row === SHARED_HASH) return null;
+    const cursorMs = this.cursors[row]!;
+    const windowMs = this.windows[row]!;
+    return {
+      key: this.keys[row]!,
+      cursor: Number.isNaN(cursorMs) ? null : this.cursorText(cursorMs),
+      windowValue: Number.isNaN(windowMs) ? null : this.windowText(windowMs),
+    };
+  };
 
   /** Keys of the rows whose window value lies in `[fromMs, toMs]` and which `has` does not hold. */
   missingFrom(has: (key: string) => boolean, fromMs: number, toMs: number): string[] {
     const missing: string[] = [];
-    let i = 0;
-    for (const key of this.hashes.keys()) {
-      const ms = this.windows[i++]!;
-      if (ms >= fromMs && ms <= toMs && !has(key)) missing.push(key);
+    for (let row = 0; row < this.keys.length; row++) {
+      const ms = this.windows[row]!;
+      if (ms >= fromMs && ms <= toMs && !has(this.keys[row]!)) missing.push(this.keys[row]!);
     }
     return missing;
   }
 
   /** Lets go of the rows once the load no longer needs them. */
   clear(): void {
-    this.hashes.clear();
+    this.byHash.clear();
+    this.keys = [];
     this.windows = new Float64Array(0);
+    this.cursors = new Float64Array(0);
   }
 }
 
-/** A window value as epoch ms, the same for a column and a bound (a date counts from its midnight, UTC). */
-function windowMsSql(value: string): string {
+/** A cursor or window value in epoch ms as the normalizer writes it: an instant, or a date (its midnight, UTC). */
+function textOfMs(view: ViewSpec | null, column: string | null): (ms: number) => string {
+  const type = view && column ? fieldByColumn(view, column).type : null;
+  return type === 'date' ? (ms) => isoDateOfDay(Math.floor(ms / DAY_MS)) : isoInstantOf;
+}
+
+/** A value as epoch ms, the same for a column and a bound (a date counts from its midnight, UTC). */
+function msSql(value: string): string {
   return `(extract(epoch FROM ${value}) * 1000)::float8`;
 }
 
 /** Reads the stored rows of `view` (see `StoredRows`); `nowMs` places the window. */
 export async function readStoredRows(db: Queryable, schema: string, view: ViewSpec, nowMs: number): Promise<StoredRows> {
   const table = qualified(schema, view.table);
-  const key = `(${keyExpr(view, 't')})::text AS k, coalesce(_record_hash::text, '') AS h`;
-  if (!view.windowColumn) {
-    const { rows } = await db.query<{ k: string; h: string }>(`SELECT ${key} FROM ${table} t`);
-    return new StoredRows(new Map(rows.map((r) => [r.k, r.h])), new Float64Array(0), null);
-  }
-  const column = `t.${ident(view.windowColumn)}`;
-  const since = new Date(nowMs - (view.windowDays + HASH_MARGIN_DAYS) * 86_400_000).toISOString();
-  const { rows } = await db.query<{ k: string; h: string; w: number }>(
-    `SELECT ${key}, ${windowMsSql(column)} AS w FROM ${table} t WHERE ${column} >= $1::timestamptz`,
-    [since],
-  );
-  const hashes = new Map<string, string>();
-  const windows = new Float64Array(rows.length);
-  for (const row of rows) {
-    windows[hashes.size] = row.w;
-    hashes.set(row.k, row.h);
-  }
-  return new StoredRows(hashes, windows, since);
+  const ms = (column: string | null) => (column ? msSql(`t.${ident(column)}`) : `'NaN'::float8`);
+  const select = `SELECT (${keyExpr(view, 't')})::text AS k, coalesce(_record_hash::text, '') AS h,
+                         ${ms(view.windowColumn)} AS w, ${ms(view.cursor)} AS c FROM ${table} t`;
+  const since = view.windowColumn ? new Date(nowMs - (view.windowDays + HASH_MARGIN_DAYS) * 86_400_000).toISOString() : null;
+  const { rows } = since
+    ? await db.query<Row>(`${select} WHERE t.${ident(view.windowColumn!)} >= $1::timestamptz`, [since])
+    : await db.query<Row>(select);
+  const stored = new StoredRows(view, rows.length, since);
+  for (const row of rows) stored.add(row.k, row.h, row.w ?? Number.NaN, row.c ?? Number.NaN);
+  return stored;
+}
+
+interface Row {
+  k: string;
+  h: string;
+  w: number | null;
+  c: number | null;
 }
 
 /**
@@ -275,7 +327,7 @@ export class TableLoad {
     const type = this.windowType();
     const from = `$1::${type} + interval '1 day'`;
     const { rows } = await this.tx.query<{ from_ms: number; to_ms: number; covered: boolean }>(
-      `SELECT ${windowMsSql(from)} AS from_ms, ${windowMsSql(`$2::${type}`)} AS to_ms,
+      `SELECT ${msSql(from)} AS from_ms, ${msSql(`$2::${type}`)} AS to_ms,
               $3::timestamptz IS NOT NULL AND ${from} >= $3::timestamptz AS covered`,
       [earliest, latest, since],
     );

@@ -6,6 +6,7 @@
  */
 import type { StoredRows } from '../load/table-load.js';
 import type { NormalizedRow } from '../transform/normalize.js';
+import type { CanonicalRecord } from '../transform/read-batch.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import type { PayloadReading, ToSend } from './payload-reading.js';
 
@@ -28,6 +29,8 @@ export class PayloadReader {
   private current: PayloadReading;
   private early: EarlyRead | null = null;
   private storedRead: Promise<StoredRows> | null = null;
+  /** The stored rows once read. */
+  private storedRows: StoredRows | null = null;
 
   constructor(
     private readonly newReading: () => PayloadReading,
@@ -46,6 +49,16 @@ export class PayloadReader {
     this.early?.abandon();
     this.current = this.newReading();
     this.early = new EarlyRead(batches, this.current, this.stored());
+  };
+
+  /**
+   * Handed to the source's `open`: recognises a record identical to its stored row from its bytes, for
+   * the latest attempt's reading, once the stored rows are read (until then every record is parsed).
+   */
+  readonly recognise = (record: CanonicalRecord): unknown => {
+    const stored = this.storedRows;
+    if (stored === null || stored.size === 0) return null;
+    return this.current.normalizer.recognise(record, stored.lookup);
   };
 
   /** The source did not open: let go of the body being read. */
@@ -67,7 +80,12 @@ export class PayloadReader {
   private stored(): Promise<StoredRows> {
     if (this.storedRead) return this.storedRead;
     this.storedRead = this.readStored();
-    this.storedRead.catch(() => undefined);
+    this.storedRead.then(
+      (stored) => {
+        this.storedRows = stored;
+      },
+      () => undefined,
+    );
     return this.storedRead;
   }
 }
@@ -109,7 +127,7 @@ class EarlyRead {
         const next = await this.batches.next();
         if (next.done === true) return;
         const [freshBefore, repeatsBefore] = [fresh.length, repeats.length];
-        this.reading.take(next.value, stored.hashes, this.toSend);
+        this.reading.take(next.value, stored, this.toSend);
         this.held += rowChars(fresh, freshBefore) + rowChars(repeats, repeatsBefore);
       }
     } catch (error) {

@@ -75,7 +75,7 @@ class PayloadLoad {
     }
     for await (const batch of batches) {
       await checkpoint(this.ctx, this.view);
-      await this.sendPart(this.reading.take(batch, stored.hashes));
+      await this.sendPart(this.reading.take(batch, stored));
     }
     await this.table.endStaging();
     this.log.debug(

@@ -40,12 +40,12 @@ export class PayloadIndex {
    * differs from the stored row or an earlier copy was already sent (so the database dedup sees the
    * winner). `repeat` marks a row whose key was already sent in this payload, `first` any other.
    */
-  admit(row: RecordIdentity, storedHash: string | undefined): 'skip' | 'first' | 'repeat' {
+  admit(row: RecordIdentity, asStored: boolean): 'skip' | 'first' | 'repeat' {
     this.rows++;
     this.track(row);
     // Canonical instants and dates: their epoch ms order is their text order.
     const cursor = row.cursor === null ? Number.NaN : Date.parse(row.cursor);
-    const differs = storedHash !== row.hash;
+    const differs = !asStored;
     const slot = this.slots.get(row.key);
     if (slot === undefined) {
       this.add(row.key, cursor, differs);

@@ -3,6 +3,7 @@
  * admitted to the payload index, and the rows that must travel to the database handed on. A download
  * attempt that fails is read again from scratch, with a new reading.
  */
+import type { StoredRows } from '../load/table-load.js';
 import type { KnownRecord, NormalizedRow, Normalizer, RejectedRecord } from '../transform/normalize.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import { type RejectEntry, rejectEntry } from '../transform/reject-entry.js';
@@ -15,9 +16,6 @@ export interface ToSend {
   /** Later copies of keys already sent, which the database dedup has to see win. */
   readonly repeats: NormalizedRow[];
 }
-
-/** Stored record hashes by key: a record whose hash is stored for its key is known and need not travel. */
-export type StoredHashes = ReadonlyMap<string, string>;
 
 export class PayloadReading {
   fetched = 0;
@@ -32,18 +30,17 @@ export class PayloadReading {
    * Normalizes one batch and admits its rows to the payload index; adds the rows that must travel to
    * `into` (a record identical to its stored row stays here).
    */
-  take(batch: RecordBatch, stored: StoredHashes, into: ToSend = { fresh: [], repeats: [] }): ToSend {
-    const isStored = (key: string, hash: string) => stored.get(key) === hash;
+  take(batch: RecordBatch, stored: StoredRows, into: ToSend = { fresh: [], repeats: [] }): ToSend {
     // With nothing stored (a first load) no record can be known: skip looking.
     const { rows, rejects } =
       stored.size > 0
-        ? this.normalizer.normalizeKnown(batch.records, batch.firstPosition, isStored)
+        ? this.normalizer.normalizeKnown(batch.records, batch.firstPosition, stored.lookup)
         : this.normalizer.normalize(batch.records, batch.firstPosition);
     this.fetched += batch.records.length;
     this.collectRejects(rejects);
     for (const row of rows) {
-      // A known record is one whose stored hash is its own.
-      const admitted = this.payload.admit(row, row.kind === 'known' ? row.hash : stored.get(row.key));
+      // A known record is its stored row; any other differs from what is stored under its key.
+      const admitted = this.payload.admit(row, row.kind === 'known');
       if (admitted === 'skip') continue;
       const full = row.kind === 'row' ? row : this.completed(row);
       (admitted === 'first' ? into.fresh : into.repeats).push(full);

@@ -11,6 +11,7 @@ import { chunksOfFile } from '../source/file-chunks.js';
 import { HttpStatusError } from '../source/http-status-error.js';
 import type { Spool } from '../source/spool.js';
 import type { FetchedBody, ViewSource } from '../source/view-source.js';
+import type { RecogniseRecord } from '../transform/read-batch.js';
 import { readRecordBatches, type RecordBatch } from '../transform/record-stream.js';
 import type { RecordSource } from './record-source.js';
 import type { SyncDeps, SyncOptions, SyncProgress } from './sync.js';
@@ -53,25 +54,25 @@ export function spooledRecordSource(
   onFetched?: () => void,
   maxRecordBytes?: number,
 ): RecordSource {
-  const batchesOf = (chunks: AsyncIterable<Uint8Array>) => {
-    const batches = readRecordBatches(chunks, { view, maxRecordBytes });
+  const batchesOf = (chunks: AsyncIterable<Uint8Array>, recognise?: RecogniseRecord) => {
+    const batches = readRecordBatches(chunks, { view, maxRecordBytes, recognise });
     return progress ? counted(batches, (n) => progress.read(view, n)) : batches;
   };
   return {
     kind: 'api',
     name: API_SOURCE,
-    open: async (early) => {
+    open: async (early, recognise) => {
       const fetch = await take();
       const latest: { batches: AsyncGenerator<RecordBatch> | null } = { batches: null };
       if (early) {
         fetch.follow((spool) => {
-          latest.batches = batchesOf(spool.chunks());
+          latest.batches = batchesOf(spool.chunks(), recognise);
           early(latest.batches);
         });
       }
       const body = await fetch.body;
       onFetched?.();
-      return { batches: latest.batches ?? batchesOf(chunksOfFile(body.file)), close: () => body.dispose() };
+      return { batches: latest.batches ?? batchesOf(chunksOfFile(body.file), recognise), close: () => body.dispose() };
     },
   };
 }

@@ -10,7 +10,7 @@ import { envelopeTailProblem, locateRecordList, type ListLocation } from './enve
 import { JsonSyntaxError, firstInvalidUtf8 } from './json-bytes.js';
 import { ListScanner } from './list-scanner.js';
 import { OversizedRecord } from './oversized-record.js';
-import { readBatch, type RecordSpan } from './read-batch.js';
+import { readBatch, type RecogniseRecord, type RecordSpan } from './read-batch.js';
 import type { RecordBatch } from './record-stream.js';
 
 /** A record larger than this is rejected unread unless the caller says otherwise (OTC_MAX_RECORD_BYTES). */
@@ -56,6 +56,7 @@ export class BodyReader {
   constructor(
     private readonly batchSize: number,
     private readonly maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES,
+    private readonly recognise?: RecogniseRecord,
   ) {}
 
   *push(chunk: Buffer): Generator<RecordBatch> {
@@ -197,7 +198,7 @@ export class BodyReader {
     const startOffset = this.batch.startOffset;
     const array = take();
     const count = this.count;
-    const { starts, ends, commas, canonical } = this.scanner;
+    const { starts, ends, commas, canonical, shapes } = this.scanner;
     const spans: RecordSpan[] = [];
     for (let i = 0; i < count; i++) {
       spans.push({
@@ -205,10 +206,16 @@ export class BodyReader {
         end: ends[i]! - startOffset + 1,
         commas: commas[i]!,
         canonical: canonical[i] === 1,
+        shape: shapes[i]!,
       });
     }
     this.scanner.drop(count);
-    const records = readBatch(array, spans, startOffset, this.nextPosition, this.maxRecordBytes);
+    const records = readBatch(
+      array,
+      spans,
+      { startOffset, firstPosition: this.nextPosition, maxRecordBytes: this.maxRecordBytes },
+      this.recognise,
+    );
     const batch = { records, firstPosition: this.nextPosition };
     this.nextPosition += records.length;
     this.count = 0;

@@ -5,7 +5,8 @@
  *
  * On the way it notes whether each element is a flat object already written exactly as JSON.stringify
  * would write it back (see `canonical`): such a record's hash can be taken from its bytes as read,
- * without re-serializing it.
+ * without re-serializing it. For those it also takes a hash of its member names in order (`shapes`), so
+ * the reader can tell which names a record carries without decoding it.
  */
 
 import { JsonSyntaxError, isScalarByte, isScalarStart, isWhitespace } from './json-bytes.js';
@@ -26,6 +27,13 @@ const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 const SPACE = 0x20;
 const LOWER_U = 0x75;
+/** FNV-1a, 32 bits; the second half of a shape starts from another basis so the halves differ. */
+const FNV_PRIME = 16777619;
+const FNV_BASIS = 0x811c9dc5;
+const FNV_BASIS_LOW = 0x01000193;
+/** The low half keeps 21 bits: with the high half's 32, a shape is an exact double. */
+const SHAPE_LOW_BITS = 0x1fffff;
+const SHAPE_HIGH_SCALE = 0x200000;
 /** Digits a number may have for JSON.stringify to write it back the same (every 15-digit decimal survives a double). */
 const EXACT_DIGITS = 15;
 /** JSON.stringify writes a number below 1e-6 with an exponent: at most this many zeros after `0.`. */
@@ -68,7 +76,16 @@ export class ListScanner {
    * when 1, only sometimes cautious when 0.
    */
   readonly canonical: number[] = [];
+  /**
+   * Per element, in the same order: for a canonical element, a 53-bit hash of its member names as
+   * written, in order (two 32-bit FNV-1a hashes of the names' bytes, quotes included, folded together);
+   * 0 for any other. Equal shapes mean the same names, barring a collision no real payload meets.
+   */
+  readonly shapes: number[] = [];
   private commaCount = 0;
+  /** The two halves of the shape of the element being scanned (see `shapes`). */
+  private shapeHigh = FNV_BASIS;
+  private shapeLow = FNV_BASIS_LOW;
   /** Whether the element being scanned is canonical so far; whether its next string is a member name. */
   private plain = false;
   private nameNext = false;
@@ -112,6 +129,8 @@ export class ListScanner {
     let commas = this.commaCount;
     let plain = this.plain;
     let nameNext = this.nameNext;
+    let shapeHigh = this.shapeHigh;
+    let shapeLow = this.shapeLow;
     while (i < n) {
       if (inString) {
         plainEscapes = 1;
@@ -128,7 +147,7 @@ export class ListScanner {
         inString = false;
         if (depth === 0) {
           this.commaCount = commas;
-          this.endElement(i);
+          this.endElement(i, 0);
           commas = 0;
           if (this.full) break;
         }
@@ -145,6 +164,8 @@ export class ListScanner {
         inString = this.inString;
         plain = this.plain;
         nameNext = plain;
+        shapeHigh = FNV_BASIS;
+        shapeLow = FNV_BASIS_LOW;
         if (this.closed || this.full) break;
         continue;
       }
@@ -153,7 +174,8 @@ export class ListScanner {
         const byte = buf[i++]!;
         if (byte === QUOTE) {
           // A member name starting with a digit may be an array index, which JavaScript moves first.
-          if (nameNext) {
+          const name = nameNext;
+          if (name) {
             nameNext = false;
             if (i >= n || (buf[i]! >= DIGIT_0 && buf[i]! <= DIGIT_9)) plain = false;
           }
@@ -162,11 +184,18 @@ export class ListScanner {
           if (end > n) {
             inString = true;
             this.skipNext = end === n + 2;
-            if (this.skipNext || plainEscapes === 0) plain = false;
+            // A name cut between chunks is not hashed: the element is taken as not canonical.
+            if (this.skipNext || plainEscapes === 0 || name) plain = false;
             i = n;
             break;
           }
           if (plainEscapes === 0) plain = false;
+          if (name) {
+            for (let j = i - 1; j < end; j++) {
+              shapeHigh = Math.imul(shapeHigh ^ buf[j]!, FNV_PRIME);
+              shapeLow = Math.imul(shapeLow ^ buf[j]!, FNV_PRIME);
+            }
+          }
           i = end;
         } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
           this.push(depth++, byte);
@@ -193,7 +222,7 @@ export class ListScanner {
       if (depth === 0) {
         this.commaCount = commas;
         this.plain = plain;
-        this.endElement(i);
+        this.endElement(i, (shapeHigh >>> 0) * SHAPE_HIGH_SCALE + (shapeLow & SHAPE_LOW_BITS));
         commas = 0;
         if (this.full) break;
       }
@@ -203,6 +232,8 @@ export class ListScanner {
     this.commaCount = commas;
     this.plain = plain;
     this.nameNext = nameNext;
+    this.shapeHigh = shapeHigh;
+    this.shapeLow = shapeLow;
     return i;
   }
 
@@ -212,7 +243,7 @@ export class ListScanner {
     if (this.inScalar) {
       if (isScalarByte(byte)) return i + 1;
       this.inScalar = false;
-      this.endElement(i);
+      this.endElement(i, 0);
       return i;
     }
     if (isWhitespace(byte)) return i + 1;
@@ -265,12 +296,14 @@ export class ListScanner {
     this.ends.splice(0, count);
     this.commas.splice(0, count);
     this.canonical.splice(0, count);
+    this.shapes.splice(0, count);
   }
 
-  private endElement(end: number): void {
+  private endElement(end: number, shape: number): void {
     this.ends.push(this.base + end);
     this.commas.push(this.commaCount);
     this.canonical.push(this.plain ? 1 : 0);
+    this.shapes.push(this.plain ? shape : 0);
     this.plain = false;
     this.commaCount = 0;
     this.ended++;

@@ -5,7 +5,8 @@
 import type { FieldSpec, ViewSpec } from '../registry.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan } from './deep-json.js';
 import { type KeyValue, keyText } from './natural-key.js';
-import { hashesOf, recordHash } from './record-hash.js';
+import { type CanonicalRecord, parseCanonical } from './read-batch.js';
+import { readOf, recordHash } from './record-hash.js';
 import { UnreadableRecord } from './unreadable-record.js';
 import { parseValue, ValueError, type ParseContext } from './values.js';
 
@@ -64,8 +65,51 @@ export interface NormalizedBatch<R = NormalizedRow> {
   readonly rejects: RejectedRecord[];
 }
 
-/** Whether the stored row of `key` has this hash. */
-export type StoredHashCheck = (key: string, hash: string) => boolean;
+/** What a load knows of a stored row without reading it whole: its key, cursor and window value. */
+export interface StoredIdentity {
+  readonly key: string;
+  /** Canonical text, as `Normalizer` writes it; null when the row has none. */
+  readonly cursor: string | null;
+  readonly windowValue: string | null;
+}
+
+/**
+ * The stored row that has this record hash, or null when none has it. Equal hashes mean equal records
+ * (the hash is of the whole record), so a record whose hash is stored is that row, unchanged.
+ */
+export type StoredLookup = (hash: string) => StoredIdentity | null;
+
+/**
+ * A known record recognised from its bytes (see `Normalizer.recognise`), standing in for it in its batch:
+ * it is never parsed, unless it has to travel after all, while its batch is being taken.
+ */
+class RecognisedRecord implements KnownRecord {
+  readonly kind = 'known';
+  readonly key: string;
+  readonly cursor: string | null;
+  readonly windowValue: string | null;
+
+  constructor(
+    private readonly canonical: CanonicalRecord,
+    stored: StoredIdentity,
+  ) {
+    this.key = stored.key;
+    this.cursor = stored.cursor;
+    this.windowValue = stored.windowValue;
+  }
+
+  get position(): number {
+    return this.canonical.position;
+  }
+
+  get hash(): string {
+    return this.canonical.hash;
+  }
+
+  get record(): unknown {
+    return parseCanonical(this.canonical);
+  }
+}
 
 export { PARSER_VERSION, recordHash } from './record-hash.js';
 
@@ -110,6 +154,11 @@ export class Normalizer {
   private records = 0;
   /** The key's text, the same the database computes for a stored row (see natural-key.ts). */
   private readonly keyOf: (values: readonly KeyValue[]) => string;
+  /**
+   * Shapes (see `ListScanner.shapes`) of parsed records whose member names this normalizer has marked
+   * seen: a record of the same shape carries no name it has not, so it can be recognised unparsed.
+   */
+  private readonly shapesMarked = new Set<number>();
 
   constructor(
     readonly view: ViewSpec,
@@ -137,31 +186,39 @@ export class Normalizer {
   }
 
   /**
-   * Like `normalize`, but a record whose hash `isStored` recognises is returned as a `KnownRecord`
-   * without parsing more than its key, cursor and window: on a re-sync most records are unchanged,
+   * Like `normalize`, but a record whose hash a stored row has is returned as a `KnownRecord`, with the
+   * row's key, cursor and window, without parsing its values: on a re-sync most records are unchanged,
    * and parsing every value of them is most of the work.
    */
-  normalizeKnown(
-    records: readonly unknown[],
-    firstPosition: number,
-    isStored: StoredHashCheck,
-  ): NormalizedBatch<NormalizedRow | KnownRecord> {
-    return this.normalizeAll(records, firstPosition, isStored);
+  normalizeKnown(records: readonly unknown[], firstPosition: number, stored: StoredLookup): NormalizedBatch<NormalizedRow | KnownRecord> {
+    return this.normalizeAll(records, firstPosition, stored);
   }
 
   private normalizeAll(
     records: readonly unknown[],
     firstPosition: number,
-    isStored: StoredHashCheck | null,
+    stored: StoredLookup | null,
   ): NormalizedBatch<NormalizedRow | KnownRecord> {
     const rows: Array<NormalizedRow | KnownRecord> = [];
     const rejects: RejectedRecord[] = [];
-    const hashes = hashesOf(records);
+    const read = readOf(records);
     records.forEach((record, i) => {
-      const row = this.normalizeOne(record, firstPosition + i, rejects, isStored, true, hashes?.[i]);
+      const row = this.normalizeOne(record, firstPosition + i, rejects, stored, true, read?.hashes[i], read?.shapes[i]);
       if (row) rows.push(row);
     });
     return { rows, rejects };
+  }
+
+  /**
+   * A canonical record (see `RecogniseRecord`) whose hash, taken from its bytes, a stored row has: the
+   * record `normalizeKnown` would parse and find known, found without parsing it. Null when no stored
+   * row has its hash, or when no record of its shape has been parsed yet (its names are then not all
+   * marked seen for the drift report): the record is then parsed as usual.
+   */
+  recognise(record: CanonicalRecord, stored: StoredLookup): KnownRecord | null {
+    if (!this.shapesMarked.has(record.shape)) return null;
+    const identity = stored(record.hash);
+    return identity && new RecognisedRecord(record, identity);
   }
 
   /** Parses a known record in full, for when it has to travel after all. */
@@ -175,10 +232,15 @@ export class Normalizer {
     record: unknown,
     position: number,
     rejects: RejectedRecord[],
-    isStored: StoredHashCheck | null,
+    stored: StoredLookup | null,
     count = true,
     hashRead?: string,
+    shapeRead?: number,
   ): NormalizedRow | KnownRecord | null {
+    if (record instanceof RecognisedRecord) {
+      if (count) this.records++;
+      return record;
+    }
     if (record instanceof UnreadableRecord) {
       rejects.push({
         position,
@@ -232,6 +294,8 @@ export class Normalizer {
       this.slotSeen[slot.index] = true;
       found[slot.index] = value;
     }
+    // Every name of this record is marked now; a record read with the same names need not be parsed for them.
+    if (count && shapeRead !== undefined) this.shapesMarked.add(shapeRead);
 
     // A record read in canonical form was hashed from its bytes, which are what JSON.stringify would
     // give (and storable: the reader does not take a record with \u0000 or a surrogate escape).
@@ -244,10 +308,8 @@ export class Normalizer {
       unstorable = UNSTORABLE_JSON.test(whole);
       digest = recordHash(unstorable ? JSON.stringify(storable(apiRecord)) : whole);
     }
-    if (isStored && !unstorable) {
-      const known = this.knownRecord(found, record, position, digest, isStored);
-      if (known) return known;
-    }
+    const identity = stored && !unstorable ? stored(digest) : null;
+    if (identity) return { kind: 'known', position, record, hash: digest, ...identity };
 
     const values: Array<string | boolean | null> = new Array(fields.length).fill(null);
     const present: boolean[] = new Array(fields.length).fill(false);
@@ -282,60 +344,19 @@ export class Normalizer {
         raw: record,
       });
     }
-    const stored = unstorable ? (storable(apiRecord) as Record<string, unknown>) : apiRecord;
+    const storedForm = unstorable ? (storable(apiRecord) as Record<string, unknown>) : apiRecord;
     return {
       kind: 'row',
       position,
       values,
       keep: this.keepList(present),
-      raw: this.rawRemainder(stored, values, present),
+      raw: this.rawRemainder(storedForm, values, present),
       carried: this.carriedList(found),
       hash: valueErrors.length > 0 || unstorable ? `${HAS_VALUE_ERRORS}${digest}` : digest,
       key: this.keyOf(values),
       cursor: this.cursorSlot >= 0 ? (values[this.cursorSlot] as string | null) : null,
       windowValue: this.windowSlot >= 0 ? (values[this.windowSlot] as string | null) : null,
     };
-  }
-
-  /**
-   * The record as a `KnownRecord` when its key parses and the stored row of that key has its hash;
-   * otherwise null, and the caller parses it in full (which also reports whatever did not parse).
-   */
-  private knownRecord(
-    found: readonly unknown[],
-    record: unknown,
-    position: number,
-    digest: string,
-    isStored: StoredHashCheck,
-  ): KnownRecord | null {
-    const parts: Array<string | boolean | null> = new Array(this.view.fields.length).fill(null);
-    for (const slot of this.keySlots) {
-      if (found[slot] === ABSENT) {
-        if (!this.view.keyNullable) return null;
-        continue;
-      }
-      const parsed = this.parse(slot, found[slot]);
-      if (parsed instanceof ValueError || (parsed === null && !this.view.keyNullable)) return null;
-      parts[slot] = parsed;
-    }
-    const key = this.keyOf(parts);
-    if (!isStored(key, digest)) return null;
-    return {
-      kind: 'known',
-      position,
-      record,
-      hash: digest,
-      key,
-      cursor: this.knownValue(found, this.cursorSlot),
-      windowValue: this.knownValue(found, this.windowSlot),
-    };
-  }
-
-  /** A cursor or window value of a known record: it parsed when the record was stored, so it parses now. */
-  private knownValue(found: readonly unknown[], slot: number): string | null {
-    if (slot < 0 || found[slot] === ABSENT) return null;
-    const parsed = this.parse(slot, found[slot]);
-    return typeof parsed === 'string' ? parsed : null;
   }
 
   /** New fields (unknown to the registry) seen in this payload, sorted. */

@@ -29,15 +29,24 @@ export function recordHashOfBytes(bytes: Buffer, start: number, end: number): st
   return hash('sha1', target.subarray(0, length), 'buffer').readBigInt64BE(0).toString();
 }
 
-/** Per batch of records (its array, as the reader made it): each record's hash taken from its bytes, or undefined. */
-const hashesRead = new WeakMap<readonly unknown[], ReadonlyArray<string | undefined>>();
-
-/** Remembers the hashes the reader took for a batch's records, for the normalizer. */
-export function rememberHashes(records: readonly unknown[], hashes: ReadonlyArray<string | undefined>): void {
-  hashesRead.set(records, hashes);
+/**
+ * What the reader took from the bytes of a batch's records, for the normalizer: each canonical record's
+ * hash and shape (see `ListScanner.shapes`); undefined for the others.
+ */
+export interface ReadFromBytes {
+  readonly hashes: ReadonlyArray<string | undefined>;
+  readonly shapes: ReadonlyArray<number | undefined>;
 }
 
-/** The hashes taken from the bytes of `records` as read, if the reader took any. */
-export function hashesOf(records: readonly unknown[]): ReadonlyArray<string | undefined> | undefined {
-  return hashesRead.get(records);
+/** Per batch of records (its array, as the reader made it). */
+const readFromBytes = new WeakMap<readonly unknown[], ReadFromBytes>();
+
+/** Remembers what the reader took from the bytes of a batch's records. */
+export function rememberRead(records: readonly unknown[], read: ReadFromBytes): void {
+  readFromBytes.set(records, read);
+}
+
+/** What was taken from the bytes of `records` as read, if the reader took anything. */
+export function readOf(records: readonly unknown[]): ReadFromBytes | undefined {
+  return readFromBytes.get(records);
 }
