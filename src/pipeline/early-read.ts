@@ -6,7 +6,7 @@
  */
 import type { StoredRows } from '../load/table-load.js';
 import type { NormalizedRow } from '../transform/normalize.js';
-import type { CanonicalRecord } from '../transform/read-batch.js';
+import type { CanonicalRecord, Recogniser } from '../transform/read-batch.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import type { PayloadReading, ToSend } from './payload-reading.js';
 
@@ -31,6 +31,13 @@ export class PayloadReader {
   private storedRead: Promise<StoredRows> | null = null;
   /** The stored rows once read. */
   private storedRows: StoredRows | null = null;
+  private readonly recognising = {
+    active: false,
+    recognise: (record: CanonicalRecord): unknown => {
+      const stored = this.storedRows;
+      return stored === null ? null : this.current.normalizer.recognise(record, stored.lookup);
+    },
+  };
 
   constructor(
     private readonly newReading: () => PayloadReading,
@@ -53,13 +60,9 @@ export class PayloadReader {
 
   /**
    * Handed to the source's `open`: recognises a record identical to its stored row from its bytes, for
-   * the latest attempt's reading, once the stored rows are read (until then every record is parsed).
+   * the latest attempt's reading, once the stored rows are read and if there are any.
    */
-  readonly recognise = (record: CanonicalRecord): unknown => {
-    const stored = this.storedRows;
-    if (stored === null || stored.size === 0) return null;
-    return this.current.normalizer.recognise(record, stored.lookup);
-  };
+  readonly recogniser: Recogniser = this.recognising;
 
   /** The source did not open: let go of the body being read. */
   abandon(): void {
@@ -83,6 +86,7 @@ export class PayloadReader {
     this.storedRead.then(
       (stored) => {
         this.storedRows = stored;
+        this.recognising.active = stored.size > 0;
       },
       () => undefined,
     );

@@ -132,7 +132,7 @@ async function loadInTransaction(ctx: LoadContext, view: ViewSpec, source: Recor
 
 async function openSource(source: RecordSource, reader: PayloadReader): Promise<OpenedSource> {
   try {
-    return await source.open(reader.startEarly, reader.recognise);
+    return await source.open(reader.startEarly, reader.recogniser);
   } catch (error) {
     reader.abandon();
     throw error;

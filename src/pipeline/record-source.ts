@@ -1,6 +1,6 @@
 /** Where a view's records come from: the API, an export file, or the stored records (reprocess). */
 import type { SourceKind } from '../load/source-kind.js';
-import type { RecogniseRecord } from '../transform/read-batch.js';
+import type { Recogniser } from '../transform/read-batch.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 
 /** An open source: its record batches, and how to let go of what it holds. */
@@ -19,8 +19,8 @@ export interface RecordSource {
    * Resolves once every record can be read. A source whose body arrives slowly (the API) hands each
    * download attempt's batches to `early` as the body starts to arrive, and then returns the last
    * attempt's batches, so what was read early is not read again. A source that reads JSON bytes lets
-   * `recognise` stand in for its canonical records (see `RecogniseRecord`).
+   * `recogniser` stand in for its canonical records (see `Recogniser`).
    */
-  open(early?: (batches: AsyncIterator<RecordBatch>) => void, recognise?: RecogniseRecord): Promise<OpenedSource>;
+  open(early?: (batches: AsyncIterator<RecordBatch>) => void, recogniser?: Recogniser): Promise<OpenedSource>;
   readonly serialDates?: '1900' | '1904' | false;
 }

@@ -11,7 +11,7 @@ import { chunksOfFile } from '../source/file-chunks.js';
 import { HttpStatusError } from '../source/http-status-error.js';
 import type { Spool } from '../source/spool.js';
 import type { FetchedBody, ViewSource } from '../source/view-source.js';
-import type { RecogniseRecord } from '../transform/read-batch.js';
+import type { Recogniser } from '../transform/read-batch.js';
 import { readRecordBatches, type RecordBatch } from '../transform/record-stream.js';
 import type { RecordSource } from './record-source.js';
 import type { SyncDeps, SyncOptions, SyncProgress } from './sync.js';
@@ -54,25 +54,25 @@ export function spooledRecordSource(
   onFetched?: () => void,
   maxRecordBytes?: number,
 ): RecordSource {
-  const batchesOf = (chunks: AsyncIterable<Uint8Array>, recognise?: RecogniseRecord) => {
-    const batches = readRecordBatches(chunks, { view, maxRecordBytes, recognise });
+  const batchesOf = (chunks: AsyncIterable<Uint8Array>, recogniser?: Recogniser) => {
+    const batches = readRecordBatches(chunks, { view, maxRecordBytes, recogniser });
     return progress ? counted(batches, (n) => progress.read(view, n)) : batches;
   };
   return {
     kind: 'api',
     name: API_SOURCE,
-    open: async (early, recognise) => {
+    open: async (early, recogniser) => {
       const fetch = await take();
       const latest: { batches: AsyncGenerator<RecordBatch> | null } = { batches: null };
       if (early) {
         fetch.follow((spool) => {
-          latest.batches = batchesOf(spool.chunks(), recognise);
+          latest.batches = batchesOf(spool.chunks(), recogniser);
           early(latest.batches);
         });
       }
       const body = await fetch.body;
       onFetched?.();
-      return { batches: latest.batches ?? batchesOf(chunksOfFile(body.file), recognise), close: () => body.dispose() };
+      return { batches: latest.batches ?? batchesOf(chunksOfFile(body.file), recogniser), close: () => body.dispose() };
     },
   };
 }

@@ -10,7 +10,7 @@ import { envelopeTailProblem, locateRecordList, type ListLocation } from './enve
 import { JsonSyntaxError, firstInvalidUtf8 } from './json-bytes.js';
 import { ListScanner } from './list-scanner.js';
 import { OversizedRecord } from './oversized-record.js';
-import { readBatch, type RecogniseRecord, type RecordSpan } from './read-batch.js';
+import { readBatch, type Recogniser, type RecordSpan } from './read-batch.js';
 import type { RecordBatch } from './record-stream.js';
 
 /** A record larger than this is rejected unread unless the caller says otherwise (OTC_MAX_RECORD_BYTES). */
@@ -56,7 +56,7 @@ export class BodyReader {
   constructor(
     private readonly batchSize: number,
     private readonly maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES,
-    private readonly recognise?: RecogniseRecord,
+    private readonly recogniser?: Recogniser,
   ) {}
 
   *push(chunk: Buffer): Generator<RecordBatch> {
@@ -185,6 +185,8 @@ export class BodyReader {
   }
 
   private scan(buf: Uint8Array, from: number, offset: number, maxEnds: number, stopAt: number): number {
+    // Only between records, so a record's shape is of all its names or none.
+    if (this.scanner.openStart === -1) this.scanner.shaping = this.recogniser?.active === true;
     try {
       return this.scanner.scan(buf, from, maxEnds, stopAt, offset);
     } catch (error) {
@@ -214,7 +216,7 @@ export class BodyReader {
       array,
       spans,
       { startOffset, firstPosition: this.nextPosition, maxRecordBytes: this.maxRecordBytes },
-      this.recognise,
+      this.recogniser,
     );
     const batch = { records, firstPosition: this.nextPosition };
     this.nextPosition += records.length;

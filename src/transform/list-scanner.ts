@@ -79,9 +79,11 @@ export class ListScanner {
   /**
    * Per element, in the same order: for a canonical element, a 53-bit hash of its member names as
    * written, in order (two 32-bit FNV-1a hashes of the names' bytes, quotes included, folded together);
-   * 0 for any other. Equal shapes mean the same names, barring a collision no real payload meets.
+   * 0 for any other, and for every element while `shaping` is off. Equal shapes mean the same names, barring a collision no real payload meets.
    */
   readonly shapes: number[] = [];
+  /** Whether to take shapes: otherwise every element's is 0. */
+  shaping = false;
   private commaCount = 0;
   /** The two halves of the shape of the element being scanned (see `shapes`). */
   private shapeHigh = FNV_BASIS;
@@ -131,6 +133,7 @@ export class ListScanner {
     let nameNext = this.nameNext;
     let shapeHigh = this.shapeHigh;
     let shapeLow = this.shapeLow;
+    const shaping = this.shaping;
     while (i < n) {
       if (inString) {
         plainEscapes = 1;
@@ -190,7 +193,7 @@ export class ListScanner {
             break;
           }
           if (plainEscapes === 0) plain = false;
-          if (name) {
+          if (name && shaping) {
             for (let j = i - 1; j < end; j++) {
               shapeHigh = Math.imul(shapeHigh ^ buf[j]!, FNV_PRIME);
               shapeLow = Math.imul(shapeLow ^ buf[j]!, FNV_PRIME);
@@ -222,7 +225,7 @@ export class ListScanner {
       if (depth === 0) {
         this.commaCount = commas;
         this.plain = plain;
-        this.endElement(i, (shapeHigh >>> 0) * SHAPE_HIGH_SCALE + (shapeLow & SHAPE_LOW_BITS));
+        this.endElement(i, shaping ? (shapeHigh >>> 0) * SHAPE_HIGH_SCALE + (shapeLow & SHAPE_LOW_BITS) : 0);
         commas = 0;
         if (this.full) break;
       }

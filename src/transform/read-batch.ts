@@ -38,12 +38,22 @@ export interface CanonicalRecord {
 }
 
 /**
- * Looks at a canonical record before it is decoded and returns what stands in for it in the batch, or
- * null to have it parsed. A load uses it to recognise records identical to their stored rows from their
- * bytes: decoding and parsing every record of a re-sync was a third of its time. The record's bytes are
- * valid only while its batch is being taken (the reader reuses them for the next batch).
+ * Looks at canonical records before they are decoded. A load uses it to recognise records identical to
+ * their stored rows from their bytes: decoding and parsing every record of a re-sync was a third of its
+ * time.
  */
-export type RecogniseRecord = (record: CanonicalRecord) => unknown;
+export interface Recogniser {
+  /**
+   * Whether records can be recognised now (a load with stored rows). Only then does the reader take
+   * the records' shapes (see `ListScanner.shapes`), which costs a first load time for nothing.
+   */
+  readonly active: boolean;
+  /**
+   * What stands in for the record in its batch, or null to have it parsed. Its bytes are valid only while
+   * its batch is being taken (the reader reuses them for the next batch).
+   */
+  recognise(record: CanonicalRecord): unknown;
+}
 
 /** Where a batch lies in its body, and how large a record may be. */
 export interface BatchPlace {
@@ -55,9 +65,9 @@ export interface BatchPlace {
 
 /**
  * The records of `array` (a JSON array's bytes; `spans` locate its elements). Throws `BodyProblem` when
- * a record is not valid JSON. A canonical record `recognise` stands in for is not parsed.
+ * a record is not valid JSON. A canonical record the recogniser stands in for is not parsed.
  */
-export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: BatchPlace, recognise?: RecogniseRecord): unknown[] {
+export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: BatchPlace, recogniser?: Recogniser): unknown[] {
   const { startOffset, firstPosition, maxRecordBytes } = place;
   const plain = isUtf8(array) && spans.every((s) => s.end - s.start <= maxRecordBytes);
   if (!plain) return readChecked(array, spans, place);
@@ -69,9 +79,10 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: Ba
     const span = spans[i]!;
     const position = firstPosition + i;
     const hash = span.canonical === true ? recordHashOfBytes(array, span.start, span.end) : undefined;
-    if (hash !== undefined && recognise) {
-      const shape = span.shape ?? 0;
-      const standIn = recognise({ bytes: array, start: span.start, end: span.end, hash, shape, position });
+    // A shape of 0 is none: the reader took no shapes.
+    const shape = span.shape ?? 0;
+    if (hash !== undefined && shape !== 0 && recogniser) {
+      const standIn = recogniser.recognise({ bytes: array, start: span.start, end: span.end, hash, shape, position });
       if (standIn !== null) {
         records[i] = standIn;
         continue;
@@ -83,7 +94,7 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: Ba
     // As many members as top-level commas allow: no name came twice.
     if (hasMoreKeysThan(record, span.commas)) {
       hashes[i] = hash;
-      shapes[i] = hash === undefined ? undefined : span.shape;
+      shapes[i] = hash === undefined || shape === 0 ? undefined : shape;
       continue;
     }
     // Fewer members than top-level commas allow: a name came twice (or the object is empty).
@@ -107,7 +118,7 @@ function readChecked(array: Buffer, spans: readonly RecordSpan[], place: BatchPl
 }
 
 /**
- * A record `recognise` stood in for, parsed after all (it has to travel): only while its batch is
+ * A record a recogniser stood in for, parsed after all (it has to travel): only while its batch is
  * being taken. Its bytes are canonical, so no name repeats.
  */
 export function parseCanonical(record: CanonicalRecord): unknown {

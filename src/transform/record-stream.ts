@@ -6,7 +6,7 @@
 
 import { BodyProblem, sourceDataError } from './body-errors.js';
 import { BodyReader, asBuffer } from './body-reader.js';
-import type { RecogniseRecord } from './read-batch.js';
+import type { Recogniser } from './read-batch.js';
 
 /** A run of consecutive records from a view's body. */
 export interface RecordBatch {
@@ -33,7 +33,7 @@ export const DEFAULT_BATCH_SIZE = 2500;
  *
  * A record larger than `maxRecordBytes` (default 16 MiB), one with bytes that are not UTF-8, or one naming a
  * field twice with different values arrives as an `UnreadableRecord` in its place, for the caller to reject.
- * `recognise`, when given, may stand in for a canonical record before it is decoded (see `RecogniseRecord`).
+ * `recogniser`, when given, may stand in for a canonical record before it is decoded (see `Recogniser`).
  *
  * Accepts `{"message":{"data":[…]}}`, `{"data":[…]}` (other keys beside `data`/`message` allowed) and a
  * bare `[…]`, with or without a UTF-8 byte-order mark. Throws `SourceDataError` naming `view` for any other
@@ -43,13 +43,13 @@ export const DEFAULT_BATCH_SIZE = 2500;
  */
 export async function* readRecordBatches(
   body: AsyncIterable<Uint8Array>,
-  opts: { view: string; batchSize?: number; maxRecordBytes?: number; recognise?: RecogniseRecord },
+  opts: { view: string; batchSize?: number; maxRecordBytes?: number; recogniser?: Recogniser },
 ): AsyncGenerator<RecordBatch> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
-  const reader = new BodyReader(batchSize, opts.maxRecordBytes, opts.recognise);
+  const reader = new BodyReader(batchSize, opts.maxRecordBytes, opts.recogniser);
   const chunks = body[Symbol.asyncIterator]();
   try {
     for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
