@@ -61,3 +61,27 @@ test('a failed download stops its reader with SpoolAbandonedError, never a short
   await assert.rejects(read, SpoolAbandonedError);
   assert.equal(seen.join(''), '[1,2');
 });
+
+test('a reader takes what has not reached the file yet from memory; the file gets it a megabyte at a time', {
+  timeout: 10_000,
+}, async () => {
+  const spool = new Spool(join(dir, 'gathered.json'));
+  const writer = spool.writer();
+  const chunks = spool.chunks()[Symbol.asyncIterator]();
+  const piece = 'x'.repeat(60 * 1024);
+  await write(writer, `[${piece}`);
+  await write(writer, piece);
+  // Two chunks of 60 KB: still gathered, nothing in the file, and both already readable.
+  assert.equal(spool.written, 0);
+  let seen = '';
+  while (seen.length < 1 + 2 * piece.length) seen += Buffer.from((await chunks.next()).value as Uint8Array).toString();
+  assert.equal(seen, `[${piece}${piece}`);
+  // Past a megabyte the gathered chunks go into the file in one write.
+  for (let i = 0; i < 16; i++) await write(writer, piece);
+  assert.equal(spool.written, 1 + 18 * piece.length);
+  await write(writer, ']');
+  await new Promise<void>((resolve) => writer.end(resolve));
+  spool.complete();
+  while (!(await chunks.next()).done);
+  assert.equal(await readFile(spool.file, 'utf8'), `[${piece.repeat(18)}]`);
+});
