@@ -63,7 +63,7 @@ const SHARED_HASH = -1;
  * between the loads, and the record's date carried an offset); a record with such a hash is parsed, and
  * its key decides.
  */
-export class StoredRows {
+export class StoredRows implements StoredLookup {
   static none(): StoredRows {
     return new StoredRows(null, 0);
   }
@@ -74,8 +74,8 @@ export class StoredRows {
   /** Per row: its window and cursor values in epoch ms (`msSql`), NaN for none. */
   private windows: Float64Array;
   private cursors: Float64Array;
-  private readonly cursorText: (ms: number) => string;
-  private readonly windowText: (ms: number) => string;
+  readonly cursorText: (ms: number) => string;
+  readonly windowText: (ms: number) => string;
 
   constructor(
     view: ViewSpec | null,
@@ -103,18 +103,22 @@ export class StoredRows {
     this.byHash.set(hash, this.byHash.has(hash) ? SHARED_HASH : row);
   }
 
-  /** See `StoredLookup`. */
-  readonly lookup: StoredLookup = (hash) => {
+  rowOf(hash: string): number {
     const row = this.byHash.get(hash);
-    if (row === undefined || row === SHARED_HASH) return null;
-    const cursorMs = this.cursors[row]!;
-    const windowMs = this.windows[row]!;
-    return {
-      key: this.keys[row]!,
-      cursor: Number.isNaN(cursorMs) ? null : this.cursorText(cursorMs),
-      windowValue: Number.isNaN(windowMs) ? null : this.windowText(windowMs),
-    };
-  };
+    return row === undefined || row === SHARED_HASH ? -1 : row;
+  }
+
+  key(row: number): string {
+    return this.keys[row]!;
+  }
+
+  cursorMs(row: number): number {
+    return this.cursors[row]!;
+  }
+
+  windowMs(row: number): number {
+    return this.windows[row]!;
+  }
 
   /** Keys of the rows whose window value lies in `[fromMs, toMs]` and which `has` does not hold. */
   missingFrom(has: (key: string) => boolean, fromMs: number, toMs: number): string[] {

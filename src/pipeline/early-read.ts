@@ -35,7 +35,7 @@ export class PayloadReader {
     active: false,
     recognise: (record: CanonicalRecord): unknown => {
       const stored = this.storedRows;
-      return stored === null ? null : this.current.normalizer.recognise(record, stored.lookup);
+      return stored === null ? null : this.current.normalizer.recognise(record, stored);
     },
   };
 

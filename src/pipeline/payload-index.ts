@@ -24,6 +24,10 @@ export class PayloadIndex {
   windowMin: string | null = null;
   windowMax: string | null = null;
   newestCursor: string | null = null;
+  /** The same in epoch ms, which order as their canonical texts do. */
+  private windowMinMs = Number.POSITIVE_INFINITY;
+  private windowMaxMs = Number.NEGATIVE_INFINITY;
+  private newestMs = Number.NEGATIVE_INFINITY;
 
   /** Distinct keys in the payload. */
   get size(): number {
@@ -42,9 +46,9 @@ export class PayloadIndex {
    */
   admit(row: RecordIdentity, asStored: boolean): 'skip' | 'first' | 'repeat' {
     this.rows++;
-    this.track(row);
     // Canonical instants and dates: their epoch ms order is their text order.
-    const cursor = row.cursor === null ? Number.NaN : Date.parse(row.cursor);
+    const cursor = row.cursorMs ?? (row.cursor === null ? Number.NaN : Date.parse(row.cursor));
+    this.track(row, cursor);
     const differs = !asStored;
     const slot = this.slots.get(row.key);
     if (slot === undefined) {
@@ -78,13 +82,21 @@ export class PayloadIndex {
     this.sent[slot] = sent ? 1 : 0;
   }
 
-  private track(row: RecordIdentity): void {
-    const w = row.windowValue;
-    if (w !== null) {
-      if (this.windowMin === null || w < this.windowMin) this.windowMin = w;
-      if (this.windowMax === null || w > this.windowMax) this.windowMax = w;
+  /** Widens the window's span and the newest cursor (the window value where a view has no cursor); text only for a new extreme. */
+  private track(row: RecordIdentity, cursorMs: number): void {
+    const windowMs = row.windowMs ?? (row.windowValue === null ? Number.NaN : Date.parse(row.windowValue));
+    if (windowMs < this.windowMinMs) {
+      this.windowMinMs = windowMs;
+      this.windowMin = row.windowValue;
     }
-    const c = row.cursor ?? row.windowValue;
-    if (c !== null && (this.newestCursor === null || c > this.newestCursor)) this.newestCursor = c;
+    if (windowMs > this.windowMaxMs) {
+      this.windowMaxMs = windowMs;
+      this.windowMax = row.windowValue;
+    }
+    const newest = Number.isNaN(cursorMs) ? windowMs : cursorMs;
+    if (newest > this.newestMs) {
+      this.newestMs = newest;
+      this.newestCursor = Number.isNaN(cursorMs) ? row.windowValue : row.cursor;
+    }
   }
 }

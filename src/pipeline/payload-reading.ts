@@ -34,7 +34,7 @@ export class PayloadReading {
     // With nothing stored (a first load) no record can be known: skip looking.
     const { rows, rejects } =
       stored.size > 0
-        ? this.normalizer.normalizeKnown(batch.records, batch.firstPosition, stored.lookup)
+        ? this.normalizer.normalizeKnown(batch.records, batch.firstPosition, stored)
         : this.normalizer.normalize(batch.records, batch.firstPosition);
     this.fetched += batch.records.length;
     this.collectRejects(rejects);

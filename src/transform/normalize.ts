@@ -26,6 +26,9 @@ export interface RecordIdentity {
   readonly cursor: string | null;
   /** The window column's value (canonical text), or null. */
   readonly windowValue: string | null;
+  /** The cursor and window values in epoch ms, when known without their text (NaN for none). */
+  readonly cursorMs?: number;
+  readonly windowMs?: number;
 }
 
 export interface NormalizedRow extends RecordIdentity {
@@ -65,37 +68,42 @@ export interface NormalizedBatch<R = NormalizedRow> {
   readonly rejects: RejectedRecord[];
 }
 
-/** What a load knows of a stored row without reading it whole: its key, cursor and window value. */
-export interface StoredIdentity {
-  readonly key: string;
-  /** Canonical text, as `Normalizer` writes it; null when the row has none. */
-  readonly cursor: string | null;
-  readonly windowValue: string | null;
+/**
+ * The stored rows a load knows by record hash: what it knows of each without reading it whole. Equal
+ * hashes mean equal records (the hash is of the whole record), so a record whose hash a row has is that
+ * row, unchanged.
+ */
+export interface StoredLookup {
+  /** The row that has this record hash, or -1 when none has it. */
+  rowOf(hash: string): number;
+  key(row: number): string;
+  /** The row's cursor and window values in epoch ms; NaN for none. */
+  cursorMs(row: number): number;
+  windowMs(row: number): number;
+  /** A cursor or window value in epoch ms as canonical text, as `Normalizer` writes it. */
+  cursorText(ms: number): string;
+  windowText(ms: number): string;
 }
 
 /**
- * The stored row that has this record hash, or null when none has it. Equal hashes mean equal records
- * (the hash is of the whole record), so a record whose hash is stored is that row, unchanged.
- */
-export type StoredLookup = (hash: string) => StoredIdentity | null;
-
-/**
  * A known record recognised from its bytes (see `Normalizer.recognise`), standing in for it in its batch:
- * it is never parsed, unless it has to travel after all, while its batch is being taken.
+ * it is never parsed, unless it has to travel after all, while its batch is being taken. Its cursor and
+ * window are the stored row's, as text only when asked for.
  */
 class RecognisedRecord implements KnownRecord {
   readonly kind = 'known';
   readonly key: string;
-  readonly cursor: string | null;
-  readonly windowValue: string | null;
+  readonly cursorMs: number;
+  readonly windowMs: number;
 
   constructor(
     private readonly canonical: CanonicalRecord,
-    stored: StoredIdentity,
+    private readonly stored: StoredLookup,
+    row: number,
   ) {
-    this.key = stored.key;
-    this.cursor = stored.cursor;
-    this.windowValue = stored.windowValue;
+    this.key = stored.key(row);
+    this.cursorMs = stored.cursorMs(row);
+    this.windowMs = stored.windowMs(row);
   }
 
   get position(): number {
@@ -106,9 +114,30 @@ class RecognisedRecord implements KnownRecord {
     return this.canonical.hash;
   }
 
+  get cursor(): string | null {
+    return Number.isNaN(this.cursorMs) ? null : this.stored.cursorText(this.cursorMs);
+  }
+
+  get windowValue(): string | null {
+    return Number.isNaN(this.windowMs) ? null : this.stored.windowText(this.windowMs);
+  }
+
   get record(): unknown {
     return parseCanonical(this.canonical);
   }
+}
+
+/** The identity of the stored row `row`, with its cursor and window as text. */
+function storedIdentity(stored: StoredLookup, row: number): Pick<KnownRecord, 'key' | 'cursor' | 'windowValue' | 'cursorMs' | 'windowMs'> {
+  const cursorMs = stored.cursorMs(row);
+  const windowMs = stored.windowMs(row);
+  return {
+    key: stored.key(row),
+    cursor: Number.isNaN(cursorMs) ? null : stored.cursorText(cursorMs),
+    windowValue: Number.isNaN(windowMs) ? null : stored.windowText(windowMs),
+    cursorMs,
+    windowMs,
+  };
 }
 
 export { PARSER_VERSION, recordHash } from './record-hash.js';
@@ -217,8 +246,8 @@ export class Normalizer {
    */
   recognise(record: CanonicalRecord, stored: StoredLookup): KnownRecord | null {
     if (!this.shapesMarked.has(record.shape)) return null;
-    const identity = stored(record.hash);
-    return identity && new RecognisedRecord(record, identity);
+    const row = stored.rowOf(record.hash);
+    return row === -1 ? null : new RecognisedRecord(record, stored, row);
   }
 
   /** Parses a known record in full, for when it has to travel after all. */
@@ -308,8 +337,8 @@ export class Normalizer {
       unstorable = UNSTORABLE_JSON.test(whole);
       digest = recordHash(unstorable ? JSON.stringify(storable(apiRecord)) : whole);
     }
-    const identity = stored && !unstorable ? stored(digest) : null;
-    if (identity) return { kind: 'known', position, record, hash: digest, ...identity };
+    const row = stored && !unstorable ? stored.rowOf(digest) : -1;
+    if (row !== -1) return { kind: 'known', position, record, hash: digest, ...storedIdentity(stored!, row) };
 
     const values: Array<string | boolean | null> = new Array(fields.length).fill(null);
     const present: boolean[] = new Array(fields.length).fill(false);

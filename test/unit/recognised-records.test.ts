@@ -32,7 +32,7 @@ async function readPayload(view: ViewSpec, body: Buffer, chunk: number, stored: 
   const reading = new PayloadReading(normalizer(view));
   let recognised = 0;
   const recognise = (record: CanonicalRecord) => {
-    const known = reading.normalizer.recognise(record, stored.lookup);
+    const known = reading.normalizer.recognise(record, stored);
     if (known) recognised++;
     return known;
   };
