@@ -133,7 +133,7 @@ export class Spool {
     const bytes = this.unwrittenBytes;
     if (bytes === 0) return;
     const parts = this.unwritten;
-    await writeAll(handle, parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes));
+    await writeAll(handle, parts, bytes);
     this.unwritten = [];
     this.unwrittenBytes = 0;
     this.bytes += bytes;
@@ -205,10 +205,10 @@ export class Spool {
   }
 }
 
-async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < chunk.length) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-    offset += bytesWritten;
-  }
+/** Writes `parts` (`bytes` in all) in one call, without copying them together first; a short write goes on from where it stopped. */
+async function writeAll(handle: FileHandle, parts: Buffer[], bytes: number): Promise<void> {
+  const { bytesWritten } = await handle.writev(parts);
+  if (bytesWritten === bytes) return;
+  const rest = Buffer.concat(parts, bytes);
+  for (let offset = bytesWritten; offset < bytes; ) offset += (await handle.write(rest, offset, bytes - offset)).bytesWritten;
 }
