@@ -46,6 +46,8 @@ export interface LoadContext {
   readonly allowShrink?: boolean;
   /** The clock (epoch ms) that judges future timestamps; Date.now unless a test sets it. */
   readonly now?: () => number;
+  /** The view's stored rows, read ahead by the sync while the view before it loaded; read by the load when absent. */
+  readonly storedRows?: Promise<StoredRows>;
 }
 
 /** How far ahead of now a created time or cursor may be before it counts as implausible. */
@@ -81,12 +83,17 @@ function payloadReader(ctx: LoadContext, view: ViewSpec, source: RecordSource): 
   const newReading = () => new PayloadReading(new Normalizer(view, { zone, serialDates: source.serialDates ?? false, latestMs }));
   // Reprocess must re-derive every row, also those whose stored hash matches (a column changed by hand,
   // or a parser fix without a PARSER_VERSION bump), so it skips the "unchanged never travels" check.
-  // The read has a transaction of its own, so a signal cancels it like any statement of the load.
-  const readStored = (): Promise<StoredRows> =>
-    source.kind === 'reprocess'
-      ? Promise.resolve(StoredRows.none())
-      : ctx.db.transaction((tx) => readStoredRows(tx, ctx.config.schema, view, nowMs), { signal: ctx.signal });
-  return new PayloadReader(newReading, readStored);
+  const stored = (): Promise<StoredRows> =>
+    source.kind === 'reprocess' ? Promise.resolve(StoredRows.none()) : (ctx.storedRows ?? readStored(ctx, view, nowMs));
+  return new PayloadReader(newReading, stored);
+}
+
+/**
+ * The stored rows a load of `view` compares its payload with (see `StoredRows`), in a transaction of
+ * their own, so a signal cancels the read like any statement of the load.
+ */
+export function readStored(ctx: Pick<LoadContext, 'db' | 'config' | 'signal'>, view: ViewSpec, nowMs: number): Promise<StoredRows> {
+  return ctx.db.transaction((tx) => readStoredRows(tx, ctx.config.schema, view, nowMs), { signal: ctx.signal });
 }
 
 /** The load's outcome, a failure or cancel included; `wholeBody` says whether it read the whole payload. */

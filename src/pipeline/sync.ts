@@ -7,11 +7,12 @@ import type { Db } from '../load/db.js';
 import { applyRetention } from '../load/retention.js';
 import { RunRecorder, ZERO_COUNTS } from '../load/runs.js';
 import { API_SOURCE } from '../load/source-kind.js';
+import type { StoredRows } from '../load/table-load.js';
 import { pruneTicketHistory } from '../load/ticket-history.js';
 import { getView, VIEW_NAMES, type ViewName } from '../registry.js';
 import type { ViewSource } from '../source/view-source.js';
 import { errorMessage } from './error-text.js';
-import { loadView, type LoadContext, type ViewOutcome } from './load-view.js';
+import { loadView, readStored, type LoadContext, type ViewOutcome } from './load-view.js';
 import { BodyQueue, spooledRecordSource } from './view-bodies.js';
 import { refreshUsersAfterSync, type UserLookupOutcome } from './refresh-users.js';
 
@@ -62,10 +63,12 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
   const outcomes: ViewOutcome[] = [];
   log.info({ views }, 'sync started');
   const bodies = new BodyQueue(deps, views, options, log);
+  const stored = new StoredRowsAhead(deps, views, options.signal);
   try {
     for (const [i, name] of views.entries()) {
       const view = getView(name);
-      const ctx = { db: deps.db, config: deps.config, runId, log, signal: options.signal, allowShrink: options.allowShrink };
+      const { signal, allowShrink } = options;
+      const ctx = { db: deps.db, config: deps.config, runId, log, signal, allowShrink, storedRows: stored.take(i) };
       // The gap before the view's request is over before its run starts: it is not part of its load.
       const stop = await bodies.ready(i);
       const outcome = stop
@@ -77,7 +80,10 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
               name,
               () => bodies.take(i),
               options.progress,
-              () => bodies.fetchAhead(i + 1),
+              () => {
+                bodies.fetchAhead(i + 1);
+                stored.readAhead(i + 1);
+              },
               deps.config.maxRecordBytes,
             ),
           );
@@ -95,6 +101,39 @@ export async function runSync(deps: SyncDeps, options: SyncOptions = {}): Promis
   if (!full || options.signal?.aborted) return { runId, outcomes };
   const userLookup = await refreshUsersAfterSync({ db: deps.db, config: deps.config, log });
   return { runId, outcomes, userLookup };
+}
+
+/**
+ * The stored rows of the next view, read while the current one loads (its body is in, and the next
+ * body is on its way): the server builds 150,000 timesheet keys in about a quarter of a second, which
+ * the timesheets load otherwise waited for before reading a record. Only this process writes the
+ * views (the run lock), and a load writes only its own view's tables, so they are still what is stored
+ * when the next load begins. A server database only: the embedded one's single connection is held by
+ * the current view's transaction.
+ */
+class StoredRowsAhead {
+  private readonly ahead = new Map<number, Promise<StoredRows>>();
+
+  constructor(
+    private readonly deps: Pick<SyncDeps, 'db' | 'config'>,
+    private readonly views: readonly ViewName[],
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  readAhead(i: number): void {
+    if (this.deps.db.kind !== 'server' || i >= this.views.length || this.ahead.has(i)) return;
+    const read = readStored({ ...this.deps, signal: this.signal }, getView(this.views[i]!), Date.now());
+    // Taken (and its failure reported) by the view's load; a view never loaded lets it go.
+    read.catch(() => undefined);
+    this.ahead.set(i, read);
+  }
+
+  /** View `i`'s stored rows if they were read ahead; the load reads them itself otherwise. */
+  take(i: number): Promise<StoredRows> | undefined {
+    const read = this.ahead.get(i);
+    this.ahead.delete(i);
+    return read;
+  }
 }
 
 /** The message a view that was never requested is recorded with. */
