@@ -31,13 +31,6 @@ export class PayloadReader {
   private storedRead: Promise<StoredRows> | null = null;
   /** The stored rows once read. */
   private storedRows: StoredRows | null = null;
-  private readonly recognising = {
-    active: false,
-    recognise: (record: CanonicalRecord): unknown => {
-      const stored = this.storedRows;
-      return stored === null ? null : this.current.normalizer.recognise(record, stored);
-    },
-  };
 
   constructor(
     private readonly newReading: () => PayloadReading,
@@ -62,7 +55,13 @@ export class PayloadReader {
    * Handed to the source's `open`: recognises a record identical to its stored row from its bytes, for
    * the latest attempt's reading, once the stored rows are read and if there are any.
    */
-  readonly recogniser: Recogniser = this.recognising;
+  readonly recogniser = {
+    active: false as boolean,
+    recognise: (record: CanonicalRecord): unknown => {
+      const stored = this.storedRows;
+      return stored === null ? null : this.current.normalizer.recognise(record, stored);
+    },
+  } satisfies Recogniser;
 
   /** The source did not open: let go of the body being read. */
   abandon(): void {
@@ -86,7 +85,7 @@ export class PayloadReader {
     this.storedRead.then(
       (stored) => {
         this.storedRows = stored;
-        this.recognising.active = stored.size > 0;
+        this.recogniser.active = stored.size > 0;
       },
       () => undefined,
     );

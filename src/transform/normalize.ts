@@ -86,32 +86,28 @@ export interface StoredLookup {
 }
 
 /**
- * A known record recognised from its bytes (see `Normalizer.recognise`), standing in for it in its batch:
- * it is never parsed, unless it has to travel after all, while its batch is being taken. Its cursor and
- * window are the stored row's, as text only when asked for.
+ * A record whose hash a stored row has: that row, unchanged, with its key, cursor and window (as text
+ * only when asked for). A record recognised from its bytes (see `Normalizer.recognise`) stands in its
+ * batch as one: it is never parsed, unless it has to travel after all, while its batch is being taken.
  */
-class RecognisedRecord implements KnownRecord {
+class StoredRecord implements KnownRecord {
   readonly kind = 'known';
   readonly key: string;
   readonly cursorMs: number;
   readonly windowMs: number;
 
   constructor(
-    private readonly canonical: CanonicalRecord,
+    readonly position: number,
+    readonly hash: string,
+    /** The record as parsed; or, when it was recognised unparsed, null and its bytes in `canonical`. */
+    private readonly parsed: unknown,
+    private readonly canonical: CanonicalRecord | null,
     private readonly stored: StoredLookup,
     row: number,
   ) {
     this.key = stored.key(row);
     this.cursorMs = stored.cursorMs(row);
     this.windowMs = stored.windowMs(row);
-  }
-
-  get position(): number {
-    return this.canonical.position;
-  }
-
-  get hash(): string {
-    return this.canonical.hash;
   }
 
   get cursor(): string | null {
@@ -123,21 +119,8 @@ class RecognisedRecord implements KnownRecord {
   }
 
   get record(): unknown {
-    return parseCanonical(this.canonical);
+    return this.canonical ? parseCanonical(this.canonical) : this.parsed;
   }
-}
-
-/** The identity of the stored row `row`, with its cursor and window as text. */
-function storedIdentity(stored: StoredLookup, row: number): Pick<KnownRecord, 'key' | 'cursor' | 'windowValue' | 'cursorMs' | 'windowMs'> {
-  const cursorMs = stored.cursorMs(row);
-  const windowMs = stored.windowMs(row);
-  return {
-    key: stored.key(row),
-    cursor: Number.isNaN(cursorMs) ? null : stored.cursorText(cursorMs),
-    windowValue: Number.isNaN(windowMs) ? null : stored.windowText(windowMs),
-    cursorMs,
-    windowMs,
-  };
 }
 
 export { PARSER_VERSION, recordHash } from './record-hash.js';
@@ -247,7 +230,7 @@ export class Normalizer {
   recognise(record: CanonicalRecord, stored: StoredLookup): KnownRecord | null {
     if (!this.shapesMarked.has(record.shape)) return null;
     const row = stored.rowOf(record.hash);
-    return row === -1 ? null : new RecognisedRecord(record, stored, row);
+    return row === -1 ? null : new StoredRecord(record.position, record.hash, null, record, stored, row);
   }
 
   /** Parses a known record in full, for when it has to travel after all. */
@@ -266,7 +249,7 @@ export class Normalizer {
     hashRead?: string,
     shapeRead?: number,
   ): NormalizedRow | KnownRecord | null {
-    if (record instanceof RecognisedRecord) {
+    if (record instanceof StoredRecord) {
       if (count) this.records++;
       return record;
     }
@@ -338,7 +321,7 @@ export class Normalizer {
       digest = recordHash(unstorable ? JSON.stringify(storable(apiRecord)) : whole);
     }
     const row = stored && !unstorable ? stored.rowOf(digest) : -1;
-    if (row !== -1) return { kind: 'known', position, record, hash: digest, ...storedIdentity(stored!, row) };
+    if (row !== -1) return new StoredRecord(position, digest, record, null, stored!, row);
 
     const values: Array<string | boolean | null> = new Array(fields.length).fill(null);
     const present: boolean[] = new Array(fields.length).fill(false);

@@ -96,7 +96,6 @@ test('records recognised from their bytes as stored give the load exactly what p
     for (const chunk of [997, body.length]) {
       const parsed = await readPayload(view, body, chunk, stored, false);
       const recognised = await readPayload(view, body, chunk, stored, true);
-      assert.equal(parsed.recognised, 0);
       assert.deepEqual(recognised.learnt, parsed.learnt, `${name}, chunks of ${chunk}`);
       // And a known record's key, cursor and window, taken from its stored row, are what parsing it gives.
       const { learnt: unknown } = await readPayload(view, body, chunk, StoredRows.none(), false);
