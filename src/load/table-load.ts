@@ -11,6 +11,8 @@ import { ident, qualified, type CopyWriter, type Queryable, type Tx } from './db
 import { DAY_MS, isoDateOfDay, isoInstantOf } from '../transform/calendar.js';
 import { hasSimpleKey } from '../transform/natural-key.js';
 import type { StoredLookup } from '../transform/normalize.js';
+import { digestHalf, type RecordDigest } from '../transform/record-hash.js';
+import { RowsByHash, SHARED_HASH } from './rows-by-hash.js';
 import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, type LoadTarget, stageColumns, updateSql } from './merge-sql.js';
 
 /** One record ready to stage: typed values in registry order, plus what the merge needs. */
@@ -46,9 +48,6 @@ const DEDUPED = 'otc_stage_dedup';
 const ANALYZE_MIN_ROWS = 1000;
 const ANALYZE_MIN_SHARE = 0.1;
 
-/** In `StoredRows.byHash`: more than one stored row has this hash (see `StoredRows`). */
-const SHARED_HASH = -1;
-
 /**
  * The stored rows a load compares its payload with, read beside the fetch, before the view's
  * transaction: only this process writes the view (the run lock), so they are still what is stored
@@ -69,7 +68,7 @@ export class StoredRows implements StoredLookup {
   }
 
   /** Row index by record hash (`SHARED_HASH` when rows share it); a row stored without a hash is not here. */
-  private readonly byHash = new Map<string, number>();
+  private byHash: RowsByHash;
   private keys: string[] = [];
   /** Per row: its window and cursor values in epoch ms (`msSql`), NaN for none. */
   private windows: Float64Array;
@@ -83,6 +82,7 @@ export class StoredRows implements StoredLookup {
     /** The rows were read from this instant of the window column on (ISO); null when every row was read. */
     readonly since: string | null = null,
   ) {
+    this.byHash = new RowsByHash(rows);
     this.windows = new Float64Array(rows);
     this.cursors = new Float64Array(rows);
     this.cursorText = textOfMs(view, view?.cursor ?? null);
@@ -93,19 +93,21 @@ export class StoredRows implements StoredLookup {
     return this.keys.length;
   }
 
-  /** Adds a row as read: its key, its record hash ('' for none), its window and cursor values in epoch ms. */
-  add(key: string, hash: string, windowMs: number, cursorMs: number): void {
+  /**
+   * Adds a row as read: its key, its record hash as signed 32-bit halves (see `hashHalves`; null for
+   * none), its window and cursor values in epoch ms.
+   */
+  add(key: string, hash: readonly [number, number] | null, windowMs: number, cursorMs: number): void {
     const row = this.keys.length;
     this.keys.push(key);
     this.windows[row] = windowMs;
     this.cursors[row] = cursorMs;
-    if (hash === '') return;
-    this.byHash.set(hash, this.byHash.has(hash) ? SHARED_HASH : row);
+    if (hash) this.byHash.add(hash[0], hash[1], row);
   }
 
-  rowOf(hash: string): number {
-    const row = this.byHash.get(hash);
-    return row === undefined || row === SHARED_HASH ? -1 : row;
+  rowOf(digest: RecordDigest): number {
+    const row = this.byHash.rowOf(digestHalf(digest, 0), digestHalf(digest, 4));
+    return row === SHARED_HASH ? -1 : row;
   }
 
   key(row: number): string {
@@ -132,7 +134,7 @@ export class StoredRows implements StoredLookup {
 
   /** Lets go of the rows once the load no longer needs them. */
   clear(): void {
-    this.byHash.clear();
+    this.byHash = new RowsByHash(0);
     this.keys = [];
     this.windows = new Float64Array(0);
     this.cursors = new Float64Array(0);
@@ -154,20 +156,22 @@ function msSql(value: string): string {
 export async function readStoredRows(db: Queryable, schema: string, view: ViewSpec, nowMs: number): Promise<StoredRows> {
   const table = qualified(schema, view.table);
   const ms = (column: string | null) => (column ? msSql(`t.${ident(column)}`) : `'NaN'::float8`);
-  const select = `SELECT (${keyExpr(view, 't')})::text AS k, coalesce(_record_hash::text, '') AS h,
+  // The hash as its signed 32-bit halves (bigint shifts wrap), as `hashHalves` gives them.
+  const select = `SELECT (${keyExpr(view, 't')})::text AS k, (_record_hash >> 32)::int4 AS hh, ((_record_hash << 32) >> 32)::int4 AS hl,
                          ${ms(view.windowColumn)} AS w, ${ms(view.cursor)} AS c FROM ${table} t`;
   const since = view.windowColumn ? new Date(nowMs - (view.windowDays + HASH_MARGIN_DAYS) * 86_400_000).toISOString() : null;
   const { rows } = since
     ? await db.query<Row>(`${select} WHERE t.${ident(view.windowColumn!)} >= $1::timestamptz`, [since])
     : await db.query<Row>(select);
   const stored = new StoredRows(view, rows.length, since);
-  for (const row of rows) stored.add(row.k, row.h, row.w ?? Number.NaN, row.c ?? Number.NaN);
+  for (const row of rows) stored.add(row.k, row.hh === null ? null : [row.hh, row.hl!], row.w ?? Number.NaN, row.c ?? Number.NaN);
   return stored;
 }
 
 interface Row {
   k: string;
-  h: string;
+  hh: number | null;
+  hl: number | null;
   w: number | null;
   c: number | null;
 }

@@ -6,7 +6,7 @@ import type { FieldSpec, ViewSpec } from '../registry.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan } from './deep-json.js';
 import { type KeyValue, keyText } from './natural-key.js';
 import { type CanonicalRecord, parseCanonical } from './read-batch.js';
-import { readOf, recordHash } from './record-hash.js';
+import { hashText, type RecordDigest, readOf, recordDigest } from './record-hash.js';
 import { UnreadableRecord } from './unreadable-record.js';
 import { parseValue, ValueError, type ParseContext } from './values.js';
 
@@ -74,8 +74,8 @@ export interface NormalizedBatch<R = NormalizedRow> {
  * row, unchanged.
  */
 export interface StoredLookup {
-  /** The row that has this record hash, or -1 when none has it. */
-  rowOf(hash: string): number;
+  /** The row that has this record's hash (see `RecordDigest`), or -1 when none has it. */
+  rowOf(digest: RecordDigest): number;
   key(row: number): string;
   /** The row's cursor and window values in epoch ms; NaN for none. */
   cursorMs(row: number): number;
@@ -98,7 +98,7 @@ class StoredRecord implements KnownRecord {
 
   constructor(
     readonly position: number,
-    readonly hash: string,
+    private readonly digest: RecordDigest,
     /** The record as parsed; or, when it was recognised unparsed, null and its bytes in `canonical`. */
     private readonly parsed: unknown,
     private readonly canonical: CanonicalRecord | null,
@@ -108,6 +108,10 @@ class StoredRecord implements KnownRecord {
     this.key = stored.key(row);
     this.cursorMs = stored.cursorMs(row);
     this.windowMs = stored.windowMs(row);
+  }
+
+  get hash(): string {
+    return hashText(this.digest);
   }
 
   get cursor(): string | null {
@@ -215,7 +219,7 @@ export class Normalizer {
     const rejects: RejectedRecord[] = [];
     const read = readOf(records);
     records.forEach((record, i) => {
-      const row = this.normalizeOne(record, firstPosition + i, rejects, stored, true, read?.hashes[i], read?.shapes[i]);
+      const row = this.normalizeOne(record, firstPosition + i, rejects, stored, true, read?.digests[i], read?.shapes[i]);
       if (row) rows.push(row);
     });
     return { rows, rejects };
@@ -229,8 +233,8 @@ export class Normalizer {
    */
   recognise(record: CanonicalRecord, stored: StoredLookup): KnownRecord | null {
     if (!this.shapesMarked.has(record.shape)) return null;
-    const row = stored.rowOf(record.hash);
-    return row === -1 ? null : new StoredRecord(record.position, record.hash, null, record, stored, row);
+    const row = stored.rowOf(record.digest);
+    return row === -1 ? null : new StoredRecord(record.position, record.digest, null, record, stored, row);
   }
 
   /** Parses a known record in full, for when it has to travel after all. */
@@ -246,7 +250,7 @@ export class Normalizer {
     rejects: RejectedRecord[],
     stored: StoredLookup | null,
     count = true,
-    hashRead?: string,
+    digestRead?: RecordDigest,
     shapeRead?: number,
   ): NormalizedRow | KnownRecord | null {
     if (record instanceof StoredRecord) {
@@ -311,14 +315,14 @@ export class Normalizer {
 
     // A record read in canonical form was hashed from its bytes, which are what JSON.stringify would
     // give (and storable: the reader does not take a record with \u0000 or a surrogate escape).
-    let digest: string;
+    let digest: RecordDigest;
     let unstorable = false;
-    if (hashRead !== undefined && !renamed) {
-      digest = hashRead;
+    if (digestRead !== undefined && !renamed) {
+      digest = digestRead;
     } else {
       const whole = JSON.stringify(apiRecord);
       unstorable = UNSTORABLE_JSON.test(whole);
-      digest = recordHash(unstorable ? JSON.stringify(storable(apiRecord)) : whole);
+      digest = recordDigest(unstorable ? JSON.stringify(storable(apiRecord)) : whole);
     }
     const row = stored && !unstorable ? stored.rowOf(digest) : -1;
     if (row !== -1) return new StoredRecord(position, digest, record, null, stored!, row);
@@ -364,7 +368,7 @@ export class Normalizer {
       keep: this.keepList(present),
       raw: this.rawRemainder(storedForm, values, present),
       carried: this.carriedList(found),
-      hash: valueErrors.length > 0 || unstorable ? `${HAS_VALUE_ERRORS}${digest}` : digest,
+      hash: valueErrors.length > 0 || unstorable ? `${HAS_VALUE_ERRORS}${hashText(digest)}` : hashText(digest),
       key: this.keyOf(values),
       cursor: this.cursorSlot >= 0 ? (values[this.cursorSlot] as string | null) : null,
       windowValue: this.windowSlot >= 0 ? (values[this.windowSlot] as string | null) : null,

@@ -11,7 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { BodyProblem } from './body-errors.js';
 import { firstInvalidUtf8 } from './json-bytes.js';
 import { OversizedRecord } from './oversized-record.js';
-import { recordHashOfBytes, rememberRead } from './record-hash.js';
+import { type RecordDigest, recordDigestOfBytes, rememberRead } from './record-hash.js';
 import { UnreadableRecord, escapeBytes, readableFields } from './unreadable-record.js';
 
 /**
@@ -27,12 +27,12 @@ export interface RecordSpan {
   readonly shape?: number;
 }
 
-/** A canonical record as read: where its bytes lie, its record hash and its shape (see `RecordSpan`). */
+/** A canonical record as read: where its bytes lie, its digest (see `RecordDigest`) and its shape (see `RecordSpan`). */
 export interface CanonicalRecord {
   readonly bytes: Buffer;
   readonly start: number;
   readonly end: number;
-  readonly hash: string;
+  readonly digest: RecordDigest;
   readonly shape: number;
   readonly position: number;
 }
@@ -71,18 +71,18 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: Ba
   const { startOffset, firstPosition, maxRecordBytes } = place;
   const plain = isUtf8(array) && spans.every((s) => s.end - s.start <= maxRecordBytes);
   if (!plain) return readChecked(array, spans, place);
-  // Only a batch of ordinary records, all UTF-8, has its canonical records' hashes taken: the others are rare.
-  const hashes: Array<string | undefined> = new Array(spans.length);
+  // Only a batch of ordinary records, all UTF-8, has its canonical records' digests taken: the others are rare.
+  const digests: Array<RecordDigest | undefined> = new Array(spans.length);
   const shapes: Array<number | undefined> = new Array(spans.length);
   const records: unknown[] = new Array(spans.length);
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
     const position = firstPosition + i;
-    const hash = span.canonical === true ? recordHashOfBytes(array, span.start, span.end) : undefined;
+    const digest = span.canonical === true ? recordDigestOfBytes(array, span.start, span.end) : undefined;
     // A shape of 0 is none: the reader took no shapes.
     const shape = span.shape ?? 0;
-    if (hash !== undefined && shape !== 0 && recogniser) {
-      const standIn = recogniser.recognise({ bytes: array, start: span.start, end: span.end, hash, shape, position });
+    if (digest !== undefined && shape !== 0 && recogniser) {
+      const standIn = recogniser.recognise({ bytes: array, start: span.start, end: span.end, digest, shape, position });
       if (standIn !== null) {
         records[i] = standIn;
         continue;
@@ -93,14 +93,14 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: Ba
     if (!isPlainObject(record)) continue;
     // As many members as top-level commas allow: no name came twice.
     if (hasMoreKeysThan(record, span.commas)) {
-      hashes[i] = hash;
-      shapes[i] = hash === undefined || shape === 0 ? undefined : shape;
+      digests[i] = digest;
+      shapes[i] = digest === undefined || shape === 0 ? undefined : shape;
       continue;
     }
     // Fewer members than top-level commas allow: a name came twice (or the object is empty).
     records[i] = judgeRepeatedNames(record, array.subarray(span.start, span.end)) ?? record;
   }
-  rememberRead(records, { hashes, shapes });
+  rememberRead(records, { digests, shapes });
   return records;
 }
 

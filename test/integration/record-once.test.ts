@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
 import { listMigrations } from '../../src/load/migrate.js';
 import { SCHEMA_MIGRATIONS_DDL } from '../../src/load/migration-lock.js';
-import { columnsOf, VIEWS } from '../../src/registry.js';
+import { readStoredRows } from '../../src/load/table-load.js';
+import { columnsOf, getView, VIEWS } from '../../src/registry.js';
+import { digestHalf, recordDigest } from '../../src/transform/record-hash.js';
 import { runCli } from '../support/cli.js';
 import { DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
 import type { FixtureServer } from '../support/fixture-server.js';
@@ -203,6 +205,23 @@ for (const kind of DATABASE_KINDS) {
       for (const o of result.outcomes) assert.equal(o.counts.inserted + o.counts.updated + o.counts.removed, 0, o.view);
       assert.deepEqual(await rows(db, versions), before);
       if (writes) assert.deepEqual(await fixture.whileClosed(() => tupleWrites(tdb)), writes);
+    });
+
+    test('a load finds each stored row by the hash of the record it was loaded from', async () => {
+      const records = manyTimesheets(60);
+      otc.set('timesheets', records);
+      await syncOnce(db, config(), ['timesheets']);
+      // The records' dates are in January 2025: the window is placed there.
+      const stored = await db.transaction((tx) =>
+        readStoredRows(tx, 'servicedesk', getView('timesheets'), Date.parse('2025-02-01T00:00:00Z')),
+      );
+      const digests = records.map((r) => recordDigest(JSON.stringify(r)));
+      const found = new Set(digests.map((d) => stored.rowOf(d)));
+      assert.equal(found.size, 60);
+      assert.ok(!found.has(-1));
+      // Both halves of the hash come back signed as they are: some of these records have either half negative.
+      assert.ok(digests.some((d) => digestHalf(d, 0) < 0) && digests.some((d) => digestHalf(d, 4) < 0));
+      assert.equal(stored.rowOf(recordDigest(JSON.stringify({ ...records[0], 'TS-Title': 'edited' }))), -1);
     });
   });
 

@@ -7,7 +7,7 @@ import { getView, VIEW_NAMES, type ViewSpec } from '../../src/registry.js';
 import { generateView } from '../../src/simulator/index.js';
 import { Normalizer } from '../../src/transform/normalize.js';
 import type { CanonicalRecord } from '../../src/transform/read-batch.js';
-import { readOf } from '../../src/transform/record-hash.js';
+import { hashHalves, readOf } from '../../src/transform/record-hash.js';
 import { readRecordBatches } from '../../src/transform/record-stream.js';
 import { Zone } from '../../src/transform/values.js';
 
@@ -23,7 +23,7 @@ function storedFrom(view: ViewSpec, records: readonly unknown[]): StoredRows {
   const { rows } = normalizer(view).normalize(records, 1);
   const stored = new StoredRows(view, rows.length);
   const ms = (text: string | null) => (text === null ? Number.NaN : Date.parse(text));
-  for (const row of rows) stored.add(row.key, row.hash.startsWith('!') ? '' : row.hash, ms(row.windowValue), ms(row.cursor));
+  for (const row of rows) stored.add(row.key, row.hash.startsWith('!') ? null : hashHalves(row.hash), ms(row.windowValue), ms(row.cursor));
   return stored;
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { VIEW_NAMES, getView } from '../../src/registry.js';
 import { generateView } from '../../src/simulator/index.js';
 import { Normalizer } from '../../src/transform/normalize.js';
-import { readOf, recordHash } from '../../src/transform/record-hash.js';
+import { hashText, readOf, recordHash } from '../../src/transform/record-hash.js';
 import { readRecordBatches, type RecordBatch } from '../../src/transform/record-stream.js';
 import { Zone } from '../../src/transform/values.js';
 
@@ -22,8 +22,11 @@ async function readBatches(body: string, size: number): Promise<RecordBatch[]> {
 async function hashesRead(texts: readonly string[], size: number): Promise<Array<string | undefined>> {
   const batches = await readBatches(`{"data":[${texts.join(',')}]}`, size);
   return batches.flatMap((batch) => {
-    const hashes = readOf(batch.records)?.hashes;
-    return batch.records.map((_, i) => hashes?.[i]);
+    const digests = readOf(batch.records)?.digests;
+    return batch.records.map((_, i) => {
+      const digest = digests?.[i];
+      return digest && hashText(digest);
+    });
   });
 }
 
@@ -103,8 +106,8 @@ test("the simulator's records are hashed from their bytes, to the hash the norma
     // In one chunk: a token cut between chunks leaves its record to be written out and hashed as before.
     let hashed = 0;
     for (const batch of await readBatches(body, body.length * 3)) {
-      const hashes = readOf(batch.records)?.hashes ?? [];
-      hashed += hashes.filter((h) => h !== undefined).length;
+      const digests = readOf(batch.records)?.digests ?? [];
+      hashed += digests.filter((d) => d !== undefined).length;
       const normalizer = () => new Normalizer(view, { zone: new Zone('Australia/Perth') });
       const fromBytes = normalizer().normalize(batch.records, batch.firstPosition).rows;
       // The same records, parsed afresh: the normalizer writes each one out and hashes that.
