@@ -8,8 +8,8 @@
 /** What `rowOf` says of a hash that more than one row has. */
 export const SHARED_HASH = -2;
 
-/** The table is at most half full, so a probe ends at an empty slot within a few steps. */
-const MAX_LOAD = 0.5;
+/** The table is at most three quarters full, so a probe ends at an empty slot within a few steps. */
+const MAX_LOAD = 0.75;
 
 export class RowsByHash {
   private highs: Int32Array;

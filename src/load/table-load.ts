@@ -41,6 +41,7 @@ export interface MergeCounts {
 }
 
 const STAGE = 'otc_stage';
+const STORED_CURSOR = 'otc_stored_rows';
 /** Stored hashes are read for rows this many days beyond the window, for records at its edge. */
 const HASH_MARGIN_DAYS = 31;
 const DEDUPED = 'otc_stage_dedup';
@@ -78,13 +79,14 @@ export class StoredRows implements StoredLookup {
 
   constructor(
     view: ViewSpec | null,
+    /** How many rows are expected (more may be added). */
     rows: number,
     /** The rows were read from this instant of the window column on (ISO); null when every row was read. */
     readonly since: string | null = null,
   ) {
     this.byHash = new RowsByHash(rows);
-    this.windows = new Float64Array(rows);
-    this.cursors = new Float64Array(rows);
+    this.windows = new Float64Array(Math.max(rows, 16));
+    this.cursors = new Float64Array(Math.max(rows, 16));
     this.cursorText = textOfMs(view, view?.cursor ?? null);
     this.windowText = textOfMs(view, view?.windowColumn ?? null);
   }
@@ -99,6 +101,10 @@ export class StoredRows implements StoredLookup {
    */
   add(key: string, hash: readonly [number, number] | null, windowMs: number, cursorMs: number): void {
     const row = this.keys.length;
+    if (row === this.windows.length) {
+      this.windows = grown(this.windows);
+      this.cursors = grown(this.cursors);
+    }
     this.keys.push(key);
     this.windows[row] = windowMs;
     this.cursors[row] = cursorMs;
@@ -141,6 +147,12 @@ export class StoredRows implements StoredLookup {
   }
 }
 
+function grown(values: Float64Array): Float64Array {
+  const more = new Float64Array(values.length * 2);
+  more.set(values);
+  return more;
+}
+
 /** A cursor or window value in epoch ms as the normalizer writes it: an instant, or a date (its midnight, UTC). */
 function textOfMs(view: ViewSpec | null, column: string | null): (ms: number) => string {
   const type = view && column ? fieldByColumn(view, column).type : null;
@@ -152,19 +164,40 @@ function msSql(value: string): string {
   return `(extract(epoch FROM ${value}) * 1000)::float8`;
 }
 
-/** Reads the stored rows of `view` (see `StoredRows`); `nowMs` places the window. */
-export async function readStoredRows(db: Queryable, schema: string, view: ViewSpec, nowMs: number): Promise<StoredRows> {
+/** Stored rows are read this many at a time, so their rows as the driver returns them never fill the heap together. */
+const STORED_ROWS_PER_FETCH = 20_000;
+
+/**
+ * Reads the stored rows of `view` (see `StoredRows`); `nowMs` places the window. Through a cursor,
+ * `rowsPerFetch` at a time, so `db` must be in a transaction.
+ */
+export async function readStoredRows(
+  db: Queryable,
+  schema: string,
+  view: ViewSpec,
+  nowMs: number,
+  rowsPerFetch = STORED_ROWS_PER_FETCH,
+): Promise<StoredRows> {
   const table = qualified(schema, view.table);
   const ms = (column: string | null) => (column ? msSql(`t.${ident(column)}`) : `'NaN'::float8`);
-  // The hash as its signed 32-bit halves (bigint shifts wrap), as `hashHalves` gives them.
-  const select = `SELECT (${keyExpr(view, 't')})::text AS k, (_record_hash >> 32)::int4 AS hh, ((_record_hash << 32) >> 32)::int4 AS hl,
-                         ${ms(view.windowColumn)} AS w, ${ms(view.cursor)} AS c FROM ${table} t`;
   const since = view.windowColumn ? new Date(nowMs - (view.windowDays + HASH_MARGIN_DAYS) * 86_400_000).toISOString() : null;
-  const { rows } = since
-    ? await db.query<Row>(`${select} WHERE t.${ident(view.windowColumn!)} >= $1::timestamptz`, [since])
-    : await db.query<Row>(select);
-  const stored = new StoredRows(view, rows.length, since);
-  for (const row of rows) stored.add(row.k, row.hh === null ? null : [row.hh, row.hl!], row.w ?? Number.NaN, row.c ?? Number.NaN);
+  const [where, params] = since ? [`WHERE t.${ident(view.windowColumn!)} >= $1::timestamptz`, [since]] : ['', []];
+  // Every row is read: planned as a whole scan, not for the first rows of a cursor.
+  await db.exec('SET LOCAL cursor_tuple_fraction = 1');
+  // The hash as its signed 32-bit halves (bigint shifts wrap), as `hashHalves` gives them.
+  await db.query(
+    `DECLARE ${STORED_CURSOR} NO SCROLL CURSOR FOR
+       SELECT (${keyExpr(view, 't')})::text AS k, (_record_hash >> 32)::int4 AS hh, ((_record_hash << 32) >> 32)::int4 AS hl,
+              ${ms(view.windowColumn)} AS w, ${ms(view.cursor)} AS c FROM ${table} t ${where}`,
+    params,
+  );
+  const stored = new StoredRows(view, 0, since);
+  for (;;) {
+    const { rows } = await db.query<Row>(`FETCH ${rowsPerFetch} FROM ${STORED_CURSOR}`);
+    for (const row of rows) stored.add(row.k, row.hh === null ? null : [row.hh, row.hl!], row.w ?? Number.NaN, row.c ?? Number.NaN);
+    if (rows.length < rowsPerFetch) break;
+  }
+  await db.exec(`CLOSE ${STORED_CURSOR}`);
   return stored;
 }
 

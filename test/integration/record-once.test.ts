@@ -211,17 +211,19 @@ for (const kind of DATABASE_KINDS) {
       const records = manyTimesheets(60);
       otc.set('timesheets', records);
       await syncOnce(db, config(), ['timesheets']);
-      // The records' dates are in January 2025: the window is placed there.
-      const stored = await db.transaction((tx) =>
-        readStoredRows(tx, 'servicedesk', getView('timesheets'), Date.parse('2025-02-01T00:00:00Z')),
-      );
       const digests = records.map((r) => recordDigest(JSON.stringify(r)));
-      const found = new Set(digests.map((d) => stored.rowOf(d)));
-      assert.equal(found.size, 60);
-      assert.ok(!found.has(-1));
       // Both halves of the hash come back signed as they are: some of these records have either half negative.
       assert.ok(digests.some((d) => digestHalf(d, 0) < 0) && digests.some((d) => digestHalf(d, 4) < 0));
-      assert.equal(stored.rowOf(recordDigest(JSON.stringify({ ...records[0], 'TS-Title': 'edited' }))), -1);
+      // The records' dates are in January 2025: the window is placed there. Read a few rows at a time
+      // too, the last fetch partly full or empty.
+      const readAt = Date.parse('2025-02-01T00:00:00Z');
+      for (const rowsPerFetch of [7, 10, 100_000]) {
+        const stored = await db.transaction((tx) => readStoredRows(tx, 'servicedesk', getView('timesheets'), readAt, rowsPerFetch));
+        const found = new Set(digests.map((d) => stored.rowOf(d)));
+        assert.equal(found.size, 60, `${rowsPerFetch} rows a fetch`);
+        assert.ok(!found.has(-1));
+        assert.equal(stored.rowOf(recordDigest(JSON.stringify({ ...records[0], 'TS-Title': 'edited' }))), -1);
+      }
     });
   });
 
