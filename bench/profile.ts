@@ -55,7 +55,8 @@ async function profiledSync(env: Record<string, string>, dir: string): Promise<n
   // The bin's own node flags, as its shebang sets them, plus the profiler's.
   const args = [
     '--max-old-space-size=256',
-    '--max-semi-space-size=32',
+    '--max-semi-space-size=16',
+    '--initial-old-space-size=96',
     '--cpu-prof',
     `--cpu-prof-dir=${dir}`,
     BIN,
