@@ -148,7 +148,7 @@ export class StoredRows implements StoredLookup {
 }
 
 function grown(values: Float64Array): Float64Array {
-  const more = new Float64Array(values.length * 2);
+  const more = new Float64Array(Math.max(16, values.length * 2));
   more.set(values);
   return more;
 }

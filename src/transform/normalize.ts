@@ -14,12 +14,6 @@ import { parseValue, ValueError, type ParseContext } from './values.js';
 export interface RecordIdentity {
   /** 1-based position in the payload or file. */
   readonly position: number;
-  /**
-   * Hash of what the record would store; equal hashes mean an unchanged record. A record with a value
-   * we could not store gets a hash marked with `!`, which `normalizeKnown` never takes for unchanged,
-   * so its value errors are reported again on every load, as a full parse would.
-   */
-  readonly hash: string;
   /** The natural key as one string (NULL parts included), unique per row. */
   readonly key: string;
   /** The change cursor's value (canonical text), or null when absent or the view has none. */
@@ -33,6 +27,12 @@ export interface RecordIdentity {
 
 export interface NormalizedRow extends RecordIdentity {
   readonly kind: 'row';
+  /**
+   * Hash of what the record stores; equal hashes mean an unchanged record. A record with a value we
+   * could not store gets a hash marked with `!` and is stored without one, so it is never taken for
+   * unchanged and its value errors are reported again on every load, as a full parse would.
+   */
+  readonly hash: string;
   readonly values: Array<string | boolean | null>;
   /** Columns whose stored value must be kept: absent from the record, or their value did not parse. */
   readonly keep: string[] | null;
@@ -46,8 +46,8 @@ export interface NormalizedRow extends RecordIdentity {
 }
 
 /**
- * A record identical to the stored row of its key (same hash): only its identity was parsed. Should it
- * have to travel after all (a repeated key), `Normalizer.complete` parses the rest.
+ * A record whose hash a stored row has: that row, unchanged, none of its values parsed. Should it have
+ * to travel after all (a repeated key), `Normalizer.complete` parses it.
  */
 export interface KnownRecord extends RecordIdentity {
   readonly kind: 'known';
@@ -98,7 +98,6 @@ class StoredRecord implements KnownRecord {
 
   constructor(
     readonly position: number,
-    private readonly digest: RecordDigest,
     /** The record as parsed; or, when it was recognised unparsed, null and its bytes in `canonical`. */
     private readonly parsed: unknown,
     private readonly canonical: CanonicalRecord | null,
@@ -108,10 +107,6 @@ class StoredRecord implements KnownRecord {
     this.key = stored.key(row);
     this.cursorMs = stored.cursorMs(row);
     this.windowMs = stored.windowMs(row);
-  }
-
-  get hash(): string {
-    return hashText(this.digest);
   }
 
   get cursor(): string | null {
@@ -137,7 +132,7 @@ export { PARSER_VERSION, recordHash } from './record-hash.js';
 export const INDEXED_TEXT_MAX_BYTES = 2000;
 export const KEY_TEXT_MAX_BYTES = 1000;
 
-/** Marks the hash of a record with a value we could not store (see `RecordIdentity.hash`). */
+/** Marks the hash of a record with a value we could not store (see `NormalizedRow.hash`). */
 const HAS_VALUE_ERRORS = '!';
 
 /** A field the record does not carry (distinct from one that is present and null). */
@@ -226,7 +221,7 @@ export class Normalizer {
   }
 
   /**
-   * A canonical record (see `RecogniseRecord`) whose hash, taken from its bytes, a stored row has: the
+   * A canonical record (see `CanonicalRecord`) whose hash, taken from its bytes, a stored row has: the
    * record `normalizeKnown` would parse and find known, found without parsing it. Null when no stored
    * row has its hash, or when no record of its shape has been parsed yet (its names are then not all
    * marked seen for the drift report): the record is then parsed as usual.
@@ -234,7 +229,7 @@ export class Normalizer {
   recognise(record: CanonicalRecord, stored: StoredLookup): KnownRecord | null {
     if (!this.shapesMarked.has(record.shape)) return null;
     const row = stored.rowOf(record.digest);
-    return row === -1 ? null : new StoredRecord(record.position, record.digest, null, record, stored, row);
+    return row === -1 ? null : new StoredRecord(record.position, null, record, stored, row);
   }
 
   /** Parses a known record in full, for when it has to travel after all. */
@@ -325,7 +320,7 @@ export class Normalizer {
       digest = recordDigest(unstorable ? JSON.stringify(storable(apiRecord)) : whole);
     }
     const row = stored && !unstorable ? stored.rowOf(digest) : -1;
-    if (row !== -1) return new StoredRecord(position, digest, record, null, stored!, row);
+    if (row !== -1) return new StoredRecord(position, record, null, stored!, row);
 
     const values: Array<string | boolean | null> = new Array(fields.length).fill(null);
     const present: boolean[] = new Array(fields.length).fill(false);
