@@ -16,6 +16,9 @@ const PARSERS = {
 
 type PgliteQueryable = Pick<PGlite, 'query' | 'exec'>;
 
+/** About how many bytes of lines one COPY statement of the embedded database takes. */
+const COPY_GATHER_BYTES = 4 << 20;
+
 function txOf(conn: PgliteQueryable): Tx {
   return {
     query: async <R>(sql: string, params?: readonly unknown[]) => {
@@ -25,14 +28,26 @@ function txOf(conn: PgliteQueryable): Tx {
     exec: async (sql: string) => {
       await conn.exec(sql);
     },
-    // PGlite runs in this process: one COPY per batch from an in-memory blob.
+    // PGlite runs in this process: the lines go to a COPY from an in-memory blob. Each COPY statement
+    // is parsed and set up anew, and batches are small (record-stream.ts), so writes are gathered.
     beginCopy: (table, columns) => {
       const sql = `COPY ${table} (${columns.map(ident).join(', ')}) FROM '/dev/blob'`;
+      let parts: Array<string | Uint8Array> = [];
+      let gathered = 0;
+      const flush = async () => {
+        if (parts.length === 0) return;
+        const blob = new Blob(parts);
+        parts = [];
+        gathered = 0;
+        await conn.query(sql, [], { blob });
+      };
       return {
         write: async (lines) => {
-          await conn.query(sql, [], { blob: new Blob([lines]) });
+          parts.push(lines);
+          gathered += typeof lines === 'string' ? lines.length : lines.byteLength;
+          if (gathered >= COPY_GATHER_BYTES) await flush();
         },
-        finish: async () => undefined,
+        finish: flush,
       };
     },
   };

@@ -10,8 +10,13 @@ import type { CanonicalRecord, Recogniser } from '../transform/read-batch.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import type { PayloadReading, ToSend } from './payload-reading.js';
 
-/** How much the early read may hold (about the rows' length as JSON text, see `rowChars`) before it waits for the transaction. */
-const EARLY_MAX_RAW_CHARS = 16 << 20;
+/**
+ * How much the early read may hold (about the rows' length as JSON text, see `rowChars`) before it waits
+ * for the transaction. Little: a held row costs several times its text in the heap (its values keep the
+ * record's text alive), and rows held across young collections are copied into the old generation. A
+ * re-sync holds almost nothing, so it still reads its whole body early; a first sync stops at once.
+ */
+const EARLY_MAX_RAW_CHARS = 1 << 20;
 /** What a field costs a held row beyond its value's text (about its name and punctuation as JSON). */
 const FIELD_CHARS = 20;
 
