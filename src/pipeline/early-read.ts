@@ -14,7 +14,7 @@ import type { PayloadReading, ToSend } from './payload-reading.js';
  * How much the early read may hold (about the rows' length as JSON text, see `rowChars`) before it waits
  * for the transaction. Little: a held row costs several times its text in the heap (its values keep the
  * record's text alive), and rows held across young collections are copied into the old generation. A
- * re-sync holds almost nothing, so it still reads its whole body early; a first sync stops at once.
+ * re-sync holds almost nothing, so it still reads its whole body early; a first sync stops after its first batches.
  */
 const EARLY_MAX_RAW_CHARS = 1 << 20;
 /** What a field costs a held row beyond its value's text (about its name and punctuation as JSON). */

@@ -23,7 +23,7 @@ for (const kind of DATABASE_KINDS) {
       await tdb.drop();
     });
 
-    test('every line of every write is in the table once the COPY finishes, and none before the first write', async () => {
+    test('every line of every write is in the table once the COPY finishes, and a COPY without writes adds none', async () => {
       const counts = await db.transaction(async (tx) => {
         await tx.exec('CREATE TEMP TABLE otc_copy_probe (n int, t text) ON COMMIT DROP');
         const empty = tx.beginCopy('otc_copy_probe', ['n', 't']);
