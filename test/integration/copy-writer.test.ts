@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
 import { LineBytes } from '../../src/load/copy-format.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { DATABASE_KINDS } from '../support/databases.js';
+import { useTestDatabase } from '../support/harness.js';
 
 /** Writes of many small batches, some as text and some as bytes, more than one COPY statement's worth in all. */
 const WRITES = 24;
@@ -11,16 +12,9 @@ const FILLER = 'x'.repeat(500);
 
 for (const kind of DATABASE_KINDS) {
   describe(`a COPY of many writes on the ${kind} database`, () => {
-    let tdb: TestDatabase;
     let db: Db;
-
-    before(async () => {
-      tdb = await createTestDatabase(kind);
-      db = await tdb.open();
-    });
-    after(async () => {
-      await db.close();
-      await tdb.drop();
+    useTestDatabase(kind, (opened) => {
+      db = opened;
     });
 
     test('every line of every write is in the table once the COPY finishes, and a COPY without writes adds none', async () => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Db } from '../../src/load/db.js';
 import { ident } from '../../src/load/db.js';
 import { keyExpr } from '../../src/load/merge-sql.js';
 import { type FieldType, fieldByColumn, SQL_TYPES, VIEWS, type ViewSpec } from '../../src/registry.js';
 import { hasSimpleKey, type KeyValue, keyText } from '../../src/transform/natural-key.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.js';
+import { DATABASE_KINDS } from '../support/databases.js';
+import { useTestDatabase } from '../support/harness.js';
 
 /** Text that could be mistaken for the encoding itself, or that counts differently in UTF-16 and in characters. */
 const HOSTILE_TEXT = [
@@ -107,16 +108,9 @@ function tsKeys(view: ViewSpec, cases: ReadonlyArray<ReadonlyArray<string | null
 
 for (const kind of DATABASE_KINDS) {
   describe(`the natural key on the ${kind} database`, () => {
-    let tdb: TestDatabase;
     let db: Db;
-
-    before(async () => {
-      tdb = await createTestDatabase(kind);
-      db = await tdb.open();
-    });
-    after(async () => {
-      await db.close();
-      await tdb.drop();
+    useTestDatabase(kind, (opened) => {
+      db = opened;
     });
 
     for (const view of VIEWS) {

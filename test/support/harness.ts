@@ -48,6 +48,24 @@ export interface FixtureDatabase {
 }
 
 /**
+ * An open test database for the tests of the calling `describe`: created before them and dropped
+ * after. `assign` receives it.
+ */
+export function useTestDatabase(kind: DatabaseKind, assign: (db: Db) => void, options: TestDatabaseOptions = {}): void {
+  let tdb: TestDatabase;
+  let db: Db;
+  before(async () => {
+    tdb = await createTestDatabase(kind, {}, options);
+    db = await tdb.open();
+    assign(db);
+  });
+  after(async () => {
+    await db.close();
+    await tdb.drop();
+  });
+}
+
+/**
  * A fixture OTC and an open test database for the tests of the calling `describe`: started before
  * them and dropped after. `assign` receives them (and again whenever the database is reopened).
  */
