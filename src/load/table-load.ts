@@ -12,6 +12,7 @@ import { DAY_MS, isoDateOfDay, isoInstantOf } from '../transform/calendar.js';
 import { hasSimpleKey } from '../transform/natural-key.js';
 import type { StoredLookup } from '../transform/normalize.js';
 import { digestHalf, type RecordDigest } from '../transform/record-hash.js';
+import { KeyTable } from './key-table.js';
 import { RowsByHash, SHARED_HASH } from './rows-by-hash.js';
 import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, type LoadTarget, stageColumns, updateSql } from './merge-sql.js';
 
@@ -70,12 +71,13 @@ export class StoredRows implements StoredLookup {
 
   /** Row index by record hash (`SHARED_HASH` when rows share it); a row stored without a hash is not here. */
   private byHash: RowsByHash;
-  private keys: string[] = [];
+  private keyTable = new KeyTable();
   /** Per row: its window and cursor values in epoch ms (`msSql`), NaN for none. */
   private windows: Float64Array;
   private cursors: Float64Array;
   readonly cursorText: (ms: number) => string;
   readonly windowText: (ms: number) => string;
+  private rows = 0;
 
   constructor(
     view: ViewSpec | null,
@@ -92,20 +94,27 @@ export class StoredRows implements StoredLookup {
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.rows;
+  }
+
+  /** The rows' keys, each row's under its index; a payload's other keys join them (see `PayloadIndex`). */
+  get keys(): KeyTable {
+    return this.keyTable;
   }
 
   /**
    * Adds a row as read: its key, its record hash as signed 32-bit halves (see `hashHalves`; null for
-   * none), its window and cursor values in epoch ms.
+   * none), its window and cursor values in epoch ms. Every row is read before any payload key joins
+   * the key table, so a row's key id is its index.
    */
   add(key: string, hash: readonly [number, number] | null, windowMs: number, cursorMs: number): void {
-    const row = this.keys.length;
+    const row = this.rows;
+    if (this.keyTable.intern(key) !== row) throw new Error(`two stored rows have the key ${key}, which the table's unique key forbids`);
     if (row === this.windows.length) {
       this.windows = grown(this.windows);
       this.cursors = grown(this.cursors);
     }
-    this.keys.push(key);
+    this.rows++;
     this.windows[row] = windowMs;
     this.cursors[row] = cursorMs;
     if (hash) this.byHash.add(hash[0], hash[1], row);
@@ -117,7 +126,7 @@ export class StoredRows implements StoredLookup {
   }
 
   key(row: number): string {
-    return this.keys[row]!;
+    return this.keyTable.text(row);
   }
 
   cursorMs(row: number): number {
@@ -128,12 +137,12 @@ export class StoredRows implements StoredLookup {
     return this.windows[row]!;
   }
 
-  /** Keys of the rows whose window value lies in `[fromMs, toMs]` and which `has` does not hold. */
-  missingFrom(has: (key: string) => boolean, fromMs: number, toMs: number): string[] {
+  /** Keys of the rows whose window value lies in `[fromMs, toMs]` and which `has` (given the row) does not hold. */
+  missingFrom(has: (row: number) => boolean, fromMs: number, toMs: number): string[] {
     const missing: string[] = [];
-    for (let row = 0; row < this.keys.length; row++) {
+    for (let row = 0; row < this.rows; row++) {
       const ms = this.windows[row]!;
-      if (ms >= fromMs && ms <= toMs && !has(this.keys[row]!)) missing.push(this.keys[row]!);
+      if (ms >= fromMs && ms <= toMs && !has(row)) missing.push(this.keyTable.text(row));
     }
     return missing;
   }
@@ -141,7 +150,8 @@ export class StoredRows implements StoredLookup {
   /** Lets go of the rows once the load no longer needs them. */
   clear(): void {
     this.byHash = new RowsByHash(0);
-    this.keys = [];
+    this.keyTable = new KeyTable();
+    this.rows = 0;
     this.windows = new Float64Array(0);
     this.cursors = new Float64Array(0);
   }

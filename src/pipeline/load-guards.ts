@@ -122,10 +122,9 @@ export function refuseRekeying(view: string, rekeyed: number): void {
  */
 export async function removeMissing(table: TableLoad, payload: PayloadIndex, stored: StoredRows, runId: string): Promise<number> {
   if (payload.windowMin === null || payload.windowMax === null) return 0;
-  const has = (key: string) => payload.has(key);
   const window = await table.windowBounds(payload.windowMin, payload.windowMax, stored.since);
   const missing = window.coveredSince
-    ? stored.missingFrom(has, window.fromMs, window.toMs)
-    : (await table.storedKeysInWindow(payload.windowMin, payload.windowMax)).filter((key) => !has(key));
+    ? stored.missingFrom((row) => payload.hasId(row), window.fromMs, window.toMs)
+    : (await table.storedKeysInWindow(payload.windowMin, payload.windowMax)).filter((key) => !payload.has(key));
   return table.moveToRemoved(missing, runId);
 }

@@ -3,20 +3,27 @@
  * repeated key wins (later cursor, then later position — the same order the database dedup uses),
  * whether it had to be sent to the database, and the span of the window column.
  */
-import type { RecordIdentity } from '../transform/normalize.js';
+import { KeyTable } from '../load/key-table.js';
+import type { KnownRecord, NormalizedRow, RecordIdentity } from '../transform/normalize.js';
 
-const INITIAL_SLOTS = 1024;
+const INITIAL_IDS = 1024;
+/** Per key id, whether the payload has the key, and whether the winning copy was sent to the database. */
+const ABSENT = 0;
+const KEPT = 1;
+const SENT = 2;
 
 export class PayloadIndex {
   /**
-   * Each key once, with its slot in the typed arrays below: a payload can hold millions of keys, and a
-   * Map entry plus two numbers in arrays is about half the memory of an object per key.
+   * Each key once, under its id in a key table (see `KeyTable`): a payload can hold millions of keys.
+   * Compared with stored rows, the table is theirs (see `compareWith`), so a record known as a stored
+   * row is found by the row's index, without its key.
    */
-  private readonly slots = new Map<string, number>();
-  /** Per slot: the cursor of the copy that wins so far, as epoch ms, or NaN when it has none. */
-  private cursors = new Float64Array(INITIAL_SLOTS);
-  /** Per slot: 1 when the winning copy had to be sent to the database. */
-  private sent = new Uint8Array(INITIAL_SLOTS);
+  private keys = new KeyTable();
+  /** Per key id: the cursor of the copy that wins so far, as epoch ms, or NaN when it has none. */
+  private cursors = new Float64Array(INITIAL_IDS);
+  /** Per key id: ABSENT, KEPT or SENT. */
+  private states = new Uint8Array(INITIAL_IDS);
+  private distinct = 0;
   /** Rows seen (records that were not rejected). */
   rows = 0;
   /** True when some key was sent to the database more than once, so the merge must dedup. */
@@ -31,11 +38,27 @@ export class PayloadIndex {
 
   /** Distinct keys in the payload. */
   get size(): number {
-    return this.slots.size;
+    return this.distinct;
+  }
+
+  /**
+   * Keys the payload with the stored rows' key table, whose ids are the rows' indexes (see
+   * `StoredRows.keys`): before the first row is admitted, as the rows are compared from the first batch on.
+   */
+  compareWith(keys: KeyTable): void {
+    if (keys === this.keys) return;
+    if (this.rows > 0) throw new Error('a payload index must be compared with stored rows before its first row is admitted');
+    this.keys = keys;
   }
 
   has(key: string): boolean {
-    return this.slots.has(key);
+    const id = this.keys.find(key);
+    return id !== -1 && this.hasId(id);
+  }
+
+  /** Whether the payload has the key with this id; a stored row's id is its index. */
+  hasId(id: number): boolean {
+    return id < this.states.length && this.states[id] !== ABSENT;
   }
 
   /**
@@ -44,42 +67,44 @@ export class PayloadIndex {
    * differs from the stored row or an earlier copy was already sent (so the database dedup sees the
    * winner). `repeat` marks a row whose key was already sent in this payload, `first` any other.
    */
-  admit(row: RecordIdentity, asStored: boolean): 'skip' | 'first' | 'repeat' {
+  admit(row: NormalizedRow | KnownRecord): 'skip' | 'first' | 'repeat' {
     this.rows++;
     // Canonical instants and dates: their epoch ms order is their text order.
     const cursor = row.cursorMs ?? (row.cursor === null ? Number.NaN : Date.parse(row.cursor));
     this.track(row, cursor);
-    const differs = !asStored;
-    const slot = this.slots.get(row.key);
-    if (slot === undefined) {
-      this.add(row.key, cursor, differs);
+    // A known record is its stored row; any other differs from what is stored under its key.
+    const differs = row.kind !== 'known';
+    const id = differs ? this.keys.intern(row.key) : row.storedRow;
+    if (id >= this.states.length) this.grow(id);
+    const state = this.states[id]!;
+    if (state === ABSENT) {
+      this.distinct++;
+      this.cursors[id] = cursor;
+      this.states[id] = differs ? SENT : KEPT;
       return differs ? 'first' : 'skip';
     }
-    const prev = this.cursors[slot]!;
+    const prev = this.cursors[id]!;
     const newWins = !(!Number.isNaN(prev) && (Number.isNaN(cursor) || cursor < prev));
     if (!newWins) return 'skip';
-    const prevSent = this.sent[slot] === 1;
+    const prevSent = state === SENT;
     const send = prevSent || differs;
     if (send && prevSent) this.stagedDuplicates = true;
-    this.cursors[slot] = cursor;
-    this.sent[slot] = send ? 1 : 0;
+    this.cursors[id] = cursor;
+    this.states[id] = send ? SENT : KEPT;
     if (!send) return 'skip';
     return prevSent ? 'repeat' : 'first';
   }
 
-  private add(key: string, cursor: number, sent: boolean): void {
-    const slot = this.slots.size;
-    if (slot === this.cursors.length) {
-      const cursors = new Float64Array(slot * 2);
-      cursors.set(this.cursors);
-      this.cursors = cursors;
-      const flags = new Uint8Array(slot * 2);
-      flags.set(this.sent);
-      this.sent = flags;
-    }
-    this.slots.set(key, slot);
-    this.cursors[slot] = cursor;
-    this.sent[slot] = sent ? 1 : 0;
+  /** Room for ids up to `id` (a key table's ids count up from 0). */
+  private grow(id: number): void {
+    let length = this.states.length;
+    while (length <= id) length *= 2;
+    const cursors = new Float64Array(length);
+    cursors.set(this.cursors);
+    this.cursors = cursors;
+    const states = new Uint8Array(length);
+    states.set(this.states);
+    this.states = states;
   }
 
   /** Widens the window's span and the newest cursor (the window value where a view has no cursor); text only for a new extreme. */

@@ -38,9 +38,9 @@ export class PayloadReading {
         : this.normalizer.normalize(batch.records, batch.firstPosition);
     this.fetched += batch.records.length;
     this.collectRejects(rejects);
+    this.payload.compareWith(stored.keys);
     for (const row of rows) {
-      // A known record is its stored row; any other differs from what is stored under its key.
-      const admitted = this.payload.admit(row, row.kind === 'known');
+      const admitted = this.payload.admit(row);
       if (admitted === 'skip') continue;
       const full = row.kind === 'row' ? row : this.completed(row);
       (admitted === 'first' ? into.fresh : into.repeats).push(full);

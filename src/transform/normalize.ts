@@ -52,6 +52,8 @@ export interface NormalizedRow extends RecordIdentity {
 export interface KnownRecord extends RecordIdentity {
   readonly kind: 'known';
   readonly record: unknown;
+  /** The stored row it is (see `StoredLookup`). */
+  readonly storedRow: number;
 }
 
 export interface RejectedRecord {
@@ -92,7 +94,6 @@ export interface StoredLookup {
  */
 class StoredRecord implements KnownRecord {
   readonly kind = 'known';
-  readonly key: string;
   readonly cursorMs: number;
   readonly windowMs: number;
 
@@ -102,11 +103,14 @@ class StoredRecord implements KnownRecord {
     private readonly parsed: unknown,
     private readonly canonical: CanonicalRecord | null,
     private readonly stored: StoredLookup,
-    row: number,
+    readonly storedRow: number,
   ) {
-    this.key = stored.key(row);
-    this.cursorMs = stored.cursorMs(row);
-    this.windowMs = stored.windowMs(row);
+    this.cursorMs = stored.cursorMs(storedRow);
+    this.windowMs = stored.windowMs(storedRow);
+  }
+
+  get key(): string {
+    return this.stored.key(this.storedRow);
   }
 
   get cursor(): string | null {
