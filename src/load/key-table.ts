@@ -55,7 +55,17 @@ export class KeyTable {
     const wide = isWide(key);
     const bytes = wide ? key.length * 2 : key.length;
     if (this.used + bytes > this.units.length) this.growUnits(bytes);
-    this.units.write(key, this.used, wide ? 'utf16le' : 'latin1');
+    // A loop, not `Buffer.write`: for keys of a few dozen characters its call costs more than the copy.
+    const { units, used } = this;
+    if (wide) {
+      for (let i = 0; i < key.length; i++) {
+        const unit = key.charCodeAt(i);
+        units[used + 2 * i] = unit & 0xff;
+        units[used + 2 * i + 1] = unit >>> 8;
+      }
+    } else {
+      for (let i = 0; i < key.length; i++) units[used + i] = key.charCodeAt(i);
+    }
     this.used += bytes;
     this.starts[id + 1] = this.used;
     this.wide[id] = wide ? 1 : 0;

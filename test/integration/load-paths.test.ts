@@ -116,6 +116,19 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await hours())[0]!.h, '7');
     });
 
+    test('a record recognised as its stored row reports the stored cursor to the millisecond', async () => {
+      // The stored rows' cursors are read back as epoch milliseconds; the newest must come out as it went in.
+      const at = (ms: string) => `${new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)}T12:00:00.${ms}`;
+      otc.set('timesheets', [
+        recent({ 'TS-Time From': '08:00', 'TS-Modified Time': at('007') }),
+        recent({ 'TS-Time From': '10:00', 'TS-Modified Time': at('999') }),
+      ]);
+      const first = outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets');
+      assert.match(first.cursor ?? '', /:00\.999Z$/);
+      const again = outcome(await syncOnce(db, config(), ['timesheets']), 'timesheets');
+      assert.deepEqual([again.counts.unchanged, again.cursor], [2, first.cursor]);
+    });
+
     test('a body cut off mid-way is read again from the start on the retry: nothing counted twice', async () => {
       const records = Array.from({ length: 6000 }, (_, i) => timesheet({ 'TS-Crm ID': 5000 + i }));
       const body = Buffer.from(JSON.stringify({ message: { data: records } }));
