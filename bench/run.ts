@@ -10,7 +10,7 @@
  *   (d) full sync into the embedded database
  *   (e) reference: psql \copy of the same rows in typed form into plain tables without indexes
  *   (e2) the same with each record's JSON in a jsonb column
- *   (f) full sync at 4× scale
+ *   (f) full sync at 4× scale, then (f2) a re-sync of it with nothing changed (memory stays flat with scale)
  *   (g) `status` on the embedded database of (d), through the bin
  *
  * Then storage: timesheets on disk (heap + TOAST + indexes) after (a) against a typed table with the
@@ -281,6 +281,19 @@ function report(rows: Row[], reference: Row, storage: string[]): void {
   );
 }
 
+/** After a full sync: a re-sync of the same data, which must find everything unchanged and write no tuple. */
+function unchangedResync(label: string, database: string, into: Sample[]): (env: Record<string, string>) => Promise<void> {
+  return async (env) => {
+    const before = await tupleWrites(database);
+    const again = await runSync(env);
+    checkCounts(again.doc, (_v, c) => (c.unchanged === c.fetched ? null : 'expected every record unchanged'));
+    const written = (await tupleWrites(database)) - before;
+    if (written !== 0) throw new Error(`${label} wrote ${written} tuples to the data tables`);
+    into.push(again);
+    console.error(`  ${label} ${again.seconds.toFixed(2)} s, ${Math.round(again.rssMb)} MB, 0 tuples written`);
+  };
+}
+
 async function sampleRuns(
   count: number,
   setup: () => Promise<Record<string, string>>,
@@ -326,15 +339,7 @@ async function main(): Promise<void> {
         return { ...source, DATABASE_URL: dbUrl('otc_bench_a') };
       },
       (doc) => checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted')),
-      async (env) => {
-        const before = await tupleWrites('otc_bench_a');
-        const again = await runSync(env);
-        checkCounts(again.doc, (_v, c) => (c.unchanged === c.fetched ? null : 'expected every record unchanged'));
-        const written = (await tupleWrites('otc_bench_a')) - before;
-        if (written !== 0) throw new Error(`(b) wrote ${written} tuples to the data tables`);
-        unchanged.push(again);
-        console.error(`  (b) ${again.seconds.toFixed(2)} s, ${Math.round(again.rssMb)} MB, 0 tuples written`);
-      },
+      unchangedResync('(b)', 'otc_bench_a', unchanged),
     );
     results.push({ name: '(a) full sync, server', samples: full, rows: total });
     results.push({ name: '(b) re-sync, nothing changed', samples: unchanged, rows: total });
@@ -391,10 +396,11 @@ async function main(): Promise<void> {
     }
 
     if (!process.argv.includes('--skip-4x')) {
-      console.error('(f) full sync at 4× scale into server PostgreSQL');
+      console.error('(f) full sync at 4× scale into server PostgreSQL, then (f2) a re-sync with nothing changed');
       const big = await startSimulator({ port: 0, seed: SEED, scale: 4, password: PASSWORD, now: NOW });
       sims.push(big);
       const bigTotal = VIEWS.reduce((n, v) => n + generateView(v.name, { seed: SEED, scale: 4, now: NOW }).length, 0);
+      const scaledUnchanged: Sample[] = [];
       const scaled = await sampleRuns(
         RUNS,
         async () => {
@@ -402,8 +408,10 @@ async function main(): Promise<void> {
           return { OTC_BASE_URL: big.url, DATABASE_URL: dbUrl('otc_bench_f') };
         },
         (doc) => checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted')),
+        unchangedResync('(f2)', 'otc_bench_f', scaledUnchanged),
       );
       results.push({ name: '(f) full sync, 4× scale', samples: scaled, rows: bigTotal });
+      results.push({ name: '(f2) re-sync, 4× scale, nothing changed', samples: scaledUnchanged, rows: bigTotal });
     }
     results.push({ name: '(g) status, embedded', samples: statusSamples, rows: 0 });
     results.push({ name: '(e2) reference: \\copy with jsonb', samples: jsonSamples, rows: total });
