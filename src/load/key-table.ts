@@ -6,6 +6,8 @@
  * slot), most of a re-sync's memory at scale; this costs the key's length and about 16 bytes more.
  */
 
+import { withLength } from './typed-arrays.js';
+
 /** The table is at most three quarters full, so a probe ends at an empty slot within a few steps. */
 const MAX_LOAD = 0.75;
 const INITIAL_IDS = 1024;
@@ -104,15 +106,9 @@ export class KeyTable {
 
   private growIds(): void {
     const ids = this.hashes.length * 2;
-    const starts = new Int32Array(ids + 1);
-    starts.set(this.starts);
-    this.starts = starts;
-    const wide = new Uint8Array(ids);
-    wide.set(this.wide);
-    this.wide = wide;
-    const hashes = new Int32Array(ids);
-    hashes.set(this.hashes);
-    this.hashes = hashes;
+    this.starts = withLength(this.starts, ids + 1);
+    this.wide = withLength(this.wide, ids);
+    this.hashes = withLength(this.hashes, ids);
   }
 
   private growUnits(needed: number): void {

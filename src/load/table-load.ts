@@ -14,6 +14,7 @@ import type { StoredLookup } from '../transform/normalize.js';
 import { digestHalf, type RecordDigest } from '../transform/record-hash.js';
 import { KeyTable } from './key-table.js';
 import { RowsByHash, SHARED_HASH } from './rows-by-hash.js';
+import { withLength } from './typed-arrays.js';
 import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, type LoadTarget, stageColumns, updateSql } from './merge-sql.js';
 
 /** One record ready to stage: typed values in registry order, plus what the merge needs. */
@@ -111,8 +112,8 @@ export class StoredRows implements StoredLookup {
     const row = this.rows;
     if (this.keyTable.intern(key) !== row) throw new Error(`two stored rows have the key ${key}, which the table's unique key forbids`);
     if (row === this.windows.length) {
-      this.windows = grown(this.windows);
-      this.cursors = grown(this.cursors);
+      this.windows = withLength(this.windows, Math.max(16, row * 2));
+      this.cursors = withLength(this.cursors, Math.max(16, row * 2));
     }
     this.rows++;
     this.windows[row] = windowMs;
@@ -155,12 +156,6 @@ export class StoredRows implements StoredLookup {
     this.windows = new Float64Array(0);
     this.cursors = new Float64Array(0);
   }
-}
-
-function grown(values: Float64Array): Float64Array {
-  const more = new Float64Array(Math.max(16, values.length * 2));
-  more.set(values);
-  return more;
 }
 
 /** A cursor or window value in epoch ms as the normalizer writes it: an instant, or a date (its midnight, UTC). */

@@ -4,6 +4,7 @@
  * whether it had to be sent to the database, and the span of the window column.
  */
 import { KeyTable } from '../load/key-table.js';
+import { withLength } from '../load/typed-arrays.js';
 import type { KnownRecord, NormalizedRow, RecordIdentity } from '../transform/normalize.js';
 
 const INITIAL_IDS = 1024;
@@ -99,12 +100,8 @@ export class PayloadIndex {
   private grow(id: number): void {
     let length = this.states.length;
     while (length <= id) length *= 2;
-    const cursors = new Float64Array(length);
-    cursors.set(this.cursors);
-    this.cursors = cursors;
-    const states = new Uint8Array(length);
-    states.set(this.states);
-    this.states = states;
+    this.cursors = withLength(this.cursors, length);
+    this.states = withLength(this.states, length);
   }
 
   /** Widens the window's span and the newest cursor (the window value where a view has no cursor); text only for a new extreme. */
