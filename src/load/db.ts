@@ -79,6 +79,17 @@ export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * An SQL expression giving `value` (an instant, or a date counting from its midnight, UTC) as epoch
+ * milliseconds in float8. Not through `extract`, which computes in numeric and took half the server's
+ * time reading a view's stored rows; rounded to the microsecond, the result is the double nearest the
+ * exact value, as the numeric one's was.
+ */
+export function epochMsSql(value: string, isDate = false): string {
+  const instant = isDate ? `(${value})::timestamp` : value;
+  return `round(date_part('epoch', ${instant}) * 1000000) / 1000`;
+}
+
 /** A schema-qualified, quoted name. */
 export function qualified(schema: string, name: string): string {
   return `${ident(schema)}.${ident(name)}`;

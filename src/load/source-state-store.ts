@@ -10,7 +10,7 @@ import { CLOSED, type BreakerState } from '../source/breaker-policy.js';
 import type { Admission } from '../source/pacing.js';
 import { HOUR_MS } from '../source/pacing.js';
 import type { RequestCode, SourceState, SourceStateStore } from '../source/source-state.js';
-import { qualified, type Db, type Queryable } from './db.js';
+import { epochMsSql, qualified, type Db, type Queryable } from './db.js';
 
 /** Requests are kept this long (for `health` and diagnosis), far longer than the budget's hour. */
 const KEEP_REQUESTS_MS = 24 * HOUR_MS;
@@ -24,8 +24,6 @@ interface StateRow {
   open_until: number | null;
   last_error: string | null;
 }
-
-const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 function breakerOf(row: StateRow): BreakerState {
   if (row.breaker_state === 'open') {
@@ -118,13 +116,13 @@ export class DbSourceStateStore implements SourceStateStore {
     if (lock) await q.query(`INSERT INTO ${this.state} (source) VALUES ($1) ON CONFLICT (source) DO NOTHING`, [this.source]);
     const { rows } = await q.query<StateRow>(
       `SELECT ${this.nowSql(2)} AS now, breaker_state, consecutive_failures, half_open_successes,
-              ${epochMs('opened_at')} AS opened_at, ${epochMs('open_until')} AS open_until, last_error
+              ${epochMsSql('opened_at')} AS opened_at, ${epochMsSql('open_until')} AS open_until, last_error
        FROM ${this.state} WHERE source = $1 ${lock ? 'FOR UPDATE' : ''}`,
       [this.source, ...this.nowParam()],
     );
     const row = rows[0] ?? (await this.missingRow(q));
     const recent = await q.query<{ at: number }>(
-      `SELECT ${epochMs('requested_at')} AS at FROM ${this.requests}
+      `SELECT ${epochMsSql('requested_at')} AS at FROM ${this.requests}
        WHERE source = $1 AND requested_at > to_timestamp($2::float8 / 1000) ORDER BY requested_at`,
       [this.source, Number(row.now) - HOUR_MS],
     );
@@ -138,7 +136,7 @@ export class DbSourceStateStore implements SourceStateStore {
 
   /** The current time in SQL: the database's clock, or the injected one as parameter `$n`. */
   private nowSql(n: number): string {
-    return this.now ? `$${n}::float8` : epochMs('clock_timestamp()');
+    return this.now ? `$${n}::float8` : epochMsSql('clock_timestamp()');
   }
 
   private nowParam(): number[] {

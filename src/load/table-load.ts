@@ -7,7 +7,7 @@
 import { LoadRefusedError } from '../errors.js';
 import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
 import { copyFields, copyValue, LineBytes, textArrayLiteral } from './copy-format.js';
-import { ident, qualified, type CopyWriter, type Queryable, type Tx } from './db.js';
+import { epochMsSql, ident, qualified, type CopyWriter, type Queryable, type Tx } from './db.js';
 import { DAY_MS, isoDateOfDay, isoInstantOf } from '../transform/calendar.js';
 import { hasSimpleKey } from '../transform/natural-key.js';
 import type { StoredLookup } from '../transform/normalize.js';
@@ -73,7 +73,7 @@ export class StoredRows implements StoredLookup {
   /** Row index by record hash (`SHARED_HASH` when rows share it); a row stored without a hash is not here. */
   private byHash: RowsByHash;
   private keyTable = new KeyTable();
-  /** Per row: its window and cursor values in epoch ms (`msSql`), NaN for none. */
+  /** Per row: its window and cursor values in epoch ms (`epochMsSql`), NaN for none. */
   private windows: Float64Array;
   private cursors: Float64Array;
   readonly cursorText: (ms: number) => string;
@@ -164,17 +164,6 @@ function textOfMs(view: ViewSpec | null, column: string | null): (ms: number) =>
   return type === 'date' ? (ms) => isoDateOfDay(Math.floor(ms / DAY_MS)) : isoInstantOf;
 }
 
-/**
- * A value as epoch ms, the same for a column and a bound (a date counts from its midnight, UTC; `sqlType`
- * says when `value` is a date). In float8: `extract` computes in numeric, which was half the server's
- * time reading the stored rows. Rounded to the microsecond, the result is the double nearest the exact
- * value, as the numeric one's was.
- */
-function msSql(value: string, sqlType: string): string {
-  const instant = sqlType === 'date' ? `(${value})::timestamp` : value;
-  return `round(date_part('epoch', ${instant}) * 1000000) / 1000`;
-}
-
 /** Stored rows are read this many at a time, so their rows as the driver returns them never fill the heap together. */
 const STORED_ROWS_PER_FETCH = 20_000;
 
@@ -191,7 +180,7 @@ export async function readStoredRows(
 ): Promise<StoredRows> {
   const table = qualified(schema, view.table);
   const ms = (column: string | null) =>
-    column ? msSql(`t.${ident(column)}`, SQL_TYPES[fieldByColumn(view, column).type]) : `'NaN'::float8`;
+    column ? epochMsSql(`t.${ident(column)}`, fieldByColumn(view, column).type === 'date') : `'NaN'::float8`;
   const since = view.windowColumn ? new Date(nowMs - (view.windowDays + HASH_MARGIN_DAYS) * 86_400_000).toISOString() : null;
   const [where, params] = since ? [`WHERE t.${ident(view.windowColumn!)} >= $1::timestamptz`, [since]] : ['', []];
   // Every row is read: planned as a whole scan, not for the first rows of a cursor.
@@ -380,8 +369,8 @@ export class TableLoad {
     const type = this.windowType();
     const from = `$1::${type} + interval '1 day'`;
     const { rows } = await this.tx.query<{ from_ms: number; to_ms: number; covered: boolean }>(
-      // A date plus a day is a timestamp.
-      `SELECT ${msSql(from, 'timestamp')} AS from_ms, ${msSql(`$2::${type}`, type)} AS to_ms,
+      // A date plus a day is a timestamp: only the bound itself can be a date.
+      `SELECT ${epochMsSql(from)} AS from_ms, ${epochMsSql(`$2::${type}`, type === 'date')} AS to_ms,
               $3::timestamptz IS NOT NULL AND ${from} >= $3::timestamptz AS covered`,
       [earliest, latest, since],
     );

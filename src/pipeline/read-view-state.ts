@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { Config } from '../config.js';
-import { qualified, type Db, type Queryable } from '../load/db.js';
+import { epochMsSql, qualified, type Db, type Queryable } from '../load/db.js';
 import { inspectSchema } from '../load/migrate.js';
 import { COMMITTED_API_RUNS } from '../load/runs.js';
 import { API_SOURCE } from '../load/source-kind.js';
@@ -114,7 +114,7 @@ export async function readState(db: Db, config: Config, options: { probe?: Probe
     pendingMigrations: inspection.pending.map((m) => m.version),
     error: null,
   };
-  const now = await db.query<{ now: number }>(`SELECT (extract(epoch FROM now()) * 1000)::float8 AS now`);
+  const now = await db.query<{ now: number }>(`SELECT ${epochMsSql('now()')} AS now`);
   const at = Number(now.rows[0]!.now);
   if (inspection.state !== 'current') return decideState({ now: at, database, source: null, views: [], probe: options.probe });
   const state = await new DbSourceStateStore(db, config.schema).read();
