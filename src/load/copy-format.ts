@@ -54,6 +54,11 @@ export class LineBytes {
     this.length += this.buffer.write(line, this.length);
   }
 
+  /** How many bytes the lines added take. */
+  get size(): number {
+    return this.length;
+  }
+
   /** The lines added, as bytes; the buffer is not reused, so they stay valid while a COPY sends them. */
   bytes(): Buffer {
     return this.buffer?.subarray(0, this.length) ?? Buffer.alloc(0);

@@ -22,9 +22,10 @@ export interface Queryable {
 export interface CopyWriter {
   /**
    * Sends rows: tab-separated lines ending in "\n", escaped as in copy-format.ts, as text or as its UTF-8
-   * bytes (which the caller must not change afterwards). Resolves once the previous write has reached
-   * the database, so the caller prepares the next batch while the database takes this one; rejects if
-   * the COPY failed (a failure may also surface at the next write or `finish`).
+   * bytes (which the caller must not change afterwards). Resolves while the writes before are still on
+   * their way (a bounded number of bytes of them), so the caller prepares the next batch while the
+   * database takes them; rejects if the COPY failed (a failure may also surface at a later write or
+   * `finish`).
    */
   write(lines: string | Uint8Array): Promise<void>;
   /** Completes the COPY; resolves once every row is in the table. */

@@ -23,8 +23,9 @@ export interface Statement {
 /** Who wrote a row and when, in the order the direct COPY of an empty table sends them. */
 export const LINEAGE_COLUMNS = ['_last_source', '_first_run_id', '_first_loaded_at', '_last_run_id', '_last_changed_at'] as const;
 
+/** The staging COPY's columns, in the order `RowLines.staged` writes them. */
 export function stageColumns(view: ViewSpec): string[] {
-  return ['_pos', ...columnsOf(view), '_raw', '_keep', '_carried', '_hash'];
+  return ['_pos', ...columnsOf(view), '_raw', '_hash', '_keep', '_carried'];
 }
 
 export function createStageSql(view: ViewSpec, stage: string, sqlType: (column: string) => string): string {

@@ -1,5 +1,4 @@
 /** Server PostgreSQL adapter: one pool for the whole run, COPY through pg-copy-streams. */
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
@@ -58,6 +57,12 @@ function backendPid(client: pg.PoolClient): number {
 }
 
 /**
+ * How many bytes of COPY lines may be on their way to the server at once (see `streamingCopy`): as many
+ * as a load holds from before its transaction (EARLY_MAX_BYTES), so those go at once.
+ */
+const MAX_IN_FLIGHT_BYTES = 24 << 20;
+
+/**
  * One COPY stream for the whole payload: the server parses and stores rows while the next batch is
  * being parsed here, and backpressure keeps the buffered data bounded.
  */
@@ -77,23 +82,28 @@ function streamingCopy(client: pg.PoolClient, sql: string, open: Set<() => Promi
   });
   const done = finished(stream);
   done.catch(() => undefined);
-  // One batch in flight: a write returns once the previous batch has reached the server, so the caller
-  // parses the next batch while the server takes this one, and memory holds at most two batches.
-  let draining: Promise<unknown> | null = null;
+  // Writes return at once while less than MAX_IN_FLIGHT_BYTES are on their way to the server, so the
+  // caller parses the next batch while the server takes the ones before (rows read before the
+  // transaction are handed over together, and the server takes them while the rest is parsed); past
+  // that, a write waits for the oldest to reach the server, and memory holds no more than that.
+  const inFlight: Array<{ bytes: number; sent: Promise<unknown> }> = [];
+  let inFlightBytes = 0;
   return {
     write: async (lines) => {
-      if (failure) throw failure;
-      if (draining) await draining;
-      draining = null;
-      if (failure) throw failure;
-      if (!stream.write(lines)) {
-        // Awaited by the next write or `finish`; a failure meanwhile is kept in `failure`, not left unhandled.
-        draining = Promise.race([once(stream, 'drain'), done]).catch(() => undefined);
+      const bytes = typeof lines === 'string' ? Buffer.byteLength(lines) : lines.byteLength;
+      for (;;) {
+        if (failure) throw failure;
+        if (inFlight.length === 0 || inFlightBytes + bytes <= MAX_IN_FLIGHT_BYTES) break;
+        const oldest = inFlight.shift()!;
+        await oldest.sent;
+        inFlightBytes -= oldest.bytes;
       }
+      // Settled by the write's callback, or by the end of the stream; a failure is kept in `failure`.
+      const sent = Promise.race([new Promise<void>((resolve) => stream.write(lines, () => resolve())), done]).catch(() => undefined);
+      inFlight.push({ bytes, sent });
+      inFlightBytes += bytes;
     },
     finish: async () => {
-      if (failure) throw failure;
-      if (draining) await draining;
       if (failure) throw failure;
       stream.end();
       await done;

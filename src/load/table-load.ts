@@ -6,36 +6,17 @@
  */
 import { LoadRefusedError } from '../errors.js';
 import { columnsOf, fieldByColumn, SQL_TYPES, type ViewSpec } from '../registry.js';
-import { copyFields, copyValue, LineBytes, textArrayLiteral } from './copy-format.js';
+import { copyValue } from './copy-format.js';
 import { epochMsSql, ident, qualified, type CopyWriter, type Queryable, type Tx } from './db.js';
 import { DAY_MS, isoDateOfDay, isoInstantOf } from '../transform/calendar.js';
 import { hasSimpleKey } from '../transform/natural-key.js';
 import type { StoredLookup } from '../transform/normalize.js';
 import { digestHalf, type RecordDigest } from '../transform/record-hash.js';
 import { KeyTable } from './key-table.js';
+import type { RowLines } from './row-lines.js';
 import { RowsByHash, SHARED_HASH } from './rows-by-hash.js';
 import { withLength } from './typed-arrays.js';
 import { createStageSql, dedupSql, insertSql, keyExpr, LINEAGE_COLUMNS, type LoadTarget, stageColumns, updateSql } from './merge-sql.js';
-
-/** One record ready to stage: typed values in registry order, plus what the merge needs. */
-export interface StagedRow {
-  /** 1-based position in the payload or file. */
-  readonly position: number;
-  readonly values: ReadonlyArray<string | boolean | null>;
-  /** Columns whose stored value must be kept (absent from the record, or the value did not parse). */
-  readonly keep: readonly string[] | null;
-  /** What `_raw` gets from the record, as JSON text storable as jsonb. */
-  readonly raw: string;
-  /** API names of the typed fields the record carries; null for all. */
-  readonly carried: readonly string[] | null;
-  /** The record hash (decimal bigint text); a leading `!` marks a record never taken for unchanged. */
-  readonly hash: string;
-}
-
-/** The hash as stored: a record with a value we could not store gets none, so it is parsed on every load. */
-function storedHash(hash: string): string {
-  return hash.charCodeAt(0) === 33 ? '\\N' : hash;
-}
 
 export interface MergeCounts {
   readonly inserted: number;
@@ -228,20 +209,17 @@ export class TableLoad {
   private copyIsDirect = false;
   private direct = false;
   private emptyAtStart = false;
-  /** The constant end of a directly copied line: source, run and load time. */
-  private lineageSuffix = '';
+  /** What follows each directly copied row: its source, run and load time. */
+  private lineageSuffix = Buffer.alloc(0);
   /** Which key parts are NULL (bit i = key column i) in the staged records, one merge per pattern. */
   private readonly nullMasks = new Set<number>();
-  private readonly keySlots: number[];
 
   constructor(
     private readonly tx: Tx,
     private readonly view: ViewSpec,
     private readonly schema: string,
     private readonly target: LoadTarget,
-  ) {
-    this.keySlots = view.key.map((column) => columnsOf(view).indexOf(column));
-  }
+  ) {}
 
   /** Rows sent through the staging table so far. */
   get stagedCount(): number {
@@ -274,7 +252,7 @@ export class TableLoad {
     this.direct = this.emptyAtStart && this.target.kind !== 'reprocess';
     const { runId, source } = this.target;
     const now = rows[0]!.now;
-    this.lineageSuffix = ['', copyValue(source), copyValue(runId), now, copyValue(runId), now].join('\t');
+    this.lineageSuffix = Buffer.from(['', copyValue(source), copyValue(runId), now, copyValue(runId), now].join('\t'));
   }
 
   /**
@@ -283,40 +261,25 @@ export class TableLoad {
    * repeat ends that, since which copy wins is the merge's decision, and the rest of the payload is
    * staged.
    */
-  async send(fresh: readonly StagedRow[], repeats: readonly StagedRow[]): Promise<void> {
-    if (repeats.length > 0) this.direct = false;
+  async send(fresh: RowLines, repeats: RowLines): Promise<void> {
+    if (repeats.count > 0) this.direct = false;
     if (this.direct) return this.copyDirect(fresh);
     await this.stage(fresh);
     await this.stage(repeats);
   }
 
-  private async copyDirect(rows: readonly StagedRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const lines = new LineBytes(rows.length);
-    for (const r of rows) lines.add(`${copyFields(r.values)}\t${copyValue(r.raw)}\t${storedHash(r.hash)}${this.lineageSuffix}\n`);
-    await this.writer(true).write(lines.bytes());
-    this.inserted += rows.length;
+  private async copyDirect(rows: RowLines): Promise<void> {
+    if (rows.count === 0) return;
+    await this.writer(true).write(rows.direct(this.lineageSuffix));
+    this.inserted += rows.count;
   }
 
-  private async stage(rows: readonly StagedRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const lines = new LineBytes(rows.length);
-    const nullable = this.view.keyNullable;
-    for (const r of rows) {
-      const keep = r.keep ? copyValue(textArrayLiteral(r.keep)) : '\\N';
-      const carried = r.carried ? copyValue(textArrayLiteral(r.carried)) : '\\N';
-      lines.add(`${r.position}\t${copyFields(r.values)}\t${copyValue(r.raw)}\t${keep}\t${carried}\t${storedHash(r.hash)}\n`);
-      if (nullable) this.nullMasks.add(this.nullMaskOf(r.values));
-    }
+  private async stage(rows: RowLines): Promise<void> {
+    if (rows.count === 0) return;
+    for (const mask of rows.nullMasks) this.nullMasks.add(mask);
     if (this.copyIsDirect) await this.endStaging();
-    await this.writer(false).write(lines.bytes());
-    this.staged += rows.length;
-  }
-
-  private nullMaskOf(values: StagedRow['values']): number {
-    let mask = 0;
-    for (let i = 0; i < this.keySlots.length; i++) if (values[this.keySlots[i]!] === null) mask |= 1 << i;
-    return mask;
+    await this.writer(false).write(rows.staged());
+    this.staged += rows.count;
   }
 
   /** The open COPY, opened on first use: while a COPY is open the connection can run nothing else. */

@@ -1,29 +1,29 @@
 /**
  * Reading a view's payload before its transaction begins. An API body is read while it still
  * downloads: records identical to their stored rows need nothing more, and the rows that must travel
- * wait in memory (up to EARLY_MAX_RAW_CHARS) for the transaction. The network stays out of the
- * transaction, and the load no longer waits for the whole body before it starts parsing.
+ * wait in memory, as the bytes they will be sent as (up to EARLY_MAX_BYTES), for the transaction. The
+ * network stays out of the transaction, and the load no longer waits for the whole body before it
+ * starts parsing.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { StoredRows } from '../load/table-load.js';
-import type { NormalizedRow } from '../transform/normalize.js';
 import type { CanonicalRecord, Recogniser } from '../transform/read-batch.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import type { PayloadReading, ToSend } from './payload-reading.js';
 
 /**
- * How much the early read may hold (about the rows' length as JSON text, see `rowChars`) before it waits
- * for the transaction. Little: a held row costs several times its text in the heap (its values keep the
- * record's text alive), and rows held across young collections are copied into the old generation. A
- * re-sync holds almost nothing, so it still reads its whole body early; a first sync stops after its first batches.
+ * How much the early read may hold, as COPY bytes, before it waits for the transaction: the time the
+ * body takes to arrive is used to parse it (a first sync of 150,000 timesheets reads about a third of
+ * them before the last byte is in), and the held rows cost the heap nothing. The server's COPY takes
+ * this much at once (pg-db.ts), so the transaction hands it all over and goes on reading. A re-sync
+ * holds almost nothing, so it reads its whole body early.
  */
-const EARLY_MAX_RAW_CHARS = 1 << 20;
-/** What a field costs a held row beyond its value's text (about its name and punctuation as JSON). */
-const FIELD_CHARS = 20;
+const EARLY_MAX_BYTES = 24 << 20;
 
-/** What the transaction starts from: the stored rows, and the rows read early that must travel. */
+/** What the transaction starts from: the stored rows, and the rows read early that must travel, batch by batch. */
 export interface ReadEarly {
   readonly stored: StoredRows;
-  readonly toSend: ToSend;
+  readonly toSend: readonly ToSend[];
 }
 
 /**
@@ -77,7 +77,7 @@ export class PayloadReader {
   async stopEarly(): Promise<ReadEarly> {
     const stored = await this.stored();
     await this.early?.stop();
-    return { stored, toSend: this.early?.toSend ?? { fresh: [], repeats: [] } };
+    return { stored, toSend: this.early?.toSend ?? [] };
   }
 
   /**
@@ -100,7 +100,7 @@ export class PayloadReader {
 
 /** Reads one download attempt's batches while they arrive, until stopped or holding enough. */
 class EarlyRead {
-  readonly toSend: ToSend = { fresh: [], repeats: [] };
+  readonly toSend: ToSend[] = [];
   private error: unknown = null;
   private stopping = false;
   private held = 0;
@@ -130,36 +130,20 @@ class EarlyRead {
   private async run(storedRead: Promise<StoredRows>): Promise<void> {
     try {
       const stored = await storedRead;
-      const { fresh, repeats } = this.toSend;
-      while (!this.stopping && this.held < EARLY_MAX_RAW_CHARS) {
+      while (!this.stopping && this.held < EARLY_MAX_BYTES) {
         const next = await this.batches.next();
         if (next.done === true) return;
-        const [freshBefore, repeatsBefore] = [fresh.length, repeats.length];
-        this.reading.take(next.value, stored, this.toSend);
-        this.held += rowChars(fresh, freshBefore) + rowChars(repeats, repeatsBefore);
+        const part = this.reading.take(next.value, stored);
+        if (part.fresh.count + part.repeats.count === 0) continue;
+        this.toSend.push(part);
+        this.held += part.fresh.byteLength + part.repeats.byteLength;
+        // A turn of the event loop between batches, so the download goes on: batches already in memory
+        // would otherwise be read one after another while the socket and the spool waited (the first
+        // sync's 120 MB of timesheets then took 1.3 s to arrive instead of 0.7 s).
+        await setImmediate();
       }
     } catch (error) {
       this.error = error;
     }
   }
-}
-
-/**
- * About the length of rows as JSON text: their values and `_raw`. `_raw` alone no longer measures a
- * row, since it holds only what the columns do not.
- */
-function rowChars(rows: readonly NormalizedRow[], from: number): number {
-  let chars = 0;
-  for (let i = from; i < rows.length; i++) {
-    const row = rows[i]!;
-    chars += row.raw.length + row.values.length * FIELD_CHARS;
-    for (const value of row.values) if (typeof value === 'string') chars += value.length;
-  }
-  return chars;
-}
-
-/** Rows read early, in parts of at most `size`, so a signal is seen between them as between batches. */
-export function* parts({ fresh, repeats }: ToSend, size: number): Generator<ToSend> {
-  for (let i = 0; i < fresh.length; i += size) yield { fresh: fresh.slice(i, i + size), repeats: [] };
-  for (let i = 0; i < repeats.length; i += size) yield { fresh: [], repeats: repeats.slice(i, i + size) };
 }

@@ -12,8 +12,8 @@ import { TableLoad } from '../load/table-load.js';
 import { recordCopiedVersions, recordTicketHistory } from '../load/ticket-history.js';
 import { type ViewCounts, ZERO_COUNTS } from '../load/runs.js';
 import type { ViewSpec } from '../registry.js';
-import { DEFAULT_BATCH_SIZE, type RecordBatch } from '../transform/record-stream.js';
-import { parts, type ReadEarly } from './early-read.js';
+import type { RecordBatch } from '../transform/record-stream.js';
+import type { ReadEarly } from './early-read.js';
 import { cancelledMessage } from './error-text.js';
 import { refuseOnShrink, refuseRejectRate, refuseRekeying, removeMissing } from './load-guards.js';
 import type { LoadContext } from './load-view.js';
@@ -68,8 +68,8 @@ class PayloadLoad {
   /** Sends what was read early, then reads and sends the rest of the payload. */
   private async send(): Promise<void> {
     const { stored, toSend, batches } = this.payload;
-    // In batch-sized parts, so a signal is seen between them as between the batches below.
-    for (const part of parts(toSend, DEFAULT_BATCH_SIZE)) {
+    // Batch by batch, so a signal is seen between them as between the batches below.
+    for (const part of toSend) {
       await checkpoint(this.ctx, this.view);
       await this.sendPart(part);
     }

@@ -3,18 +3,19 @@
  * admitted to the payload index, and the rows that must travel to the database handed on. A download
  * attempt that fails is read again from scratch, with a new reading.
  */
+import { RowLines } from '../load/row-lines.js';
 import type { StoredRows } from '../load/table-load.js';
 import type { KnownRecord, NormalizedRow, Normalizer, RejectedRecord } from '../transform/normalize.js';
 import type { RecordBatch } from '../transform/record-stream.js';
 import { type RejectEntry, rejectEntry } from '../transform/reject-entry.js';
 import { PayloadIndex } from './payload-index.js';
 
-/** Rows that must travel to the database, from one or more batches. */
+/** Rows that must travel to the database, from one or more batches, encoded as they are read. */
 export interface ToSend {
   /** Rows whose key is sent for the first time in this payload. */
-  readonly fresh: NormalizedRow[];
+  readonly fresh: RowLines;
   /** Later copies of keys already sent, which the database dedup has to see win. */
-  readonly repeats: NormalizedRow[];
+  readonly repeats: RowLines;
 }
 
 export class PayloadReading {
@@ -30,7 +31,7 @@ export class PayloadReading {
    * Normalizes one batch and admits its rows to the payload index; adds the rows that must travel to
    * `into` (a record identical to its stored row stays here).
    */
-  take(batch: RecordBatch, stored: StoredRows, into: ToSend = { fresh: [], repeats: [] }): ToSend {
+  take(batch: RecordBatch, stored: StoredRows, into: ToSend = this.toSend(batch.records.length)): ToSend {
     // With nothing stored (a first load) no record can be known: skip looking.
     const { rows, rejects } =
       stored.size > 0
@@ -43,9 +44,15 @@ export class PayloadReading {
       const admitted = this.payload.admit(row);
       if (admitted === 'skip') continue;
       const full = row.kind === 'row' ? row : this.completed(row);
-      (admitted === 'first' ? into.fresh : into.repeats).push(full);
+      (admitted === 'first' ? into.fresh : into.repeats).add(full);
     }
     return into;
+  }
+
+  /** Somewhere to put the rows of about `rows` records that must travel. */
+  toSend(rows: number): ToSend {
+    const { view } = this.normalizer;
+    return { fresh: new RowLines(view, rows), repeats: new RowLines(view, 1) };
   }
 
   private collectRejects(rejects: readonly RejectedRecord[]): void {

@@ -99,6 +99,8 @@ export class Spool {
   writer(): Writable {
     let handle: FileHandle | null = null;
     return new Writable({
+      // Room for what arrives while a part is being written: the body keeps flowing until the write is done.
+      highWaterMark: 2 * WRITE_BYTES,
       construct: (done) => {
         // Owner-only whatever the umask: the body is the service desk's data.
         open(this.file, 'w', 0o600).then((h) => {

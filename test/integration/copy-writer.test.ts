@@ -45,5 +45,45 @@ for (const kind of DATABASE_KINDS) {
       const all = WRITES * LINES_PER_WRITE;
       assert.deepEqual(counts, { n: all, distinct: all, lo: 0, hi: all - 1, bad: 0 });
     });
+
+    test('writes of more bytes than may be on their way at once all arrive', async () => {
+      // 40 writes of a megabyte: more than the server's COPY lets travel unawaited.
+      const line = (n: number) => `${n}\t${'y'.repeat(1000)}\n`;
+      const perWrite = 1000;
+      const writes = 40;
+      const counts = await db.transaction(async (tx) => {
+        await tx.exec('CREATE TEMP TABLE otc_copy_big (n int, t text) ON COMMIT DROP');
+        const copy = tx.beginCopy('otc_copy_big', ['n', 't']);
+        for (let w = 0; w < writes; w++) {
+          const lines = new LineBytes(perWrite);
+          for (let i = 0; i < perWrite; i++) lines.add(line(w * perWrite + i));
+          await copy.write(lines.bytes());
+        }
+        await copy.finish();
+        const { rows } = await tx.query<{ n: number; sum: string }>('SELECT count(*)::int AS n, sum(n)::text AS sum FROM otc_copy_big');
+        return rows[0]!;
+      });
+      const all = writes * perWrite;
+      assert.deepEqual(counts, { n: all, sum: String((all * (all - 1)) / 2) });
+    });
+
+    test('a line the database refuses fails the COPY, however many writes follow it, and nothing of it stays', async () => {
+      await db.exec('CREATE TABLE otc_copy_refused (n int, t text)');
+      const failure = await db
+        .transaction(async (tx) => {
+          const copy = tx.beginCopy('otc_copy_refused', ['n', 't']);
+          await copy.write('1\tfine\nnot a number\tbad\n');
+          for (let w = 0; w < 50; w++) await copy.write(`${'2\tmore\n'.repeat(20_000)}`);
+          await copy.finish();
+        })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      assert.match(String((failure as Error | null)?.message), /invalid input syntax for type integer: "not a number"/);
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM otc_copy_refused');
+      assert.equal(rows[0]!.n, 0);
+      await db.exec('DROP TABLE otc_copy_refused');
+    });
   });
 }

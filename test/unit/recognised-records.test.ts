@@ -36,7 +36,7 @@ async function readPayload(view: ViewSpec, body: Buffer, chunk: number, stored: 
     if (known) recognised++;
     return known;
   };
-  const sent: ToSend = { fresh: [], repeats: [] };
+  const sent: ToSend = reading.toSend(100);
   const options = { view: view.name, batchSize: 100, recogniser: recognising ? { active: true, recognise } : undefined };
   for await (const batch of readRecordBatches(chunksOf(body, chunk), options)) {
     reading.take(batch, stored, sent);
@@ -45,7 +45,7 @@ async function readPayload(view: ViewSpec, body: Buffer, chunk: number, stored: 
   return {
     recognised,
     learnt: {
-      sent: JSON.stringify(sent),
+      sent: [sent.fresh.staged().toString(), sent.repeats.staged().toString()],
       counts: [reading.fetched, reading.rejected, reading.valueErrors, payload.rows, payload.size, payload.stagedDuplicates],
       index: [payload.windowMin, payload.windowMax, payload.newestCursor],
       drift: [n.fieldsSeen(), n.fieldsMissing(), n.fieldsNew(), n.recordsRead],
