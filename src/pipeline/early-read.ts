@@ -20,10 +20,13 @@ import type { PayloadReading, ToSend } from './payload-reading.js';
  */
 const EARLY_MAX_BYTES = 24 << 20;
 
-/** What the transaction starts from: the stored rows, and the rows read early that must travel, batch by batch. */
+/**
+ * What the transaction starts from: the stored rows, and the rows read early that must travel, batch by
+ * batch (the load takes each out as it sends it, so it is let go).
+ */
 export interface ReadEarly {
   readonly stored: StoredRows;
-  readonly toSend: readonly ToSend[];
+  readonly toSend: ToSend[];
 }
 
 /**

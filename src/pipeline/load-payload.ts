@@ -68,8 +68,9 @@ class PayloadLoad {
   /** Sends what was read early, then reads and sends the rest of the payload. */
   private async send(): Promise<void> {
     const { stored, toSend, batches } = this.payload;
-    // Batch by batch, so a signal is seen between them as between the batches below.
-    for (const part of toSend) {
+    // Batch by batch, so a signal is seen between them as between the batches below; each is let go
+    // once sent, rather than all of them held (up to EARLY_MAX_BYTES) until the load ends.
+    for (let part = toSend.shift(); part; part = toSend.shift()) {
       await checkpoint(this.ctx, this.view);
       await this.sendPart(part);
     }
