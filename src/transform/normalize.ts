@@ -154,6 +154,12 @@ interface FieldSlot {
 
 export class Normalizer {
   private readonly slots = new Map<string, FieldSlot>();
+  /**
+   * The member names of the record read last, and each one's slot (undefined: no column). A view's
+   * records carry the same names in the same order, so a name is looked up only where it differs.
+   */
+  private readonly lastNames: string[] = [];
+  private readonly lastSlots: Array<FieldSlot | undefined> = [];
   private readonly keySlots: number[];
   private readonly cursorSlot: number;
   private readonly windowSlot: number;
@@ -288,6 +294,7 @@ export class Normalizer {
     if (count) this.records++;
     // Whether an alias was renamed: the record's JSON is then no longer the bytes it was read from.
     let renamed = false;
+    let member = 0;
     for (const name in source) {
       const value = source[name];
       if (value !== null && typeof value === 'object' && nestedDeeperThan(value, MAX_FIELD_DEPTH)) {
@@ -296,7 +303,7 @@ export class Normalizer {
         rejects.push({ position, recordKey: null, kind: 'record', field: null, reason, raw: record });
         return null;
       }
-      const slot = this.slots.get(name);
+      const slot = this.slotOf(member++, name);
       if (this.usesAliases) {
         const api = slot ? slot.field.api : name;
         if (api !== name) renamed = true;
@@ -408,13 +415,23 @@ export class Normalizer {
     present: readonly boolean[],
   ): string {
     let out = '';
+    let member = 0;
     for (const name in record) {
       const value = record[name];
-      const slot = this.slots.get(name);
+      const slot = this.slotOf(member++, name);
       if (slot && present[slot.index] && storedVerbatim(slot.field.type, value, values[slot.index]!)) continue;
-      out += `${out === '' ? '{' : ','}${slot ? slot.member : `${JSON.stringify(name)}:`}${JSON.stringify(value)}`;
+      out += `${out === '' ? '{' : ','}${slot ? slot.member : `${JSON.stringify(name)}:`}${jsonOf(value)}`;
     }
     return out === '' ? '{}' : `${out}}`;
+  }
+
+  /** The slot of a record's member number `member`, named `name` (see `lastNames`). */
+  private slotOf(member: number, name: string): FieldSlot | undefined {
+    if (this.lastNames[member] === name) return this.lastSlots[member];
+    const slot = this.slots.get(name);
+    this.lastNames[member] = name;
+    this.lastSlots[member] = slot;
+    return slot;
   }
 
   /** API names of the typed fields a record carries; null (no allocation) when it carries them all. */
@@ -501,15 +518,31 @@ export function storedVerbatim(type: FieldSpec['type'], sent: unknown, parsed: s
     case 'bool':
       return sent === (parsed ? 'Yes' : 'No');
     case 'date':
-      return typeof sent === 'string' && sent.length === 10 && sent === dayFirst(parsed as string);
+      return typeof sent === 'string' && isDayFirst(sent, parsed as string);
     default:
       return typeof sent === 'string' && sent === parsed;
   }
 }
 
-/** `YYYY-MM-DD` as `DD/MM/YYYY`. */
-function dayFirst(iso: string): string {
-  return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+/** Whether `sent` is `iso` (`YYYY-MM-DD`) written day first, `DD/MM/YYYY` (compared in place: this runs for every date). */
+function isDayFirst(sent: string, iso: string): boolean {
+  if (sent.length !== 10 || sent.charCodeAt(2) !== SLASH || sent.charCodeAt(5) !== SLASH) return false;
+  for (let i = 0; i < DAY_FIRST_PAIRS.length; i += 2) {
+    if (sent.charCodeAt(DAY_FIRST_PAIRS[i]!) !== iso.charCodeAt(DAY_FIRST_PAIRS[i + 1]!)) return false;
+  }
+  return true;
+}
+
+const SLASH = 0x2f;
+/** Each digit's place in `DD/MM/YYYY`, then in `YYYY-MM-DD`. */
+const DAY_FIRST_PAIRS = [0, 8, 1, 9, 3, 5, 4, 6, 6, 0, 7, 1, 8, 2, 9, 3];
+
+/** What JSON.stringify escapes in a string (a paired surrogate too, to be safe). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of a value, without its call for a string that needs no escape (most of `_raw`). */
+function jsonOf(value: unknown): string {
+  return typeof value === 'string' && !JSON_ESCAPED.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 
 /** A key id of 0 or below names no real ticket or comment: the source sent a placeholder or garbage. */

@@ -6,8 +6,11 @@ const REPLACEMENT = '\uFFFD';
  * `true`/`false`, objects and arrays as JSON. Never fails.
  */
 export function parseText(raw: unknown): string | null {
-  if (typeof raw === 'string') return raw.trim() === '' ? null : storableText(raw);
-  return storableText(textOf(raw));
+  if (typeof raw !== 'string') return storableText(textOf(raw));
+  // A printable ASCII first letter is not whitespace: most values need no trimmed copy to tell.
+  const first = raw.charCodeAt(0);
+  if (!(first > 0x20 && first < 0x7f) && raw.trim() === '') return null;
+  return storableText(raw);
 }
 
 /** The text of a non-null value that is not a string. */
@@ -26,6 +29,9 @@ export function textOf(raw: unknown): string {
  * U+FFFD so the value can be stored at all.
  */
 export function storableText(s: string): string {
+  // Both checks are native (a string of one-byte letters holds no surrogate at all), about twice as fast
+  // as the loop below, which finds what to repair.
+  if ((s as string & { isWellFormed(): boolean }).isWellFormed() && s.indexOf('\u0000') === -1) return s;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0 || (c >= 0xd800 && c <= 0xdfff)) return repairFrom(s, i);

@@ -48,6 +48,14 @@ test('a value that does not parse keeps its source text in _raw', () => {
   assert.equal(JSON.parse(row.raw)['TS-Hours'], 'lots');
 });
 
+test('_raw writes each kept value exactly as JSON.stringify does, escapes and all', () => {
+  const texts = ['plain', 'say "hi"', 'back\\slash', 'tab\tnew\nline', '\u0001\u001f', '𝄞 paired', 'lone \ud800', '\u2028 and \u00e9', ''];
+  const record = Object.fromEntries(texts.map((text, i) => [`Unknown ${i}`, text]));
+  const row = rowOf('timesheets', { 'TS-User Username': 'u', 'TS-Date': '07/01/2025', ...record });
+  const expected = texts.map((text, i) => `${JSON.stringify(`Unknown ${i}`)}:${JSON.stringify(text.replace('\ud800', '\ufffd'))}`);
+  assert.equal(row.raw, `{${expected.join(',')}}`);
+});
+
 test('verbatim means the column renders back to the very value sent', () => {
   assert.equal(storedVerbatim('id', 17, '17'), true);
   assert.equal(storedVerbatim('id', '17', '17'), false);
@@ -58,6 +66,9 @@ test('verbatim means the column renders back to the very value sent', () => {
   assert.equal(storedVerbatim('bool', true, true), false);
   assert.equal(storedVerbatim('date', '07/01/2025', '2025-01-07'), true);
   assert.equal(storedVerbatim('date', '7/1/2025', '2025-01-07'), false);
+  assert.equal(storedVerbatim('date', '07/01/2025', '2025-07-01'), false);
+  assert.equal(storedVerbatim('date', '07-01-2025', '2025-01-07'), false);
+  assert.equal(storedVerbatim('date', '07/01/2024', '2025-01-07'), false);
   assert.equal(storedVerbatim('instant', '2025-01-07T04:00:00.000Z', '2025-01-07T04:00:00.000Z'), true);
   assert.equal(storedVerbatim('instant', '07/01/2025 12:00', '2025-01-07T04:00:00.000Z'), false);
   assert.equal(storedVerbatim('text', '', null), false);
