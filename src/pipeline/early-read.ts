@@ -137,9 +137,10 @@ class EarlyRead {
         const next = await this.batches.next();
         if (next.done === true) return;
         const part = this.reading.take(next.value, stored);
-        if (part.fresh.count + part.repeats.count === 0) continue;
-        this.toSend.push(part);
-        this.held += part.fresh.byteLength + part.repeats.byteLength;
+        if (part.fresh.count + part.repeats.count > 0) {
+          this.toSend.push(part);
+          this.held += part.fresh.byteLength + part.repeats.byteLength;
+        }
         // A turn of the event loop between batches, so the download goes on: batches already in memory
         // would otherwise be read one after another while the socket and the spool waited (the first
         // sync's 120 MB of timesheets then took 1.3 s to arrive instead of 0.7 s).
