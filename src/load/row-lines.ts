@@ -20,6 +20,8 @@ export interface StagedRow {
   readonly carried: readonly string[] | null;
   /** The record hash (decimal bigint text); a leading `!` marks a record never taken for unchanged. */
   readonly hash: string;
+  /** True when no value nor `raw` holds a character COPY escapes, so none is looked for. */
+  readonly escapeFree?: boolean;
 }
 
 /** A staged line's end when the record keeps no stored value and carries every field (the usual case). */
@@ -56,7 +58,8 @@ export class RowLines {
   }
 
   add(row: StagedRow): void {
-    this.body.add(`${copyFields(row.values)}\t${copyValue(row.raw)}\t${storedHash(row.hash)}`);
+    const common = row.escapeFree === true ? `${plainFields(row.values)}\t${row.raw}` : `${copyFields(row.values)}\t${copyValue(row.raw)}`;
+    this.body.add(`${common}\t${storedHash(row.hash)}`);
     this.ends.push(this.body.size);
     this.positions.push(row.position);
     this.tails.push(row.keep === null && row.carried === null ? NOTHING_KEPT : `\t${arrayOrNull(row.keep)}\t${arrayOrNull(row.carried)}\n`);
@@ -95,6 +98,17 @@ export class RowLines {
     }
     return out;
   }
+}
+
+/** Values none of which needs an escape, as COPY text: `copyFields` without looking for one. */
+function plainFields(values: StagedRow['values']): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    const text = typeof value === 'string' ? value : value === null ? '\\N' : value ? 't' : 'f';
+    line = i === 0 ? text : `${line}\t${text}`;
+  }
+  return line;
 }
 
 /** The hash as stored: a record with a value we could not store gets none, so it is parsed on every load. */

@@ -43,6 +43,8 @@ export interface NormalizedRow extends RecordIdentity {
   readonly raw: string;
   /** API names of the typed fields the record carries; null when it carries all of them (the usual case). */
   readonly carried: string[] | null;
+  /** True when no value nor `_raw` holds a character a COPY line must escape (see `ReadFromBytes.escapeFree`). */
+  readonly escapeFree?: boolean;
 }
 
 /**
@@ -154,6 +156,8 @@ interface FieldSlot {
 
 export class Normalizer {
   private readonly slots = new Map<string, FieldSlot>();
+  /** Whether every registry name is written in JSON without an escape (see `NormalizedRow.escapeFree`). */
+  private readonly namesEscapeFree: boolean;
   /**
    * The member names of the record read last, and each one's slot (undefined: no column). A view's
    * records carry the same names in the same order, so a name is looked up only where it differs.
@@ -189,6 +193,7 @@ export class Normalizer {
       for (const name of [field.api, ...(field.aliases ?? [])]) this.slots.set(name, { index, field, member: `${JSON.stringify(name)}:` });
     });
     this.usesAliases = view.fields.some((f) => (f.aliases ?? []).length > 0);
+    this.namesEscapeFree = [...this.slots.values()].every((slot) => !slot.member.includes('\\'));
     this.slotSeen = view.fields.map(() => false);
     this.byteLimits = view.fields.map((f) => {
       if (f.type !== 'text' && f.type !== 'clock') return 0;
@@ -224,7 +229,16 @@ export class Normalizer {
     const rejects: RejectedRecord[] = [];
     const read = readOf(records);
     records.forEach((record, i) => {
-      const row = this.normalizeOne(record, firstPosition + i, rejects, stored, true, read?.digests[i], read?.shapes[i]);
+      const row = this.normalizeOne(
+        record,
+        firstPosition + i,
+        rejects,
+        stored,
+        true,
+        read?.digests[i],
+        read?.shapes[i],
+        read?.escapeFree[i],
+      );
       if (row) rows.push(row);
     });
     return { rows, rejects };
@@ -257,6 +271,7 @@ export class Normalizer {
     count = true,
     digestRead?: RecordDigest,
     shapeRead?: number,
+    escapeFreeRead = false,
   ): NormalizedRow | KnownRecord | null {
     if (record instanceof StoredRecord) {
       if (count) this.records++;
@@ -374,6 +389,8 @@ export class Normalizer {
       keep: this.keepList(present),
       raw: this.rawRemainder(storedForm, values, present),
       carried: this.carriedList(found),
+      // A renamed member takes its registry name, which must need no escape either.
+      escapeFree: escapeFreeRead && (!renamed || this.namesEscapeFree),
       hash: valueErrors.length > 0 || unstorable ? `${HAS_VALUE_ERRORS}${hashText(digest)}` : hashText(digest),
       key: this.keyOf(values),
       cursor: this.cursorSlot >= 0 ? (values[this.cursorSlot] as string | null) : null,

@@ -74,7 +74,11 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: Ba
   // Only a batch of ordinary records, all UTF-8, has its canonical records' digests taken: the others are rare.
   const digests: Array<RecordDigest | undefined> = new Array(spans.length);
   const shapes: Array<number | undefined> = new Array(spans.length);
+  const escapeFree: boolean[] = new Array(spans.length).fill(false);
   const records: unknown[] = new Array(spans.length);
+  // The next backslash at or after the record being read (the records' spans are in order), so the
+  // batch's bytes are searched once however many records it holds.
+  let backslash = -1;
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i]!;
     const position = firstPosition + i;
@@ -90,6 +94,11 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: Ba
     }
     const record = parseRecord(array, span, startOffset, position);
     records[i] = record;
+    if (backslash !== Number.POSITIVE_INFINITY && backslash < span.start) {
+      backslash = array.indexOf(BACKSLASH, span.start);
+      if (backslash === -1) backslash = Number.POSITIVE_INFINITY;
+    }
+    escapeFree[i] = backslash >= span.end;
     if (!isPlainObject(record)) continue;
     // As many members as top-level commas allow: no name came twice.
     if (hasMoreKeysThan(record, span.commas)) {
@@ -100,9 +109,11 @@ export function readBatch(array: Buffer, spans: readonly RecordSpan[], place: Ba
     // Fewer members than top-level commas allow: a name came twice (or the object is empty).
     records[i] = judgeRepeatedNames(record, array.subarray(span.start, span.end)) ?? record;
   }
-  rememberRead(records, { digests, shapes });
+  rememberRead(records, { digests, shapes, escapeFree });
   return records;
 }
+
+const BACKSLASH = 0x5c;
 
 /** A batch with a record too large or bytes that are not UTF-8: each record is checked on its own. */
 function readChecked(array: Buffer, spans: readonly RecordSpan[], place: BatchPlace): unknown[] {

@@ -63,11 +63,17 @@ export function recordDigestOfBytes(bytes: Buffer, start: number, end: number): 
 
 /**
  * What the reader took from the bytes of a batch's records, for the normalizer: each canonical record's
- * digest and shape (see `ListScanner.shapes`); undefined for the others.
+ * digest and shape (see `ListScanner.shapes`), undefined for the others; and which records hold no escape.
  */
 export interface ReadFromBytes {
   readonly digests: ReadonlyArray<RecordDigest | undefined>;
   readonly shapes: ReadonlyArray<number | undefined>;
+  /**
+   * Per record: true when its bytes hold no backslash, so no value read from it holds a character a
+   * COPY line must escape (JSON can write a tab, a line break or a backslash in a string only as an
+   * escape, and a quote only after one).
+   */
+  readonly escapeFree: ReadonlyArray<boolean>;
 }
 
 /** Per batch of records (its array, as the reader made it). */
