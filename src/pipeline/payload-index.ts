@@ -4,6 +4,7 @@
  * whether it had to be sent to the database, and the span of the window column.
  */
 import { KeyTable } from '../load/key-table.js';
+import { epochMsOfIso } from '../transform/calendar.js';
 import { withLength } from '../load/typed-arrays.js';
 import type { KnownRecord, NormalizedRow, RecordIdentity } from '../transform/normalize.js';
 
@@ -71,7 +72,7 @@ export class PayloadIndex {
   admit(row: NormalizedRow | KnownRecord): 'skip' | 'first' | 'repeat' {
     this.rows++;
     // Canonical instants and dates: their epoch ms order is their text order.
-    const cursor = row.cursorMs ?? (row.cursor === null ? Number.NaN : Date.parse(row.cursor));
+    const cursor = row.cursorMs ?? (row.cursor === null ? Number.NaN : epochMsOfIso(row.cursor));
     this.track(row, cursor);
     // A known record is its stored row; any other differs from what is stored under its key.
     const differs = row.kind !== 'known';
@@ -106,7 +107,7 @@ export class PayloadIndex {
 
   /** Widens the window's span and the newest cursor (the window value where a view has no cursor); text only for a new extreme. */
   private track(row: RecordIdentity, cursorMs: number): void {
-    const windowMs = row.windowMs ?? (row.windowValue === null ? Number.NaN : Date.parse(row.windowValue));
+    const windowMs = row.windowMs ?? (row.windowValue === null ? Number.NaN : epochMsOfIso(row.windowValue));
     if (windowMs < this.windowMinMs) {
       this.windowMinMs = windowMs;
       this.windowMin = row.windowValue;

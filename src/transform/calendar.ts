@@ -81,6 +81,26 @@ export function isoInstantOf(utcMs: number): string {
   );
 }
 
+/**
+ * Epoch ms of a canonical date (`YYYY-MM-DD`, its midnight UTC) or instant (`YYYY-MM-DDTHH:MM:SS.sssZ`),
+ * as the normalizer writes them; `Date.parse` of anything else. Read from the character codes: a load
+ * takes two of these a row, and `Date.parse` cost three times as much.
+ */
+export function epochMsOfIso(text: string): number {
+  const date = text.length === 10 || (text.length === 24 && text.charCodeAt(10) === 84 && text.charCodeAt(23) === 90);
+  if (!date || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) return Date.parse(text);
+  const days = daysFromCivil(number(text, 0, 4), number(text, 5, 2), number(text, 8, 2));
+  if (text.length === 10) return days * DAY_MS;
+  return days * DAY_MS + number(text, 11, 2) * 3_600_000 + number(text, 14, 2) * 60_000 + number(text, 17, 2) * 1000 + number(text, 20, 3);
+}
+
+/** The decimal number written by the `length` digits of `text` from `at`. */
+function number(text: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) n = n * 10 + text.charCodeAt(i) - ZERO;
+  return n;
+}
+
 /** Character code of the decimal digit of `n` at `place` (1, 10, 100, 1000). */
 function digit(n: number, place: number): number {
   const above = (n / place) | 0;
