@@ -60,7 +60,7 @@ function backendPid(client: pg.PoolClient): number {
  * How many bytes of COPY lines may be on their way to the server at once (see `streamingCopy`): as many
  * as a load holds from before its transaction (EARLY_MAX_BYTES), so those go at once.
  */
-const MAX_IN_FLIGHT_BYTES = 24 << 20;
+const MAX_IN_FLIGHT_BYTES = 16 << 20;
 
 /**
  * One COPY stream for the whole payload: the server parses and stores rows while the next batch is
