@@ -5,8 +5,10 @@
 import type { FieldSpec, ViewSpec } from '../registry.js';
 import { MAX_FIELD_DEPTH, nestedDeeperThan } from './deep-json.js';
 import { type KeyValue, keyText } from './natural-key.js';
+import { epochMsOfIso } from './calendar.js';
 import { type CanonicalRecord, parseCanonical } from './read-batch.js';
 import { hashText, type RecordDigest, readOf, recordDigest } from './record-hash.js';
+import { parsePlainText } from './storable-text.js';
 import { UnreadableRecord } from './unreadable-record.js';
 import { parseValue, ValueError, type ParseContext } from './values.js';
 
@@ -353,7 +355,7 @@ export class Normalizer {
     const valueErrors: Array<{ field: FieldSpec; reason: string }> = [];
     for (let i = 0; i < fields.length; i++) {
       if (found[i] === ABSENT) continue;
-      const parsed = this.parse(i, found[i]);
+      const parsed = this.parse(i, found[i], escapeFreeRead);
       if (parsed instanceof ValueError) {
         valueErrors.push({ field: fields[i]!, reason: parsed.reason });
         continue;
@@ -468,9 +470,16 @@ export class Normalizer {
     return keep;
   }
 
-  private parse(index: number, raw: unknown): string | boolean | null | ValueError {
-    const parsed = parseValue(this.view.fields[index]!.type, raw, this.ctx);
-    if (this.notFuture[index] && typeof parsed === 'string' && this.ctx.latestMs !== undefined && Date.parse(parsed) > this.ctx.latestMs) {
+  /** The value of field `index`; `escapeFree`: the record's bytes held no backslash (see `NormalizedRow.escapeFree`). */
+  private parse(index: number, raw: unknown, escapeFree = false): string | boolean | null | ValueError {
+    const type = this.view.fields[index]!.type;
+    const parsed = escapeFree && type === 'text' && typeof raw === 'string' ? parsePlainText(raw) : parseValue(type, raw, this.ctx);
+    if (
+      this.notFuture[index] &&
+      typeof parsed === 'string' &&
+      this.ctx.latestMs !== undefined &&
+      epochMsOfIso(parsed) > this.ctx.latestMs
+    ) {
       return new ValueError(`${parsed} is more than a day in the future; kept out of the row (and of the cursor)`);
     }
     const limit = this.byteLimits[index]!;

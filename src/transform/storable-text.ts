@@ -7,10 +7,22 @@ const REPLACEMENT = '\uFFFD';
  */
 export function parseText(raw: unknown): string | null {
   if (typeof raw !== 'string') return storableText(textOf(raw));
+  return isBlank(raw) ? null : storableText(raw);
+}
+
+/**
+ * `parseText` of a string read from a record whose bytes hold no backslash (see
+ * `ReadFromBytes.escapeFree`): JSON can write a NUL or a lone surrogate only as an escape, so the text is
+ * storable as it is.
+ */
+export function parsePlainText(raw: string): string | null {
+  return isBlank(raw) ? null : raw;
+}
+
+function isBlank(s: string): boolean {
   // A printable ASCII first letter is not whitespace: most values need no trimmed copy to tell.
-  const first = raw.charCodeAt(0);
-  if (!(first > 0x20 && first < 0x7f) && raw.trim() === '') return null;
-  return storableText(raw);
+  const first = s.charCodeAt(0);
+  return !(first > 0x20 && first < 0x7f) && s.trim() === '';
 }
 
 /** The text of a non-null value that is not a string. */
