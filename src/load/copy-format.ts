@@ -2,21 +2,24 @@
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
-/** Escapes one value; null becomes \N. */
-export function copyValue(value: string | number | boolean | null | undefined): string {
+/**
+ * Escapes one value; null becomes \N. `mayNeedEscape` false: the caller knows the text holds nothing to
+ * escape (see `ReadFromBytes.escapeFree`), so it is not looked at.
+ */
+export function copyValue(value: string | number | boolean | null | undefined, mayNeedEscape = true): string {
   if (value === null || value === undefined) return '\\N';
   if (typeof value === 'boolean') return value ? 't' : 'f';
   const text = typeof value === 'number' ? String(value) : value;
-  if (!NEEDS_ESCAPE.test(text)) return text;
+  if (!mayNeedEscape || !NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-/** Escaped values separated by tabs: part of a COPY line. */
-export function copyFields(values: ReadonlyArray<string | number | boolean | null | undefined>): string {
+/** Escaped values separated by tabs: part of a COPY line (`mayNeedEscape` as for `copyValue`). */
+export function copyFields(values: ReadonlyArray<string | number | boolean | null | undefined>, mayNeedEscape = true): string {
   let line = '';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) line += '\t';
-    line += copyValue(values[i]);
+    line += copyValue(values[i], mayNeedEscape);
   }
   return line;
 }

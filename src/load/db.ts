@@ -18,12 +18,18 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/**
+ * How many bytes of COPY lines a writer lets travel to the server unawaited: as many as a load holds
+ * from before its transaction (see early-read.ts), so those go at once.
+ */
+export const COPY_IN_FLIGHT_BYTES = 16 << 20;
+
 /** An open bulk load (COPY … FROM STDIN, text format) into one table. */
 export interface CopyWriter {
   /**
    * Sends rows: tab-separated lines ending in "\n", escaped as in copy-format.ts, as text or as its UTF-8
    * bytes (which the caller must not change afterwards). Resolves while the writes before are still on
-   * their way (a bounded number of bytes of them), so the caller prepares the next batch while the
+   * their way (up to COPY_IN_FLIGHT_BYTES of them), so the caller prepares the next batch while the
    * database takes them; rejects if the COPY failed (a failure may also surface at a later write or
    * `finish`).
    */

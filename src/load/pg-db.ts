@@ -5,7 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import { DatabaseUnavailableError } from '../errors.js';
 import { endpointOf } from '../database-url.js';
 import { scrub } from '../log.js';
-import { ident, sqlState, SQLSTATE, type CopyWriter, type Db, type QueryResult, type Tx } from './db.js';
+import { COPY_IN_FLIGHT_BYTES, ident, sqlState, SQLSTATE, type CopyWriter, type Db, type QueryResult, type Tx } from './db.js';
 import { lockTimeoutError } from './lock-timeout.js';
 
 // Counts and ids come back as numbers (int8 → Number); numeric stays text to keep its precision.
@@ -57,12 +57,6 @@ function backendPid(client: pg.PoolClient): number {
 }
 
 /**
- * How many bytes of COPY lines may be on their way to the server at once (see `streamingCopy`): as many
- * as a load holds from before its transaction (EARLY_MAX_BYTES), so those go at once.
- */
-const MAX_IN_FLIGHT_BYTES = 16 << 20;
-
-/**
  * One COPY stream for the whole payload: the server parses and stores rows while the next batch is
  * being parsed here, and backpressure keeps the buffered data bounded.
  */
@@ -82,7 +76,7 @@ function streamingCopy(client: pg.PoolClient, sql: string, open: Set<() => Promi
   });
   const done = finished(stream);
   done.catch(() => undefined);
-  // Writes return at once while less than MAX_IN_FLIGHT_BYTES are on their way to the server, so the
+  // Writes return at once while less than COPY_IN_FLIGHT_BYTES are on their way to the server, so the
   // caller parses the next batch while the server takes the ones before (rows read before the
   // transaction are handed over together, and the server takes them while the rest is parsed); past
   // that, a write waits for the oldest to reach the server, and memory holds no more than that.
@@ -93,7 +87,7 @@ function streamingCopy(client: pg.PoolClient, sql: string, open: Set<() => Promi
       const bytes = typeof lines === 'string' ? Buffer.byteLength(lines) : lines.byteLength;
       for (;;) {
         if (failure) throw failure;
-        if (inFlight.length === 0 || inFlightBytes + bytes <= MAX_IN_FLIGHT_BYTES) break;
+        if (inFlight.length === 0 || inFlightBytes + bytes <= COPY_IN_FLIGHT_BYTES) break;
         const oldest = inFlight.shift()!;
         await oldest.sent;
         inFlightBytes -= oldest.bytes;

@@ -58,8 +58,8 @@ export class RowLines {
   }
 
   add(row: StagedRow): void {
-    const common = row.escapeFree === true ? `${plainFields(row.values)}\t${row.raw}` : `${copyFields(row.values)}\t${copyValue(row.raw)}`;
-    this.body.add(`${common}\t${storedHash(row.hash)}`);
+    const mayNeedEscape = row.escapeFree !== true;
+    this.body.add(`${copyFields(row.values, mayNeedEscape)}\t${copyValue(row.raw, mayNeedEscape)}\t${storedHash(row.hash)}`);
     this.ends.push(this.body.size);
     this.positions.push(row.position);
     this.tails.push(row.keep === null && row.carried === null ? NOTHING_KEPT : `\t${arrayOrNull(row.keep)}\t${arrayOrNull(row.carried)}\n`);
@@ -85,30 +85,20 @@ export class RowLines {
   /** Lines for the staging table: each row's position, its common part, what it keeps and carries. */
   staged(): Buffer {
     const body = this.body.bytes();
+    const heads = this.positions.map((position) => `${position}\t`);
     let length = body.length;
-    for (let i = 0; i < this.count; i++) length += String(this.positions[i]).length + 1 + Buffer.byteLength(this.tails[i]!);
+    for (let i = 0; i < this.count; i++) length += heads[i]!.length + Buffer.byteLength(this.tails[i]!);
     const out = Buffer.allocUnsafe(length);
     let at = 0;
     let start = 0;
     for (let i = 0; i < this.count; i++) {
-      at += out.write(`${this.positions[i]}\t`, at, 'latin1');
+      at += out.write(heads[i]!, at, 'latin1');
       at += body.copy(out, at, start, this.ends[i]);
       at += out.write(this.tails[i]!, at);
       start = this.ends[i]!;
     }
     return out;
   }
-}
-
-/** Values none of which needs an escape, as COPY text: `copyFields` without looking for one. */
-function plainFields(values: StagedRow['values']): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    const text = typeof value === 'string' ? value : value === null ? '\\N' : value ? 't' : 'f';
-    line = i === 0 ? text : `${line}\t${text}`;
-  }
-  return line;
 }
 
 /** The hash as stored: a record with a value we could not store gets none, so it is parsed on every load. */

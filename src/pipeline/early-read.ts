@@ -6,6 +6,7 @@
  * starts parsing.
  */
 import { setImmediate } from 'node:timers/promises';
+import { COPY_IN_FLIGHT_BYTES } from '../load/db.js';
 import type { StoredRows } from '../load/table-load.js';
 import type { CanonicalRecord, Recogniser } from '../transform/read-batch.js';
 import type { RecordBatch } from '../transform/record-stream.js';
@@ -14,12 +15,12 @@ import type { PayloadReading, ToSend } from './payload-reading.js';
 /**
  * How much the early read may hold, as COPY bytes, before it waits for the transaction: the time the
  * body takes to arrive is used to parse it (a first sync reads 40,500 of its 150,000 timesheets before
- * the last byte is in), and the held rows cost the heap nothing. The server's COPY takes this much at
- * once (pg-db.ts), so the transaction hands it all over and goes on reading. 24 MB was no faster (10
- * pairs) and peaked 10 MB higher, near 256 MB at 4x scale. A re-sync holds almost nothing, so it reads
- * its whole body early.
+ * the last byte is in), and the held rows cost the heap nothing. It is what the server's COPY takes
+ * unawaited, so the transaction hands it all over and goes on reading. 24 MB was no faster (10 pairs)
+ * and peaked 10 MB higher, near 256 MB at 4x scale. A re-sync holds almost nothing, so it reads its
+ * whole body early.
  */
-const EARLY_MAX_BYTES = 16 << 20;
+const EARLY_MAX_BYTES = COPY_IN_FLIGHT_BYTES;
 
 /**
  * What the transaction starts from: the stored rows, and the rows read early that must travel, batch by
