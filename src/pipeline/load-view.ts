@@ -16,7 +16,7 @@ import { type LoadStatus, RunRecorder, type ViewCounts, writeRejects, ZERO_COUNT
 import { readStoredRows, StoredRows } from '../load/table-load.js';
 import type { ViewSpec } from '../registry.js';
 import { Normalizer } from '../transform/normalize.js';
-import { Zone } from '../transform/values.js';
+import { zoneNamed } from '../transform/values.js';
 import { capNames, type Drift, measureSyncDrift, recordSeenFields } from './drift.js';
 import { PayloadReader } from './early-read.js';
 import { errorMessage, loadFailureText, namingView } from './error-text.js';
@@ -76,7 +76,7 @@ export async function loadView(ctx: LoadContext, view: ViewSpec, source: RecordS
 
 /** Each download attempt's reading parses with the view's normalizer, against the stored hashes. */
 function payloadReader(ctx: LoadContext, view: ViewSpec, source: RecordSource): PayloadReader {
-  const zone = new Zone(ctx.config.timezone);
+  const zone = zoneNamed(ctx.config.timezone);
   // A created time or cursor more than a day ahead cannot be real (clocks drift, not by days).
   const nowMs = (ctx.now ?? Date.now)();
   const latestMs = nowMs + PLAUSIBLE_AHEAD_MS;

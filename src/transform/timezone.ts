@@ -16,7 +16,7 @@ const UNKNOWN = -(2 ** 31);
 /**
  * An IANA time zone. Offsets come from Intl, probed once per UTC midnight seen (and bisected to the
  * second on days with a transition), and kept in flat arrays: converting a value costs two array reads,
- * not an Intl call or a hash lookup. Create one per run and share it.
+ * not an Intl call or a hash lookup. Shared through `zoneNamed`.
  */
 export class Zone {
   /** The name as configured (ICU would canonicalise some links, e.g. EST to America/Panama). */
@@ -85,6 +85,19 @@ export class Zone {
     this.#switches.set(day, switchAt);
     return switchAt;
   }
+}
+
+/** The zones made so far, by name: what one learns of its zone's offsets holds for every view and run. */
+const zones = new Map<string, Zone>();
+
+/** The process's one Zone for `name`. @throws RangeError as `new Zone` does. */
+export function zoneNamed(name: string): Zone {
+  let zone = zones.get(name);
+  if (zone === undefined) {
+    zone = new Zone(name);
+    zones.set(name, zone);
+  }
+  return zone;
 }
 
 /** NaN lands on the first day too; callers reject NaN instants before asking. */

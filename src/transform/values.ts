@@ -13,7 +13,7 @@ import type { Zone } from './timezone.js';
 import { expected, type ValueError } from './value-error.js';
 
 export { ValueError } from './value-error.js';
-export { Zone } from './timezone.js';
+export { Zone, zoneNamed } from './timezone.js';
 
 /** What a value's meaning depends on besides the value itself. */
 export interface ParseContext {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Zone } from '../../src/transform/timezone.js';
+import { Zone, zoneNamed } from '../../src/transform/timezone.js';
 
 const HOUR_MS = 3_600_000;
 const wall = (iso: string): number => Date.parse(iso + 'Z');
@@ -43,6 +43,18 @@ test('an unknown zone name is a RangeError that says what to use', () => {
 test('a zone keeps the name it was given', () => {
   assert.equal(new Zone('Australia/Perth').name, 'Australia/Perth');
   assert.equal(new Zone('UTC').name, 'UTC');
+});
+
+test('each zone name has one Zone in a process, so every view and run shares what it has probed', () => {
+  const perth = zoneNamed('Australia/Perth');
+  assert.equal(zoneNamed('Australia/Perth'), perth);
+  assert.notEqual(zoneNamed('Australia/Sydney'), perth);
+  assert.equal(zoneNamed('Australia/Sydney').name, 'Australia/Sydney');
+  assert.equal(perth.offsetAt(Date.parse('2024-07-01T00:00:00Z')), 8 * HOUR_MS);
+  assert.throws(
+    () => zoneNamed('Nowhere/City'),
+    (error: unknown) => error instanceof RangeError && /IANA/.test(error.message),
+  );
 });
 
 test('offsets follow the zone through the year', () => {
