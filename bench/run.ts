@@ -13,6 +13,10 @@
  *   (f) full sync at 4× scale, then (f2) a re-sync of it with nothing changed (memory stays flat with scale)
  *   (g) `status` on the embedded database of (d), through the bin
  *
+ * The references run in turn with (a) and (b), and every timed run starts after a CHECKPOINT, so a
+ * drift of the machine's speed moves a sync and its reference alike, and no run pays for the writes of
+ * the one before it.
+ *
  * Then storage: timesheets on disk (heap + TOAST + indexes) after (a) against a typed table with the
  * same unique key and the analysts' three indexes in place before its rows arrive, and an analysts'
  * scan (sum of hours by category) timed on both.
@@ -80,6 +84,14 @@ async function freshDatabase(name: string): Promise<void> {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${name}`);
   });
+}
+
+/**
+ * Before each timed run: the server writes out what the run before it left dirty, so no run pays for
+ * another's writes (a sync that followed the references' loads was a second slower).
+ */
+async function checkpoint(): Promise<void> {
+  await admin((c) => c.query('CHECKPOINT'));
 }
 
 /** Runs `otc-etl sync --json` and measures wall time and the child's peak RSS. */
@@ -175,6 +187,7 @@ async function referenceCopy(files: Map<string, string>, withJson: boolean): Pro
     }
   }, database);
   const script = VIEWS.map((v) => `\\copy ${v.table} FROM '${files.get(v.table)}' WITH (FORMAT csv)`).join('\n');
+  await checkpoint();
   const started = performance.now();
   const result = spawnSync('psql', [dbUrl(database), '-q', '-v', 'ON_ERROR_STOP=1'], { input: script, encoding: 'utf8' });
   const seconds = (performance.now() - started) / 1000;
@@ -285,6 +298,7 @@ function report(rows: Row[], reference: Row, storage: string[]): void {
 function unchangedResync(label: string, database: string, into: Sample[]): (env: Record<string, string>) => Promise<void> {
   return async (env) => {
     const before = await tupleWrites(database);
+    await checkpoint();
     const again = await runSync(env);
     checkCounts(again.doc, (_v, c) => (c.unchanged === c.fetched ? null : 'expected every record unchanged'));
     const written = (await tupleWrites(database)) - before;
@@ -303,6 +317,7 @@ async function sampleRuns(
   const samples: Sample[] = [];
   for (let i = 0; i < count; i++) {
     const env = await setup();
+    await checkpoint();
     const s = await runSync(env);
     check(s.doc);
     if (after) await after(env);
@@ -322,25 +337,27 @@ async function main(): Promise<void> {
     const total = VIEWS.reduce((n, v) => n + generateView(v.name, { seed: SEED, scale: 'full', now: NOW }).length, 0);
     const results: Row[] = [];
 
-    console.error('(e) reference: psql \\copy of the same rows in typed form, then (e2) with their JSON');
+    // The references run in turn with the full syncs they are compared with, so a drift of the
+    // machine's speed (it is a shared virtual machine) moves both, not one.
+    console.error('(e) reference: psql \\copy of the same rows in typed form, (e2) with their JSON, then (a) a full sync');
+    console.error('into server PostgreSQL and (b) a re-sync with nothing changed; in turn');
     const files = writeReferenceCsv(work, 'full');
     const refSamples: Sample[] = [];
-    for (let i = 0; i < RUNS; i++) refSamples.push(await referenceCopy(files.typed, false));
-    const reference: Row = { name: '(e) reference: typed \\copy', samples: refSamples, rows: total };
     const jsonSamples: Sample[] = [];
-    for (let i = 0; i < RUNS; i++) jsonSamples.push(await referenceCopy(files.jsonb, true));
-
-    console.error('(a) full sync into server PostgreSQL, then (b) a re-sync with nothing changed');
     const unchanged: Sample[] = [];
     const full = await sampleRuns(
       RUNS,
       async () => {
+        refSamples.push(await referenceCopy(files.typed, false));
+        jsonSamples.push(await referenceCopy(files.jsonb, true));
+        console.error(`  (e) ${refSamples.at(-1)!.seconds.toFixed(2)} s, (e2) ${jsonSamples.at(-1)!.seconds.toFixed(2)} s`);
         await freshDatabase('otc_bench_a');
         return { ...source, DATABASE_URL: dbUrl('otc_bench_a') };
       },
       (doc) => checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted')),
       unchangedResync('(b)', 'otc_bench_a', unchanged),
     );
+    const reference: Row = { name: '(e) reference: typed \\copy', samples: refSamples, rows: total };
     results.push({ name: '(a) full sync, server', samples: full, rows: total });
     results.push({ name: '(b) re-sync, nothing changed', samples: unchanged, rows: total });
 
