@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Db } from '../../src/load/db.js';
+import { COPY_IN_FLIGHT_BYTES, type Db } from '../../src/load/db.js';
 import { LineBytes } from '../../src/load/copy-format.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { useTestDatabase } from '../support/harness.js';
@@ -66,6 +66,62 @@ for (const kind of DATABASE_KINDS) {
       const all = writes * perWrite;
       assert.deepEqual(counts, { n: all, sum: String((all * (all - 1)) / 2) });
     });
+
+    if (kind === 'server') {
+      test('while the server is busy, a write waits only for the oldest write in flight, not for all of them', async () => {
+        // The server stalls on the COPY's first row (its trigger waits for a lock another transaction
+        // holds), so no byte is read from the socket until the lock is released. Writes of 64 KiB, to
+        // a little more than what may be in flight: the last of them may go once the oldest has left
+        // for the socket, which takes it while the server stalls. Were it kept until every write in
+        // flight had left (they would be handed over as one), it would wait for the lock: the writes
+        // would not finish before the fallback below released it, which only a failing test waits for.
+        const KEY = 4242;
+        const chunk = 64 << 10;
+        const writes = COPY_IN_FLIGHT_BYTES / chunk + 4;
+        await db.exec(`
+          CREATE TABLE otc_copy_stalled (n int, t text);
+          CREATE FUNCTION otc_copy_stall() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_advisory_xact_lock(${KEY}); RETURN NEW; END $$;
+          CREATE TRIGGER otc_copy_stall BEFORE INSERT ON otc_copy_stalled FOR EACH ROW EXECUTE FUNCTION otc_copy_stall();`);
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let locked!: () => void;
+        const lockHeld = new Promise<void>((resolve) => {
+          locked = resolve;
+        });
+        const holder = db.transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock($1)', [KEY]);
+          locked();
+          await released;
+        });
+        await lockHeld;
+        let stalledTooLong = false;
+        const fallback = setTimeout(() => {
+          stalledTooLong = true;
+          release();
+        }, 10_000);
+        const line = (n: number) => `${n}\t${'z'.repeat(chunk - String(n).length - 2)}\n`;
+        try {
+          const n = await db.transaction(async (tx) => {
+            const copy = tx.beginCopy('otc_copy_stalled', ['n', 't']);
+            for (let w = 0; w < writes; w++) await copy.write(line(w));
+            release();
+            await copy.finish();
+            const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM otc_copy_stalled');
+            return rows[0]!.n;
+          });
+          assert.equal(n, writes);
+          assert.equal(stalledTooLong, false, 'the writes waited for the server to take everything in flight');
+        } finally {
+          clearTimeout(fallback);
+          release();
+          await holder;
+          await db.exec('DROP TABLE otc_copy_stalled; DROP FUNCTION otc_copy_stall()');
+        }
+      });
+    }
 
     test('a line the database refuses fails the COPY, however many writes follow it, and nothing of it stays', async () => {
       await db.exec('CREATE TABLE otc_copy_refused (n int, t text)');
