@@ -82,10 +82,11 @@ function streamingCopy(client: pg.PoolClient, sql: string, open: Set<() => Promi
   // that, a write waits for the oldest to reach the server, and memory holds no more than that.
   const inFlight: Array<{ bytes: number; sent: Promise<unknown> }> = [];
   let inFlightBytes = 0;
-  // Each write enters the stream once the one before it has reached the socket. The stream would
-  // otherwise gather every waiting write into one (its `_writev`) and report none of them sent until the
-  // last one was: the caller would then wait, idle, for the server to take nearly all that is in flight.
-  let last: Promise<unknown> = Promise.resolve();
+  // Each write enters the stream once the one before it has reached the socket (the newest in flight;
+  // none left in flight means every write before has). The stream would otherwise gather every waiting
+  // write into one (its `_writev`) and report none of them sent until the last one was: the caller
+  // would then wait, idle, for the server to take nearly all that is in flight.
+  const newest = () => inFlight.at(-1)?.sent;
   const send = (lines: string | Uint8Array) =>
     failure ? undefined : Promise.race([new Promise<void>((resolve) => stream.write(lines, () => resolve())), done]);
   return {
@@ -99,13 +100,14 @@ function streamingCopy(client: pg.PoolClient, sql: string, open: Set<() => Promi
         inFlightBytes -= oldest.bytes;
       }
       // Settled once the stream has taken it, or by the end of the stream; a failure is kept in `failure`.
-      const sent = last.then(() => send(lines)).catch(() => undefined);
-      last = sent;
+      const sent = Promise.resolve(newest())
+        .then(() => send(lines))
+        .catch(() => undefined);
       inFlight.push({ bytes, sent });
       inFlightBytes += bytes;
     },
     finish: async () => {
-      await last;
+      await newest();
       if (failure) throw failure;
       stream.end();
       await done;
