@@ -1,4 +1,5 @@
 /** Encoding of values for COPY … FROM STDIN in PostgreSQL's text format. */
+import { grownBuffer } from './typed-arrays.js';
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
@@ -49,11 +50,7 @@ export class LineBytes {
   add(line: string): void {
     const room = line.length * MAX_BYTES_PER_CHAR;
     this.buffer ??= Buffer.allocUnsafe(Math.ceil(line.length * this.expected * FIRST_LINE_SHARE) + room);
-    if (this.length + room > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + room));
-      this.buffer.copy(grown, 0, 0, this.length);
-      this.buffer = grown;
-    }
+    if (this.length + room > this.buffer.length) this.buffer = grownBuffer(this.buffer, this.length, room);
     this.length += this.buffer.write(line, this.length);
   }
 

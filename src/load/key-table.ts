@@ -6,7 +6,7 @@
  * slot), most of a re-sync's memory at scale; this costs the key's length and about 16 bytes more.
  */
 
-import { withLength } from './typed-arrays.js';
+import { grownBuffer, withLength } from './typed-arrays.js';
 
 /** The table is at most three quarters full, so a probe ends at an empty slot within a few steps. */
 const MAX_LOAD = 0.75;
@@ -56,7 +56,7 @@ export class KeyTable {
     if (id === this.hashes.length) this.growIds();
     const wide = isWide(key);
     const bytes = wide ? key.length * 2 : key.length;
-    if (this.used + bytes > this.units.length) this.growUnits(bytes);
+    if (this.used + bytes > this.units.length) this.units = grownBuffer(this.units, this.used, bytes);
     // A loop, not `Buffer.write`: for keys of a few dozen characters its call costs more than the copy.
     const { units, used } = this;
     if (wide) {
@@ -109,12 +109,6 @@ export class KeyTable {
     this.starts = withLength(this.starts, ids + 1);
     this.wide = withLength(this.wide, ids);
     this.hashes = withLength(this.hashes, ids);
-  }
-
-  private growUnits(needed: number): void {
-    const units = Buffer.allocUnsafe(Math.max(this.units.length * 2, this.used + needed));
-    this.units.copy(units, 0, 0, this.used);
-    this.units = units;
   }
 
   /** Doubles the table and places every id again (the last one added included). */
