@@ -107,7 +107,7 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 /** Write every chunk, honouring backpressure, then end the response. Stops if the client disconnects. */
-export async function writeChunks(res: ServerResponse, chunks: Iterable<string>): Promise<void> {
+export async function writeChunks(res: ServerResponse, chunks: Iterable<string | Uint8Array>): Promise<void> {
   for (const chunk of chunks) {
     if (res.destroyed) return;
     if (!res.write(chunk)) await drained(res);

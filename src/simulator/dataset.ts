@@ -97,6 +97,11 @@ export class Dataset {
     return SIMULATED[view](this);
   }
 
+  /** How many times the data has been advanced by `mutate`: bodies of one version are the same. */
+  get version(): number {
+    return this.mutations;
+  }
+
   /** An instant later than every cursor in the data (for records repeated with a newer version). */
   laterThanAll(): number {
     return this.changeClockMs + MINUTE_MS;

@@ -13,6 +13,7 @@ import {
   withSimulator,
   type SourceRecord,
 } from '../support/simulator-helpers.js';
+import type { Simulator } from '../../src/simulator/index.js';
 
 test('a request without credentials is refused with 401, and a wrong password gets the very same body', async () => {
   await withSimulator({}, async (sim) => {
@@ -86,6 +87,23 @@ test('the served records are exactly what generateView returns', async () => {
     for (const view of VIEW_NAMES) {
       assert.deepEqual(await fetchRecords(sim, view), generateView(view, { seed: 3, scale: 'small', now: NOW }));
     }
+  });
+});
+
+test('renderOnce serves the bodies a rendering simulator serves, before and after a mutate, and still serves faults', async () => {
+  const bodies = (sim: Simulator) => Promise.all(VIEW_NAMES.map(async (v) => (await fetchView(sim, v)).text()));
+  await withSimulator({ seed: 5 }, async (rendering) => {
+    await withSimulator({ seed: 5, renderOnce: true }, async (once) => {
+      const before = await bodies(once);
+      assert.deepEqual(before, await bodies(rendering));
+      rendering.mutate(0.1);
+      once.mutate(0.1);
+      const after = await bodies(once);
+      assert.deepEqual(after, await bodies(rendering));
+      for (let i = 0; i < after.length; i++) assert.notEqual(after[i], before[i], VIEW_NAMES[i]);
+      once.setFaults({ views: { tickets: 'empty' } });
+      assert.deepEqual(await fetchRecords(once, 'tickets'), []);
+    });
   });
 });
 
