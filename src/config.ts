@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { parseDatabaseUrl, withoutPassword } from './database-url.js';
 import { ConfigError } from './errors.js';
 import { guidVariable, VIEWS, type ViewName, type ViewSpec } from './registry.js';
@@ -95,70 +94,130 @@ export const DEFAULT_USERNAME = 'CloudTicket-Sync';
 export const PLAIN_HTTP_WARNING =
   'OTC_BASE_URL is plain http:// and OTC_PASSWORD is set: the password travels unencrypted (Basic auth); use https://';
 
-const int = (min: number) => z.coerce.number().int().min(min);
+/** A variable's value that breaks its rule: what is wrong, said to the operator. */
+class Invalid extends Error {}
 
-/** Environment variable → schema, with defaults: the variables before the views' GUID overrides. */
-const SCHEMA_HEAD = {
-  DATABASE_URL: z
-    .string()
-    .min(1)
-    .transform((value, ctx) => {
-      const parsed = parseDatabaseUrl(value);
-      if (parsed.ok) return parsed.url;
-      ctx.addIssue({ code: 'custom', message: parsed.message });
-      return z.NEVER;
-    })
-    .optional(),
-  PGHOST: z.string().min(1).optional(),
-  PGPASSWORD: z.string().min(1).optional(),
-  OTC_DATA_DIR: z.string().min(1).default('./.otc-etl'),
-  OTC_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
-    .default('servicedesk'),
+/** Reads one variable's text (undefined when unset) to its value; throws `Invalid` when it breaks the rule. */
+type Rule<T> = (text: string | undefined) => T;
+
+function present(text: string | undefined): string | undefined {
+  if (text === '') throw new Invalid('must not be empty');
+  return text;
+}
+
+const optional: Rule<string | undefined> = present;
+const withDefault =
+  (fallback: string, check?: (text: string) => void): Rule<string> =>
+  (text) => {
+    const value = present(text) ?? fallback;
+    check?.(value);
+    return value;
+  };
+
+function numberOf(text: string): number {
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  if (!Number.isFinite(value)) throw new Invalid('must be a number');
+  return value;
+}
+
+/** A share from 0 to 1. */
+const share =
+  (fallback: number): Rule<number> =>
+  (text) => {
+    const value = present(text) === undefined ? fallback : numberOf(text!);
+    if (value < 0 || value > 1) throw new Invalid('must be a number from 0 to 1');
+    return value;
+  };
+
+/** A whole number from `min` (to `max`). */
+const int =
+  (min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): Rule<number> =>
+  (text) => {
+    if (present(text) === undefined) return fallback;
+    const value = numberOf(text!);
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new Invalid(
+        max === Number.MAX_SAFE_INTEGER ? `must be a whole number of at least ${min}` : `must be a whole number from ${min} to ${max}`,
+      );
+    }
+    return value;
+  };
+
+const databaseUrl: Rule<string | undefined> = (text) => {
+  if (present(text) === undefined) return undefined;
+  const parsed = parseDatabaseUrl(text!);
+  if (!parsed.ok) throw new Invalid(parsed.message);
+  return parsed.url;
+};
+
+function httpUrl(text: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(text).protocol;
+  } catch {
+    throw new Invalid('must be an http:// or https:// URL');
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new Invalid('must be an http:// or https:// URL');
+}
+
+function sqlIdentifier(text: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(text)) throw new Invalid('must be a lower-case SQL identifier');
+}
+
+function knownZone(text: string): void {
+  if (!isKnownZone(text)) throw new Invalid('must be an IANA time zone such as Australia/Perth');
+}
+
+/** Environment variable → rule, with defaults: the variables before the views' GUID overrides. */
+const RULES_HEAD = {
+  DATABASE_URL: databaseUrl,
+  PGHOST: optional,
+  PGPASSWORD: optional,
+  OTC_DATA_DIR: withDefault('./.otc-etl'),
+  OTC_SCHEMA: withDefault('servicedesk', sqlIdentifier),
 };
 
 /** The variables after the views' GUID overrides. */
-const SCHEMA_TAIL = {
-  OTC_BASE_URL: z.url({ protocol: /^https?$/ }).default(DEFAULT_BASE_URL),
-  OTC_USERNAME: z.string().min(1).default(DEFAULT_USERNAME),
-  OTC_PASSWORD: z.string().min(1).optional(),
-  OTC_TIMEZONE: z.string().refine(isKnownZone, 'must be an IANA time zone such as Australia/Perth').default('Australia/Perth'),
-  OTC_MAX_REJECT_RATE: z.coerce.number().min(0).max(1).default(0.05),
-  OTC_MIN_VOLUME_RATIO: z.coerce.number().min(0).max(1).default(0.5),
-  OTC_MIN_INTERVAL_MS: int(0).default(5_000),
-  OTC_MAX_REQUESTS_PER_HOUR: int(1).default(100),
-  OTC_TIMEOUT_MS: int(1).default(120_000),
-  OTC_MAX_RETRIES: int(0).default(3),
-  OTC_BACKOFF_INITIAL_MS: int(0).default(10_000),
-  OTC_BACKOFF_MAX_MS: int(0).default(300_000),
-  OTC_RETRY_AFTER_MAX_MS: int(0).default(300_000),
-  OTC_BREAKER_THRESHOLD: int(1).default(3),
-  OTC_BREAKER_COOLDOWN_MS: int(0).default(600_000),
-  OTC_BREAKER_HALF_OPEN_SUCCESSES: int(1).default(2),
-  OTC_VIEW_GAP_MS: int(0).default(30_000),
-  OTC_RETENTION_DAYS: int(0).default(400),
-  OTC_HISTORY_DAYS: int(0).default(0),
-  OTC_DB_LOCK_TIMEOUT_MS: int(1).default(60_000),
+const RULES_TAIL = {
+  OTC_BASE_URL: withDefault(DEFAULT_BASE_URL, httpUrl),
+  OTC_USERNAME: withDefault(DEFAULT_USERNAME),
+  OTC_PASSWORD: optional,
+  OTC_TIMEZONE: withDefault('Australia/Perth', knownZone),
+  OTC_MAX_REJECT_RATE: share(0.05),
+  OTC_MIN_VOLUME_RATIO: share(0.5),
+  OTC_MIN_INTERVAL_MS: int(0, 5_000),
+  OTC_MAX_REQUESTS_PER_HOUR: int(1, 100),
+  OTC_TIMEOUT_MS: int(1, 120_000),
+  OTC_MAX_RETRIES: int(0, 3),
+  OTC_BACKOFF_INITIAL_MS: int(0, 10_000),
+  OTC_BACKOFF_MAX_MS: int(0, 300_000),
+  OTC_RETRY_AFTER_MAX_MS: int(0, 300_000),
+  OTC_BREAKER_THRESHOLD: int(1, 3),
+  OTC_BREAKER_COOLDOWN_MS: int(0, 600_000),
+  OTC_BREAKER_HALF_OPEN_SUCCESSES: int(1, 2),
+  OTC_VIEW_GAP_MS: int(0, 30_000),
+  OTC_RETENTION_DAYS: int(0, 400),
+  OTC_HISTORY_DAYS: int(0, 0),
+  OTC_DB_LOCK_TIMEOUT_MS: int(1, 60_000),
   // At least one KiB: a smaller cap would reject every real record.
-  OTC_MAX_RECORD_BYTES: int(1024)
-    .max(512 << 20)
-    .default(16 << 20),
-  OTC_MAX_BODY_BYTES: int(1).default(2 ** 31),
+  OTC_MAX_RECORD_BYTES: int(1024, 16 << 20, 512 << 20),
+  OTC_MAX_BODY_BYTES: int(1, 2 ** 31),
 };
 
-const ENV_SCHEMA = z.object({ ...SCHEMA_HEAD, ...SCHEMA_TAIL });
+type Rules = typeof RULES_HEAD & typeof RULES_TAIL;
+type EnvValues = { [K in keyof Rules]: ReturnType<Rules[K]> };
 
 /**
- * The schema with one optional GUID override per view of the registry (`OTC_VIEW_GUID_<NAME>`), built
- * when the configuration is read so that every registered view has its variable.
+ * Every variable's rule, with one optional GUID override per view of the registry
+ * (`OTC_VIEW_GUID_<NAME>`), built when the configuration is read so that every registered view has its
+ * variable.
  */
-function envSchema(): typeof ENV_SCHEMA {
-  const guids = Object.fromEntries(VIEWS.map((v) => [guidVariable(v.name), z.string().min(1).optional()]));
-  return z.object({ ...SCHEMA_HEAD, ...guids, ...SCHEMA_TAIL }) as unknown as typeof ENV_SCHEMA;
+function envRules(): Record<string, Rule<unknown>> {
+  const guids = Object.fromEntries(VIEWS.map((v) => [guidVariable(v.name), optional]));
+  return { ...RULES_HEAD, ...guids, ...RULES_TAIL };
 }
 
-export type EnvInput = Partial<Record<keyof z.input<typeof ENV_SCHEMA> | `OTC_VIEW_GUID_${Uppercase<ViewName>}`, string>>;
+export type EnvInput = Partial<Record<keyof Rules | `OTC_VIEW_GUID_${Uppercase<ViewName>}`, string>>;
 
 function isKnownZone(zone: string): boolean {
   try {
@@ -213,14 +272,20 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value !== undefined) merged[key] = value;
   }
-  const schema = envSchema();
-  const parsed = schema.safeParse(pickKnown(schema, merged));
-  if (!parsed.success) {
-    const known = pickKnown(schema, merged);
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${withValue(i.message, i.path.join('.'), known)}`);
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, rule] of Object.entries(envRules())) {
+    try {
+      values[name] = rule(merged[name]);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      problems.push(`  ${name}: ${withValue(error.message, name, merged)}`);
+    }
+  }
+  if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n${problems.join('\n')}\nFix the variables above (environment or .env).`);
   }
-  return Object.freeze(toConfig(parsed.data, cwd, dotEnv.path, warnings));
+  return Object.freeze(toConfig(values as EnvValues, cwd, dotEnv.path, warnings));
 }
 
 /** The operator sees what was read, not only what was wrong: the value is echoed, passwords never. */
@@ -230,13 +295,7 @@ function withValue(message: string, name: string, known: Record<string, string |
   return `${message}; it is ${JSON.stringify(withoutPassword(value))}`;
 }
 
-function pickKnown(schema: typeof ENV_SCHEMA, merged: Record<string, string | undefined>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const key of Object.keys(schema.shape)) out[key] = merged[key];
-  return out;
-}
-
-function toConfig(e: z.output<typeof ENV_SCHEMA>, cwd: string, envFile: string | null, warnings: string[]): Config {
+function toConfig(e: EnvValues, cwd: string, envFile: string | null, warnings: string[]): Config {
   const overrides = e as Record<string, unknown>;
   const guidOf = (v: ViewSpec): string => {
     const override = overrides[guidVariable(v.name)];
