@@ -297,8 +297,9 @@ function report(rows: Row[], reference: Row, storage: string[]): void {
       r.name,
       min(secs).toFixed(2),
       median(secs).toFixed(2),
-      // A command that loads nothing (status) has no rows per second, nor a ratio to a load.
-      r.rows > 0 ? `${(min(secs) / ref).toFixed(2)}×` : '-',
+      // A command that loads nothing (status) has no rows per second, nor a ratio to a load; a load at
+      // another scale than the reference's has no ratio to it either.
+      r.rows === reference.rows ? `${(min(secs) / ref).toFixed(2)}×` : '-',
       r.rows > 0 ? Math.round(r.rows / min(secs)).toLocaleString('en-US') : '-',
       r.samples[0]!.rssMb ? Math.round(Math.max(...r.samples.map((s) => s.rssMb))).toString() : '-',
     ];
