@@ -124,7 +124,8 @@ function numberOf(text: string): number {
 const share =
   (fallback: number): Rule<number> =>
   (text) => {
-    const value = present(text) === undefined ? fallback : numberOf(text!);
+    const given = present(text);
+    const value = given === undefined ? fallback : numberOf(given);
     if (value < 0 || value > 1) throw new Invalid('must be a number from 0 to 1');
     return value;
   };
@@ -133,8 +134,9 @@ const share =
 const int =
   (min: number, fallback: number, max = Number.MAX_SAFE_INTEGER): Rule<number> =>
   (text) => {
-    if (present(text) === undefined) return fallback;
-    const value = numberOf(text!);
+    const given = present(text);
+    if (given === undefined) return fallback;
+    const value = numberOf(given);
     if (!Number.isSafeInteger(value) || value < min || value > max) {
       throw new Invalid(
         max === Number.MAX_SAFE_INTEGER ? `must be a whole number of at least ${min}` : `must be a whole number from ${min} to ${max}`,
@@ -144,8 +146,9 @@ const int =
   };
 
 const databaseUrl: Rule<string | undefined> = (text) => {
-  if (present(text) === undefined) return undefined;
-  const parsed = parseDatabaseUrl(text!);
+  const given = present(text);
+  if (given === undefined) return undefined;
+  const parsed = parseDatabaseUrl(given);
   if (!parsed.ok) throw new Invalid(parsed.message);
   return parsed.url;
 };
