@@ -113,6 +113,14 @@ function migrate(env: Record<string, string>): void {
   if (init.status !== 0) throw new Error(`migrate failed: ${init.stderr}`);
 }
 
+/** A new server database that `migrate` has made, and the environment of a sync from `sourceUrl` into it. */
+async function migratedDatabase(name: string, sourceUrl: string): Promise<Record<string, string>> {
+  await freshDatabase(name);
+  const env = { OTC_BASE_URL: sourceUrl, DATABASE_URL: dbUrl(name) };
+  migrate(env);
+  return env;
+}
+
 /** Runs `otc-etl sync --json` and measures wall time and the child's peak RSS. */
 async function runSync(env: Record<string, string>): Promise<Sample & { doc: SyncDoc }> {
   const rssFile = join(tmpdir(), `otc-bench-rss-${process.pid}`);
@@ -144,6 +152,10 @@ async function runSync(env: Record<string, string>): Promise<Sample & { doc: Syn
   rmSync(rssFile, { force: true });
   return { seconds, rssMb, doc: JSON.parse(out) as SyncDoc };
 }
+
+/** A first load: every record fetched is inserted. */
+const allInserted = (doc: SyncDoc): void =>
+  checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted'));
 
 function checkCounts(doc: SyncDoc, expect: (view: string, c: SyncDoc['views'][string]) => string | null): void {
   for (const [view, c] of Object.entries(doc.views)) {
@@ -373,12 +385,9 @@ async function main(): Promise<void> {
         refSamples.push(await referenceCopy(files.typed, false));
         jsonSamples.push(await referenceCopy(files.jsonb, true));
         console.error(`  (e) ${refSamples.at(-1)!.seconds.toFixed(2)} s, (e2) ${jsonSamples.at(-1)!.seconds.toFixed(2)} s`);
-        await freshDatabase('otc_bench_a');
-        const env = { ...source, DATABASE_URL: dbUrl('otc_bench_a') };
-        migrate(env);
-        return env;
+        return migratedDatabase('otc_bench_a', sim.url);
       },
-      (doc) => checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted')),
+      allInserted,
       unchangedResync('(b)', 'otc_bench_a', unchanged),
     );
     const reference: Row = { name: '(e) reference: typed \\copy', samples: refSamples, rows: total };
@@ -388,16 +397,7 @@ async function main(): Promise<void> {
     console.error('(a2) full sync from a simulator that renders each body as it is requested');
     const rendering = await startSimulator({ port: 0, seed: SEED, scale: 'full', password: PASSWORD, now: NOW });
     sims.push(rendering);
-    const fullRendering = await sampleRuns(
-      RUNS,
-      async () => {
-        await freshDatabase('otc_bench_a2');
-        const env = { OTC_BASE_URL: rendering.url, DATABASE_URL: dbUrl('otc_bench_a2') };
-        migrate(env);
-        return env;
-      },
-      (doc) => checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted')),
-    );
+    const fullRendering = await sampleRuns(RUNS, () => migratedDatabase('otc_bench_a2', rendering.url), allInserted);
     results.push({ name: '(a2) full sync, rendering simulator', samples: fullRendering, rows: total });
 
     console.error("storage and the analysts' scan: timesheets of (a) against a typed table with the same indexes");
@@ -455,13 +455,8 @@ async function main(): Promise<void> {
       const scaledUnchanged: Sample[] = [];
       const scaled = await sampleRuns(
         RUNS,
-        async () => {
-          await freshDatabase('otc_bench_f');
-          const env = { OTC_BASE_URL: big.url, DATABASE_URL: dbUrl('otc_bench_f') };
-          migrate(env);
-          return env;
-        },
-        (doc) => checkCounts(doc, (_v, c) => (c.inserted === c.fetched ? null : 'expected every record inserted')),
+        () => migratedDatabase('otc_bench_f', big.url),
+        allInserted,
         unchangedResync('(f2)', 'otc_bench_f', scaledUnchanged),
       );
       results.push({ name: '(f) full sync, 4× scale', samples: scaled, rows: bigTotal });
