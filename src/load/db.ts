@@ -22,7 +22,7 @@ export interface Queryable {
  * How many bytes of COPY lines a writer lets travel to the server unawaited: as many as a load holds
  * from before its transaction (see early-read.ts), so those go at once.
  */
-export const COPY_IN_FLIGHT_BYTES = 16 << 20;
+export const COPY_IN_FLIGHT_BYTES = 8 << 20;
 
 /** An open bulk load (COPY … FROM STDIN, text format) into one table. */
 export interface CopyWriter {

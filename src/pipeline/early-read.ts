@@ -14,11 +14,12 @@ import type { PayloadReading, ToSend } from './payload-reading.js';
 
 /**
  * How much the early read may hold, as COPY bytes, before it waits for the transaction: the time the
- * body takes to arrive is used to parse it (a first sync reads 40,500 of its 150,000 timesheets before
+ * body takes to arrive is used to parse it (a first sync reads 20,500 of its 150,000 timesheets before
  * the last byte is in), and the held rows cost the heap nothing. It is what the server's COPY takes
- * unawaited, so the transaction hands it all over and goes on reading. 24 MB was no faster (10 pairs)
- * and peaked 10 MB higher, near 256 MB at 4x scale. A re-sync holds almost nothing, so it reads its
- * whole body early.
+ * unawaited, so the transaction hands it all over and goes on reading. 16 MB was no faster (0.98x and
+ * 1.02x in two sets of 10 pairs; the first load's transaction goes at the server's pace) and peaked
+ * 10-30 MB higher, up to 260 MB at 4x scale; 24 MB higher still. A re-sync holds almost nothing, so it
+ * reads its whole body early.
  */
 const EARLY_MAX_BYTES = COPY_IN_FLIGHT_BYTES;
 
