@@ -78,14 +78,22 @@ function startPass(path: string, onBytes?: BytesListener): Pass {
 /**
  * Passes over a workbook before its sheets are taken as read. Now and then (a timing fault in exceljs's
  * zip reading, seen under load) a pass stops after the first sheet's entry and hands that sheet over
- * without the shared strings and the workbook's relationships: its text cells would be `{sharedString}`
- * objects and its name a number. Such a pass is thrown away before any row is used, and the file read again.
+ * without the shared strings, and sometimes without the workbook's relationships: its text cells would
+ * be `{sharedString}` objects and its name a number. Such a pass is thrown away before any row is used,
+ * and the file read again; a file still read short after the last pass is refused, never loaded so.
  */
 const PASSES = 3;
 
-/** Whether exceljs has read the workbook's relationships, which every workbook has and every sheet needs. */
+/**
+ * Whether exceljs has read the workbook's relationships, which every workbook has and every sheet needs,
+ * and the shared strings when the relationships name them (a workbook may keep every text inline).
+ */
 function readWhole(pass: Pass): boolean {
-  return (pass.reader as unknown as { workbookRels?: unknown }).workbookRels !== undefined;
+  const reader = pass.reader as unknown as { workbookRels?: ReadonlyArray<{ Type?: unknown }>; sharedStrings?: unknown };
+  const rels = reader.workbookRels;
+  if (!Array.isArray(rels)) return false;
+  const namesSharedStrings = rels.some((rel) => typeof rel.Type === 'string' && rel.Type.endsWith('/sharedStrings'));
+  return !namesSharedStrings || reader.sharedStrings !== undefined;
 }
 
 function endPass(pass: Pass): void {
@@ -104,7 +112,13 @@ export function openXlsxWorkbook(path: string, name: string, onBytes?: BytesList
       for (let attempt = 1; ; attempt++) {
         const worksheets = (pass.reader as unknown as AsyncIterable<WorksheetReader>)[Symbol.asyncIterator]();
         const first = await worksheets.next();
-        if (first.done !== true && !readWhole(pass) && attempt < PASSES) {
+        if (first.done !== true && !readWhole(pass)) {
+          if (attempt === PASSES) {
+            throw new SourceDataError(
+              `${name} was read short ${PASSES} times (its sheets without the workbook's shared strings or relationships); ` +
+                'nothing of it was loaded: import it again, and if it keeps failing, export it again.',
+            );
+          }
           await skipRest(first.value);
           endPass(pass);
           pass = startPass(path, onBytes);
