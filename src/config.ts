@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseDatabaseUrl, withoutPassword } from './database-url.js';
 import { ConfigError } from './errors.js';
 import { guidVariable, VIEWS, type ViewName, type ViewSpec } from './registry.js';
+import { zoneNamed } from './transform/timezone.js';
 
 /** Protections for the fragile source: pacing, retries, the circuit breaker. All durations in milliseconds. */
 export interface SourcePolicy {
@@ -167,8 +168,14 @@ function sqlIdentifier(text: string): void {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(text)) throw new Invalid('must be a lower-case SQL identifier');
 }
 
+/** A zone Intl knows: the very `Zone` every load then reads its values in (see `zoneNamed`). */
 function knownZone(text: string): void {
-  if (!isKnownZone(text)) throw new Invalid('must be an IANA time zone such as Australia/Perth');
+  try {
+    zoneNamed(text);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new Invalid('must be an IANA time zone such as Australia/Perth');
+  }
 }
 
 /** Environment variable → rule, with defaults: the variables before the views' GUID overrides. */
@@ -221,15 +228,6 @@ function envRules(): Record<string, Rule<unknown>> {
 }
 
 export type EnvInput = Partial<Record<keyof Rules | `OTC_VIEW_GUID_${Uppercase<ViewName>}`, string>>;
-
-function isKnownZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-AU', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Parses a `.env` file: KEY=VALUE lines, `#` comments, optional single or double quotes. */
 export function parseDotEnv(text: string): Record<string, string> {
